@@ -1,0 +1,1 @@
+"""Channels and dialogue: Telegram, the local web chat and the CLI over one dialogue engine."""

@@ -1,0 +1,168 @@
+"""The `stylebot` command line: servers, one-shot analysis, evaluation and training.
+
+All `--json` output goes to stdout as one JSON document; logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("stylebot")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(args.config)
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return settings
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Telegram when a token is set, else the local web chat."""
+    settings = _settings(args)
+    if settings.telegram.token is not None:
+        return cmd_run(args, settings)
+    return cmd_web(args, settings)
+
+
+def cmd_web(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    from bot.web import run_web
+
+    settings = settings or _settings(args)
+    if getattr(args, "port", None) is not None:
+        settings.web.port = args.port
+    run_web(settings)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    from bot.telegram import run_telegram
+
+    settings = settings or _settings(args)
+    if settings.telegram.token is None:
+        log.error("no Telegram token: set STYLEBOT_TELEGRAM__TOKEN (or use `stylebot web`)")
+        return 2
+    run_telegram(settings, webhook_url=getattr(args, "webhook", None))
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from inference import pictures
+    from inference.images import BadImage
+    from inference.pipeline import Pipeline, PipelineConfig
+
+    settings = _settings(args)
+    pipeline = Pipeline(PipelineConfig(settings.inference.parser, settings.inference.max_pixels))
+    try:
+        _, outfit = pipeline.load_and_parse(Path(args.photo).read_bytes())
+    except BadImage as bad:
+        print(f"cannot use {args.photo}: {bad.reason}", file=sys.stderr)
+        return 1
+    if args.out:
+        from bot.flows.outfit import render_outfit
+
+        Path(args.out).write_bytes(render_outfit(outfit)[0].png)
+    if args.cutout:
+        import numpy as np
+
+        from inference.taxonomy import CLASSES, NON_GARMENT
+
+        garments = [i for i, c in enumerate(CLASSES) if c not in NON_GARMENT]
+        cut = pictures.cutout_picture(outfit.image, np.isin(outfit.labels, garments))
+        Path(args.cutout).write_bytes(pictures.png_bytes(cut))
+    if args.json:
+        print(json.dumps(outfit.as_dict(), indent=2))
+    else:
+        for item in outfit.items:
+            print(f"{item.name:40s} {item.category:10s} {item.pattern:8s} "
+                  f"{item.colour.family:7s} {item.colour.hex} {item.area:6.1%}")
+        for problem in outfit.problems:
+            print(f"note: {problem}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    if args.what == "parser":
+        from inference.eval_parser import evaluate_folder
+
+        settings = _settings(args)
+        result = evaluate_folder(Path(args.data), settings.inference.parser, limit=args.limit)
+        if args.json:
+            print(json.dumps(result, indent=2))
+        else:
+            for key, value in result.items():
+                if key != "per_class_iou":
+                    print(f"{key:28s} {value}")
+            for name, iou in result["per_class_iou"].items():
+                print(f"  {name:12s} {'n/a' if iou is None else f'{iou:.3f}'}")
+        return 0
+    raise SystemExit(f"unknown evaluation {args.what!r}")
+
+
+def cmd_train(args: argparse.Namespace, rest: list[str]) -> int:
+    if args.what == "parser":
+        from inference.train_parser import main as train_parser
+
+        train_parser(rest)
+        return 0
+    raise SystemExit(f"unknown training {args.what!r}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stylebot", description=__doc__)
+    parser.add_argument("--config", type=Path, default=None, help="config.yaml to use")
+    sub = parser.add_subparsers(dest="command")
+
+    sub.add_parser("serve", help="Telegram if a token is set, else the web chat (default)")
+    web = sub.add_parser("web", help="local web chat on 127.0.0.1")
+    web.add_argument("--port", type=int, default=None)
+    run = sub.add_parser("run", help="Telegram bot (polling, or --webhook URL)")
+    run.add_argument("--webhook", default=None, help="public HTTPS URL Telegram should call")
+
+    parse = sub.add_parser("parse", help="garments, colours and patterns of one photo")
+    parse.add_argument("photo")
+    parse.add_argument("--json", action="store_true")
+    parse.add_argument("--out", help="write the overlay picture (PNG) here")
+    parse.add_argument("--cutout", help="write the cut-out (PNG with alpha) here")
+
+    ev = sub.add_parser("eval", help="evaluation on a labelled folder")
+    ev.add_argument("what", choices=["parser"])
+    ev.add_argument("--data", required=True, help="folder laid out like ../shared/data/ccp")
+    ev.add_argument("--limit", type=int, default=None, help="only the first N photos")
+    ev.add_argument("--json", action="store_true")
+
+    train = sub.add_parser("train", help="train a bundled model (options after: --help)")
+    train.add_argument("what", choices=["parser"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "train":
+        parser.error(f"unrecognised arguments: {' '.join(rest)}")
+    try:
+        if args.command == "train":
+            return cmd_train(args, rest)
+        handler = {
+            None: cmd_serve, "serve": cmd_serve, "web": cmd_web, "run": cmd_run,
+            "parse": cmd_parse, "eval": cmd_eval,
+        }[args.command]
+        return handler(args)
+    except ConfigError as err:
+        print(f"stylebot: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Settings: config.yaml validated at start-up, every key overridable from the environment.
+
+Environment variables win over the file: `STYLEBOT_WEB__PORT=9000`, `STYLEBOT_TELEGRAM__TOKEN=…`.
+The Telegram token is only ever read from the environment (also `TELEGRAM_BOT_TOKEN`), held as a
+SecretStr so it never appears in logs or reprs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TelegramSettings(Section):
+    token: SecretStr | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: SecretStr | None = None
+    rate_limit_per_minute: int = Field(20, ge=1)
+    album_wait_seconds: float = Field(1.5, gt=0)
+    poll_timeout_seconds: int = Field(10, ge=0)
+
+
+class WebSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    max_upload_mb: float = Field(20, gt=0)
+
+
+class StorageSettings(Section):
+    database: Path = Path("var/stylebot.db")
+    files_dir: Path = Path("var/files")
+    keep_photos_default: bool = False
+
+
+class InferenceSettings(Section):
+    parser: str = "lite0-fpn"
+    embedder: str = "lite0"
+    comments: str = "templates"
+    threads: int = Field(2, ge=1)
+    workers: int = Field(1, ge=1)
+    max_pixels: int = Field(40_000_000, ge=1_000_000)
+    hub_models: dict[str, str] = {
+        "segformer-clothes": "mattmdjaga/segformer_b2_clothes",
+        "fashion-clip": "patrickjohncyh/fashion-clip",
+    }
+
+
+class DialogSettings(Section):
+    pair_window_seconds: float = Field(60, ge=0)
+    max_text_chars: int = Field(2000, ge=1)
+
+
+class PrivacySettings(Section):
+    ask_before_keeping_photos: bool = True
+    export_includes_photos: bool = True
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="STYLEBOT_", env_nested_delimiter="__", extra="forbid"
+    )
+    telegram: TelegramSettings = TelegramSettings()
+    web: WebSettings = WebSettings()
+    storage: StorageSettings = StorageSettings()
+    inference: InferenceSettings = InferenceSettings()
+    dialog: DialogSettings = DialogSettings()
+    privacy: PrivacySettings = PrivacySettings()
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("telegram")
+    @classmethod
+    def _token_from_env(cls, value: TelegramSettings) -> TelegramSettings:
+        if value.token is None and os.environ.get("TELEGRAM_BOT_TOKEN"):
+            value.token = SecretStr(os.environ["TELEGRAM_BOT_TOKEN"])
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment first, so it overrides what config.yaml (passed as init kwargs) says.
+        return env_settings, init_settings
+
+
+class ConfigError(ValueError):
+    """config.yaml or the environment holds a bad setting; the message names the key."""
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Read and validate config.yaml (or `path`), then apply the environment and overrides."""
+    path = path or Path(os.environ.get("STYLEBOT_CONFIG", DEFAULT_CONFIG))
+    data: dict[str, Any] = {}
+    if path.exists():
+        data = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a mapping of sections")
+        if (data.get("telegram") or {}).get("token"):
+            raise ConfigError(
+                f"{path}: telegram.token must not be in the file; set STYLEBOT_TELEGRAM__TOKEN"
+            )
+    for dotted, value in overrides.items():
+        section, _, key = dotted.partition("__")
+        data.setdefault(section, {})[key] = value
+    try:
+        return Settings(**data)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
+        )
+        raise ConfigError(f"bad setting in {path} or the environment: {problems}") from None

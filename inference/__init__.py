@@ -1,0 +1,1 @@
+"""Pure image and text functions and models: no chat, no database."""

@@ -1,0 +1,23 @@
+"""The built-in backends. Hub-backed ones import their heavy libraries only when created."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inference.registry import register
+
+
+@register("parser", "lite0-fpn")
+def lite0_parser(**options: Any) -> Any:
+    """Default: bundled EfficientNet-Lite0 + FPN decoder trained on CCP (offline)."""
+    from inference.segment import Lite0Segmenter
+
+    return Lite0Segmenter(**options)
+
+
+@register("parser", "segformer-clothes")
+def segformer_parser(**options: Any) -> Any:
+    """SegFormer-b2 clothes parsing (mattmdjaga/segformer_b2_clothes) through transformers."""
+    from inference.segformer import SegformerSegmenter
+
+    return SegformerSegmenter.from_pretrained(**options)

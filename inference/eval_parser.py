@@ -1,0 +1,45 @@
+"""`stylebot eval parser --data DIR`: pixel accuracy, mean IoU and speed on a labelled folder.
+
+DIR is laid out like ../shared/data/ccp (photos/, masks/, labels.json). Predictions are made the
+way the bot makes them (the photo scaled to the parser's input size) and compared with the masks
+at full size. Photos/second counts segmentation only, not reading the files.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from inference import registry
+from inference.ccp_data import LabelledPhoto, labelled_photos, load_merged_mask, merged_mask_lut
+from inference.parse import Segmenter
+from inference.segmentation_metrics import confusion, summarise
+from inference.taxonomy import NUM_CLASSES
+
+
+def evaluate_items(segmenter: Segmenter, items: list[LabelledPhoto], lut: np.ndarray,
+                   progress: bool = False) -> dict:
+    conf = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
+    seconds = 0.0
+    for item in tqdm(items, desc="evaluating", disable=not progress, leave=False):
+        image = Image.open(item.photo).convert("RGB")
+        truth = load_merged_mask(item.mask, lut)
+        started = time.perf_counter()
+        pred = segmenter.segment(image)
+        seconds += time.perf_counter() - started
+        conf += confusion(truth, pred)
+    return {**summarise(conf), "photos": len(items),
+            "photos_per_second": round(len(items) / seconds, 2) if seconds else None}
+
+
+def evaluate_folder(data: Path, backend: str = "lite0-fpn", limit: int | None = None) -> dict:
+    items = labelled_photos(data)[:limit]
+    if not items:
+        raise SystemExit(f"no photos with masks under {data} (expected photos/ and masks/)")
+    result = evaluate_items(registry.create("parser", backend), items, merged_mask_lut(data),
+                            progress=True)
+    return {"backend": backend, "data": str(data), **result}

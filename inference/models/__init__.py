@@ -1,0 +1,1 @@
+"""Torch modules: the bundled backbone, the parser network, the garment embedder."""

@@ -1,0 +1,157 @@
+"""From a photo to an outfit: the parser's label map turned into garments with colour and pattern."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from inference import pattern
+from inference.colour import Colour, dominant_colours
+from inference.segment import resize_long_side
+from inference.taxonomy import CLASS_INDEX, CLASSES, DISPLAY_NAME, NON_GARMENT
+
+PARSE_LONG_SIDE = 512
+#: A garment needs this share of the person's pixels (and 120 pixels) to be listed.
+MIN_ITEM_SHARE = 0.004
+MIN_ITEM_PIXELS = 120
+#: Person size checks (share of the photo, height share of the photo).
+MIN_PERSON_SHARE = 0.02
+MIN_PERSON_HEIGHT = 0.25
+
+
+class Segmenter(Protocol):
+    def segment(self, image: Image.Image) -> np.ndarray:
+        """uint8 class ids (H, W) at the image's own size, in inference.taxonomy's classes."""
+
+
+@dataclass
+class Item:
+    category: str
+    colours: list[Colour]
+    pattern: str
+    area: float  # share of the person's pixels
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in parse-image pixels
+    fine_label: str | None = None
+
+    @property
+    def colour(self) -> Colour:
+        return self.colours[0]
+
+    @property
+    def noun(self) -> str:
+        return self.fine_label or DISPLAY_NAME[self.category]
+
+    @property
+    def name(self) -> str:
+        """'steel blue bag', 'striped navy top'."""
+        prefix = f"{self.pattern} " if self.pattern not in ("solid", "printed") else ""
+        return f"{prefix}{self.colour.name} {self.noun}"
+
+    def as_dict(self) -> dict:
+        return {
+            "category": self.category, "fine_label": self.fine_label, "name": self.name,
+            "colour_name": self.colour.name, "colour_family": self.colour.family,
+            "rgb": list(self.colour.rgb), "colours": [
+                {"name": c.name, "family": c.family, "rgb": list(c.rgb), "share": round(c.share, 3)}
+                for c in self.colours],
+            "pattern": self.pattern, "area": round(self.area, 4), "box": list(self.box),
+        }
+
+
+@dataclass
+class Outfit:
+    image: Image.Image  # the photo at parse size
+    labels: np.ndarray  # class ids at parse size
+    items: list[Item]
+    person_share: float
+    people: int
+    person_height: float
+    problems: list[str] = field(default_factory=list)  # "no_person", "several_people", "tiny"
+
+    @property
+    def summary(self) -> str:
+        return " · ".join(item.name for item in self.items)
+
+    def palette(self) -> list[Colour]:
+        """Garment colours over the whole outfit, weighted by area."""
+        colours: list[Colour] = []
+        for item in self.items:
+            colours += [Colour(c.rgb, c.share * item.area, c.name, c.family) for c in item.colours]
+        return sorted(colours, key=lambda c: -c.share)[:6]
+
+    def as_dict(self) -> dict:
+        return {
+            "size": list(self.image.size), "items": [i.as_dict() for i in self.items],
+            "summary": self.summary, "person_share": round(self.person_share, 4),
+            "people": self.people, "problems": self.problems,
+            "palette": [{"name": c.name, "family": c.family, "rgb": list(c.rgb)}
+                        for c in self.palette()],
+        }
+
+
+def _fine_label(category: str, colours: list[Colour]) -> str | None:
+    # Blue or navy trousers in street photos are nearly always denim.
+    if category == "pants" and colours[0].family in {"blue", "navy"}:
+        return "jeans"
+    return None
+
+
+def _count_people(person: np.ndarray) -> tuple[int, float]:
+    """Large separate person regions (side by side), and the biggest one's height share."""
+    small = person[::4, ::4]
+    labelled, count = ndimage.label(ndimage.binary_closing(small, iterations=2))
+    if not count:
+        return 0, 0.0
+    sizes = np.bincount(labelled.ravel())[1:]
+    biggest = int(np.argmax(sizes)) + 1
+    rows = np.nonzero((labelled == biggest).any(1))[0]
+    height = (rows.max() - rows.min() + 1) / small.shape[0]
+    people = int((sizes >= max(0.35 * sizes.max(), 0.03 * small.size)).sum())
+    return people, float(height)
+
+
+def items_from_labels(image: Image.Image, labels: np.ndarray) -> list[Item]:
+    rgb = np.asarray(image.convert("RGB"))
+    person_pixels = int((labels != CLASS_INDEX["background"]).sum())
+    items: list[Item] = []
+    for cls in np.unique(labels):
+        category = CLASSES[int(cls)]
+        if category in NON_GARMENT:
+            continue
+        mask = labels == cls
+        pixels = int(mask.sum())
+        if pixels < MIN_ITEM_PIXELS or pixels < MIN_ITEM_SHARE * person_pixels:
+            continue
+        ys, xs = np.nonzero(mask)
+        box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+        # Colour from the inner pixels: mask borders mix in skin and background.
+        inner = ndimage.binary_erosion(mask, iterations=1)
+        source = inner if inner.sum() >= 60 else mask
+        colours = dominant_colours(rgb[source], k=3, max_points=1500)
+        sub = (slice(box[1], box[3]), slice(box[0], box[2]))
+        kind, _ = pattern.detect(rgb[sub], mask[sub])
+        items.append(Item(category, colours, kind, pixels / max(person_pixels, 1), box,
+                          _fine_label(category, colours)))
+    items.sort(key=lambda i: -i.area)
+    return items
+
+
+def parse_outfit(photo: Image.Image, segmenter: Segmenter) -> Outfit:
+    image = resize_long_side(photo, PARSE_LONG_SIDE) if max(photo.size) > PARSE_LONG_SIDE else photo
+    labels = segmenter.segment(image)
+    person = labels != CLASS_INDEX["background"]
+    person_share = float(person.mean())
+    people, height = _count_people(person)
+    problems = []
+    if person_share < MIN_PERSON_SHARE or people == 0:
+        problems.append("no_person")
+    elif height < MIN_PERSON_HEIGHT:
+        problems.append("tiny")
+    elif people > 1:
+        problems.append("several_people")
+    items = items_from_labels(image, labels) if "no_person" not in problems else []
+    return Outfit(image, labels, items, person_share, people, height, problems)

@@ -1,0 +1,73 @@
+"""Running the bundled parser: preprocessing, weights on disk, label maps at photo size."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from inference.models.backbone import MEAN, STD
+from inference.models.segmenter import ClothingSegmenter
+from inference.taxonomy import CLASSES
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "parser_lite0_fpn.pt"
+
+
+def resize_long_side(image: Image.Image, long_side: int) -> Image.Image:
+    """Resize so the longer side is `long_side`, both sides multiples of 32 (the net's stride)."""
+    w, h = image.size
+    scale = long_side / max(w, h)
+    size = (max(32, round(w * scale / 32) * 32), max(32, round(h * scale / 32) * 32))
+    return image.resize(size, Image.Resampling.BILINEAR)
+
+
+def to_tensor(image: Image.Image) -> torch.Tensor:
+    """RGB image -> (1,3,H,W) float tensor normalised as the backbone expects."""
+    arr = torch.from_numpy(np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0)
+    x = arr.permute(2, 0, 1)
+    x = (x - torch.tensor(MEAN)[:, None, None]) / torch.tensor(STD)[:, None, None]
+    return x.unsqueeze(0)
+
+
+def save_weights(model: ClothingSegmenter, path: Path, meta: dict, frozen: tuple[str, ...]) -> None:
+    """Store only what training changed (fp16); frozen stem/blocks come from the package."""
+    state = {
+        k: (v.half() if v.is_floating_point() else v)
+        for k, v in model.state_dict().items()
+        if not k.startswith(frozen)
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"meta": meta, "state_dict": state}, path)
+
+
+class Lite0Segmenter:
+    """The default parser: bundled EfficientNet-Lite0 + the FPN decoder trained on CCP."""
+
+    def __init__(self, weights: Path = DEFAULT_WEIGHTS, long_side: int | None = None) -> None:
+        checkpoint = torch.load(weights, map_location="cpu", weights_only=True)
+        self.meta: dict = checkpoint["meta"]
+        if tuple(self.meta["classes"]) != CLASSES:
+            raise ValueError(f"{weights} was trained for other classes: {self.meta['classes']}")
+        self.model = ClothingSegmenter(len(CLASSES), channels=self.meta["channels"])
+        state = {k: v.float() if v.is_floating_point() else v
+                 for k, v in checkpoint["state_dict"].items()}
+        missing, unexpected = self.model.load_state_dict(state, strict=False)
+        frozen = tuple(self.meta["frozen_prefixes"])
+        if unexpected or any(not k.startswith(frozen) for k in missing):
+            raise ValueError(f"{weights} does not fit the network: {missing=} {unexpected=}")
+        self.model.eval()
+        self.long_side = long_side or int(self.meta["long_side"])
+
+    @torch.inference_mode()
+    def segment(self, image: Image.Image) -> np.ndarray:
+        """uint8 (H, W) class ids at the photo's own size."""
+        small = resize_long_side(image, self.long_side)
+        labels = self.model(to_tensor(small))[0].argmax(0).to(torch.uint8).numpy()
+        if small.size == image.size:
+            return labels
+        return np.asarray(Image.fromarray(labels).resize(image.size, Image.Resampling.NEAREST))

@@ -1,0 +1,35 @@
+"""Confusion-matrix metrics for the parser: pixel accuracy, (garment) mean IoU, per-class IoU."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inference.taxonomy import CLASSES, NON_GARMENT, NUM_CLASSES
+
+
+def confusion(truth: np.ndarray, pred: np.ndarray, num_classes: int = NUM_CLASSES) -> np.ndarray:
+    """Counts [truth, pred]; truth pixels outside the classes (255) are ignored."""
+    valid = truth < num_classes
+    idx = truth[valid].astype(np.int64) * num_classes + pred[valid].astype(np.int64)
+    return np.bincount(idx, minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+def summarise(conf: np.ndarray) -> dict:
+    """Metrics over classes that occur in the truth or the prediction (others are undefined)."""
+    tp = np.diag(conf).astype(np.float64)
+    union = conf.sum(0) + conf.sum(1) - tp
+    iou = np.where(union > 0, tp / np.maximum(union, 1), np.nan)
+    per_class = {name: (None if np.isnan(v) else round(float(v), 4)) for name, v in zip(CLASSES, iou)}
+    garment = [i for i, name in enumerate(CLASSES) if name not in NON_GARMENT]
+
+    def mean(ids: list[int]) -> float:
+        vals = iou[ids]
+        return round(float(np.nanmean(vals)), 4) if np.isfinite(vals).any() else 0.0
+
+    return {
+        "pixel_accuracy": round(float(tp.sum() / max(conf.sum(), 1)), 4),
+        "mean_iou": mean(list(range(NUM_CLASSES))),
+        "mean_iou_no_background": mean(list(range(1, NUM_CLASSES))),
+        "garment_mean_iou": mean(garment),
+        "per_class_iou": per_class,
+    }

@@ -1,0 +1,202 @@
+"""Train the bundled clothing parser on CCP: `stylebot train parser --data ../shared/data/ccp`.
+
+Seeded and single-command. Every 10th photo (by id) is held out for validation; the best epoch by
+garment mean IoU on it is saved. Recipe, and why:
+- crops of 352x256 from photos rescaled around the 512-pixel inference size (x0.7-1.3), so the
+  net sees people at the scales it meets at run time, plus flips and mild colour jitter;
+- cross-entropy weighted by inverse square-root class frequency plus a soft Dice term: the
+  garment classes that matter most (belts, scarves, glasses, jewellery) are tiny;
+- the stem and first block stay as bundled (they are generic edges; freezing them also saves the
+  costly high-resolution backward pass), everything else is fine-tuned with AdamW + cosine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import torchvision.transforms.v2.functional as TF
+from PIL import Image
+from tqdm import tqdm
+
+from inference.ccp_data import labelled_photos, load_merged_mask, merged_mask_lut, train_val_split
+from inference.eval_parser import evaluate_items
+from inference.models.backbone import MEAN, STD
+from inference.models.segmenter import ClothingSegmenter
+from inference.segment import DEFAULT_WEIGHTS, Lite0Segmenter, save_weights
+from inference.taxonomy import CLASSES, NUM_CLASSES
+
+log = logging.getLogger(__name__)
+
+LONG_SIDE = 512
+CROP = (352, 256)  # H, W
+IGNORE = 255
+FROZEN_BLOCKS = 1
+
+
+def _seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class CropDataset(torch.utils.data.Dataset):
+    """Photos cached in memory at a 640-pixel long side; random scale, crop, flip, jitter."""
+
+    def __init__(self, items: list, lut: np.ndarray) -> None:
+        self.images: list[torch.Tensor] = []
+        self.masks: list[torch.Tensor] = []
+        for item in tqdm(items, desc="loading", leave=False):
+            img = Image.open(item.photo).convert("RGB")
+            mask = Image.fromarray(load_merged_mask(item.mask, lut))
+            scale = 640 / max(img.size)
+            size = (round(img.width * scale), round(img.height * scale))
+            self.images.append(TF.pil_to_tensor(img.resize(size, Image.Resampling.BILINEAR)))
+            self.masks.append(torch.from_numpy(np.array(mask.resize(size, Image.Resampling.NEAREST))))
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        img, mask = self.images[i], self.masks[i][None]
+        h, w = img.shape[-2:]
+        scale = LONG_SIDE * random.uniform(0.7, 1.3) / max(h, w)
+        size = [round(h * scale), round(w * scale)]
+        img = TF.resize(img, size, antialias=True)
+        mask = TF.resize(mask, size, interpolation=TF.InterpolationMode.NEAREST)
+        ch, cw = CROP
+        pad_h, pad_w = max(0, ch - size[0]), max(0, cw - size[1])
+        if pad_h or pad_w:
+            img = TF.pad(img, [0, 0, pad_w, pad_h], fill=0)
+            mask = TF.pad(mask, [0, 0, pad_w, pad_h], fill=IGNORE)
+        top = random.randint(0, img.shape[-2] - ch)
+        left = random.randint(0, img.shape[-1] - cw)
+        img, mask = img[:, top : top + ch, left : left + cw], mask[:, top : top + ch, left : left + cw]
+        if random.random() < 0.5:
+            img, mask = img.flip(-1), mask.flip(-1)
+        img = img.float() / 255.0
+        img = TF.adjust_brightness(img, random.uniform(0.8, 1.2))
+        img = TF.adjust_contrast(img, random.uniform(0.8, 1.2))
+        img = TF.adjust_saturation(img, random.uniform(0.8, 1.2))
+        img = TF.normalize(img, MEAN, STD)
+        return img, mask[0].long()
+
+
+def class_weights(masks: list[torch.Tensor]) -> torch.Tensor:
+    counts = torch.zeros(NUM_CLASSES)
+    for m in masks:
+        counts += torch.bincount(m[m < NUM_CLASSES].flatten(), minlength=NUM_CLASSES)
+    freq = counts / counts.sum()
+    weights = (freq.median() / freq.clamp_min(1e-6)).sqrt()
+    return weights.clamp(0.3, 4.0)
+
+
+def dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Soft Dice over the classes present in the batch's ground truth."""
+    valid = (target != IGNORE).unsqueeze(1)
+    probs = logits.softmax(1) * valid
+    onehot = F.one_hot(target.clamp_max(NUM_CLASSES - 1), NUM_CLASSES).permute(0, 3, 1, 2) * valid
+    inter = (probs * onehot).sum((0, 2, 3))
+    denom = probs.sum((0, 2, 3)) + onehot.sum((0, 2, 3))
+    present = onehot.sum((0, 2, 3)) > 0
+    dice = 1 - (2 * inter + 1) / (denom + 1)
+    return dice[present].mean()
+
+
+def train(data: Path, out: Path, epochs: int, seed: int, batch: int, channels: int) -> dict:
+    _seed(seed)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    items = labelled_photos(data)
+    if not items:
+        raise SystemExit(f"no photos with masks under {data}")
+    lut = merged_mask_lut(data)
+    train_items, val_items = train_val_split(items)
+    log.info("%d training photos, %d validation photos", len(train_items), len(val_items))
+    dataset = CropDataset(train_items, lut)
+    loader = torch.utils.data.DataLoader(
+        dataset, batch_size=batch, shuffle=True, drop_last=True,
+        generator=torch.Generator().manual_seed(seed),
+    )
+    # channels_last makes the CPU convolutions about 30% faster here
+    model = ClothingSegmenter(NUM_CLASSES, channels=channels).to(memory_format=torch.channels_last)
+    frozen = model.frozen_prefixes(FROZEN_BLOCKS)
+    backbone_params, decoder_params = [], []
+    for name, p in model.named_parameters():
+        if name.startswith(frozen):
+            p.requires_grad_(False)
+        else:
+            (decoder_params if name.startswith("decoder") else backbone_params).append(p)
+    optimiser = torch.optim.AdamW(
+        [{"params": backbone_params, "lr": 1e-3}, {"params": decoder_params, "lr": 3e-3}],
+        weight_decay=1e-4,
+    )
+    steps = epochs * len(loader)
+    warmup = len(loader)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser,
+        lambda s: (s + 1) / warmup if s < warmup else 0.5 * (1 + math.cos(math.pi * (s - warmup) / (steps - warmup))),
+    )
+    weights = class_weights(dataset.masks)
+    meta = {
+        "classes": list(CLASSES), "channels": channels, "long_side": LONG_SIDE,
+        "frozen_prefixes": list(frozen), "seed": seed, "epochs": epochs, "crop": list(CROP),
+        "train_photos": len(train_items), "val_photos": len(val_items),
+    }
+    best: dict = {"garment_mean_iou": -1.0}
+    started = time.time()
+    for epoch in range(epochs):
+        model.train()
+        for module in model.modules():  # frozen layers keep their ImageNet statistics
+            if isinstance(module, torch.nn.BatchNorm2d) and not any(
+                p.requires_grad for p in module.parameters()
+            ):
+                module.eval()
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}", leave=False)
+        for images, masks in bar:
+            logits = model(images.contiguous(memory_format=torch.channels_last))
+            loss = F.cross_entropy(logits, masks, weight=weights, ignore_index=IGNORE)
+            loss = loss + 0.5 * dice_loss(logits, masks)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+        tmp = out.with_suffix(".last.pt")
+        save_weights(model, tmp, meta, frozen)
+        metrics = evaluate_items(Lite0Segmenter(tmp), val_items, lut)
+        log.info(
+            "epoch %d: val pixel acc %.4f, mIoU %.4f, garment mIoU %.4f (%.0f min)",
+            epoch + 1, metrics["pixel_accuracy"], metrics["mean_iou"],
+            metrics["garment_mean_iou"], (time.time() - started) / 60,
+        )
+        if metrics["garment_mean_iou"] > best["garment_mean_iou"]:
+            best = {**metrics, "epoch": epoch + 1}
+            save_weights(model, out, {**meta, "val_metrics": best,
+                                      "train_minutes": round((time.time() - started) / 60, 1)}, frozen)
+        tmp.unlink()
+    return best
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="stylebot train parser", description=__doc__)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data/ccp"))
+    parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--channels", type=int, default=96)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    best = train(args.data, args.out, args.epochs, args.seed, args.batch, args.channels)
+    log.info("best epoch %s: %s", best.get("epoch"), {k: v for k, v in best.items() if k != "per_class_iou"})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Shared fixtures: real photos, a fresh SQLite store per test, services over the real models."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.app import Services, build_services
+from bot.config import Settings, load_settings
+from inference.pipeline import Pipeline, PipelineConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "tests" / "data" / "ccp_sample"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def sample_photo_paths() -> list[Path]:
+    return sorted((SAMPLE / "photos").glob("*.jpg"))
+
+
+@pytest.fixture(scope="session")
+def photo_paths() -> list[Path]:
+    return sample_photo_paths()
+
+
+@pytest.fixture(scope="session")
+def photo_bytes(photo_paths: list[Path]) -> list[bytes]:
+    """Real street-style outfit photos (CCP, Apache-2.0), as a user would upload them."""
+    return [p.read_bytes() for p in photo_paths]
+
+
+@pytest.fixture(scope="session")
+def huge_photo_bytes() -> bytes:
+    """A real 60-megapixel JPEG (a CCP photo scaled up), about 1 MB on disk."""
+    image = Image.open(sample_photo_paths()[0]).convert("RGB").resize((9500, 6400))
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=30)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def corrupt_photo_bytes(photo_bytes: list[bytes]) -> bytes:
+    """A JPEG cut off half way, as a broken upload looks."""
+    return photo_bytes[0][: len(photo_bytes[0]) // 3]
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not (SHARED_DATA / "ccp" / "masks").is_dir():
+        pytest.skip("../shared/data is not here")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def pipeline() -> Pipeline:
+    """The real default models, loaded once for the whole run."""
+    return Pipeline(PipelineConfig())
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(
+        None, storage__database=str(tmp_path / "stylebot.db"),
+        storage__files_dir=str(tmp_path / "files"),
+    )
+
+
+@pytest.fixture
+def services(settings: Settings, pipeline: Pipeline) -> Services:
+    """Fresh database and files per test, sharing the session's loaded models."""
+    svc = build_services(settings, pipeline)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
