@@ -77,36 +77,47 @@ def colour_name(lab: np.ndarray) -> str:
 
 
 def colour_family(lab: np.ndarray) -> str:
-    """Coarse family from lightness L, chroma C and hue h (degrees) of a CIELAB colour."""
+    """Coarse family from lightness L, chroma C and hue h (degrees) of a CIELAB colour.
+
+    CIELAB hues: red ~40, orange ~55-65, yellow ~95-105, green ~130-180, blue ~280-305,
+    purple ~305-330, pink ~330-15. Street photos are shaded, so dark colours with a little
+    chroma (C >= 7) keep their hue family (navy, brown) instead of falling to black.
+    """
     lightness, chroma, hue = lab2lch(np.asarray(lab, dtype=np.float64)[None])[0]
     hue = float(np.degrees(hue)) % 360
-    if chroma < 12 or (chroma < 18 and lightness < 30):
-        if 200 <= hue <= 300 and lightness < 35 and chroma >= 7:
-            return "navy"
-        if lightness < 25:
+    blue_band = 240 <= hue < 304
+    warm_band = 20 <= hue < 80
+    if chroma < 7 or (chroma < 10 and not (blue_band or warm_band)):
+        if lightness < 22:
             return "black"
-        return "white" if lightness > 80 else "gray"
-    if 200 <= hue < 295:  # blues (CIELAB hue of pure blue is ~306, sky blue ~230)
-        return "navy" if lightness < 35 else "blue"
-    if 295 <= hue < 345:
-        return "purple" if lightness < 55 or hue < 320 else "pink"
-    if hue >= 345 or hue < 40:
-        if lightness > 68 and chroma < 45:
-            return "pink" if hue >= 345 or hue < 25 else "beige"
-        if hue >= 25 and lightness < 50 and chroma < 50:
-            return "brown"
-        return "red" if lightness < 68 or chroma >= 45 else "pink"
-    if hue < 75:  # orange-yellow-brown band
-        if lightness < 45 or (lightness < 60 and chroma < 35):
-            return "brown"
-        if chroma < 35:
+        return "white" if lightness >= 76 else "gray"
+    if blue_band:
+        if chroma >= 35:
+            return "blue"
+        if lightness < 32:
+            return "navy"
+        return "gray" if chroma < 15 and lightness < 55 else "blue"
+    if 304 <= hue < 330:
+        return "pink" if lightness > 75 else "purple"
+    if hue >= 330 or hue < 15:
+        return "pink" if lightness >= 45 or hue >= 330 else "red"
+    if hue < 42 and chroma >= 40:
+        return "red"
+    if hue < 80:
+        if lightness >= 55 and chroma < 35:
+            return "beige" if chroma >= 6 else "white"
+        if chroma >= 40:
+            return "orange" if hue < 72 or lightness < 70 else "yellow"
+        if lightness < 22 and chroma < 8:
+            return "black"
+        return "brown"
+    if hue < 112:
+        if chroma >= 30:
+            return "yellow" if lightness >= 60 else "green"
+        if lightness >= 55:
             return "beige"
-        return "orange" if hue < 65 else "yellow"
-    if hue < 105:
-        if chroma < 30:
-            return "beige" if lightness > 60 else "brown" if lightness < 45 else "green"
-        return "yellow" if lightness > 60 else "green"
-    if hue < 200:
+        return "brown" if lightness < 35 else "green"
+    if hue < 240:
         return "green"
     return "gray"
 

@@ -91,19 +91,22 @@ def features(rgb: np.ndarray, mask: np.ndarray) -> PatternFeatures | None:
 
 
 def classify(f: PatternFeatures | None) -> tuple[str, float]:
-    """(pattern, confidence in 0..1) from texture features; small or unclear garments are solid."""
-    if f is None or f.energy < 4.0:
-        return "solid", 0.9 if f is not None else 0.5
-    if f.energy < 7.0 and f.colour_energy < 4.0:
-        return "solid", 0.6
-    periodic = f.periodicity > 25
-    if f.orientation_peak > 0.42 and f.orientation_second < 0.18 and periodic:
+    """(pattern, confidence in 0..1); small or unclear garments count as solid.
+
+    On the 153 hand-labelled garments this scores 0.67 overall and 0.81 solid-vs-patterned
+    (tests/test_pattern.py). Checked and floral need strong evidence; dots could not be told
+    from other small prints by these features (a blob rule caught more prints than dots), so
+    anything else patterned, dots included, is called "printed".
+    """
+    if f is None:
+        return "solid", 0.5
+    if f.energy < 15.0:  # folds, knit and JPEG noise stay under this
+        return "solid", min(1.0, 1.2 - f.energy / 30)
+    if f.orientation_peak >= 0.42 and f.orientation_second < 0.12:
         return "striped", min(1.0, f.orientation_peak + 0.3)
-    if f.orientation_peak > 0.3 and f.orientation_second > 0.22 and periodic:
-        return "checked", min(1.0, f.orientation_peak + f.orientation_second)
-    if f.blob_density > 4 and f.saturated_colours <= 2:
-        return "dotted", 0.5
-    if f.saturated_colours >= 2 and f.colour_energy > 5:
+    if f.orientation_second >= 0.2 and f.orientation_peak >= 0.3:
+        return "checked", 0.5
+    if f.saturated_colours >= 3 and f.colour_energy > 6:
         return "floral", 0.4
     return "printed", 0.4
 

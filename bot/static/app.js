@@ -1,0 +1,326 @@
+// stylebot web chat: posts messages to /api/message and renders the replies. No dependencies.
+"use strict";
+
+(() => {
+  const MAX_PHOTOS = 2;
+  const COMMANDS = new Set(["start", "help", "privacy", "prefs", "forget", "export",
+                            "keepphotos", "shop"]);
+  const maxMb = parseFloat(document.body.dataset.maxUploadMb) || 20;
+
+  const $ = (id) => document.getElementById(id);
+  const scroller = $("scroller"), thread = $("thread"), form = $("composer");
+  const textBox = $("text"), picker = $("photo"), sendBtn = $("send"), previews = $("previews");
+  const dropzone = $("dropzone"), lightbox = $("lightbox"), toastBox = $("toast");
+
+  let pending = [];  // photos chosen but not sent yet: {file, url}
+  let busy = false;
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function scrollDown() {
+    requestAnimationFrame(() => { scroller.scrollTop = scroller.scrollHeight; });
+  }
+
+  let toastTimer;
+  function toast(message) {
+    toastBox.textContent = message;
+    toastBox.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { toastBox.hidden = true; }, 4000);
+  }
+
+  // ---- rendering ------------------------------------------------------------------------
+  function message(side, extraClass) {
+    const row = el("div", `msg ${side}${extraClass ? " " + extraClass : ""}`);
+    if (side === "bot") {
+      const avatar = el("div", "avatar", "sb");
+      avatar.setAttribute("aria-hidden", "true");
+      row.append(avatar);
+    }
+    const body = el("div", "body");
+    row.append(body);
+    thread.append(row);
+    return body;
+  }
+
+  // Text with its line breaks kept and known /commands made clickable.
+  function richText(text) {
+    const p = el("p", "text");
+    for (const piece of text.split(/(\/[a-z]+)\b/)) {
+      const name = piece.startsWith("/") ? piece.slice(1) : "";
+      if (COMMANDS.has(name)) {
+        const cmd = el("button", "cmd", piece);
+        cmd.type = "button";
+        cmd.title = `Send ${piece}`;
+        cmd.addEventListener("click", () => send({ text: piece }));
+        p.append(cmd);
+      } else if (piece) {
+        p.append(document.createTextNode(piece));
+      }
+    }
+    return p;
+  }
+
+  function openLightbox(url, caption) {
+    $("lightbox-img").src = url;
+    $("lightbox-img").alt = caption || "Picture from stylebot";
+    $("lightbox-caption").textContent = caption || "";
+    if (typeof lightbox.showModal === "function") lightbox.showModal();
+    else window.open(url, "_blank", "noopener");
+  }
+
+  function gallery(images) {
+    const box = el("div", images.length > 1 ? "gallery two" : "gallery");
+    for (const image of images) {
+      const fig = el("figure", "figure");
+      const open = el("button");
+      open.type = "button";
+      open.setAttribute("aria-label", `Open "${image.caption || "picture"}" full size`);
+      const img = el("img", "reply-image");
+      img.src = image.url;
+      img.alt = image.caption || "Picture from stylebot";
+      img.addEventListener("load", scrollDown);
+      open.append(img);
+      open.addEventListener("click", () => openLightbox(image.url, image.caption));
+      fig.append(open);
+      if (image.caption) fig.append(el("figcaption", "", image.caption));
+      box.append(fig);
+    }
+    return box;
+  }
+
+  function actions(rows) {
+    const box = el("div", "actions");
+    const all = [];
+    for (const row of rows) {
+      const line = el("div", "line");
+      for (const b of row) {
+        const btn = el("button", "reply-btn", b.label);
+        btn.type = "button";
+        btn.addEventListener("click", () => {
+          if (busy) return;
+          all.forEach((other) => { other.disabled = true; });
+          btn.classList.add("chosen");
+          send({ callback: b.payload, label: b.label });
+        });
+        all.push(btn);
+        line.append(btn);
+      }
+      box.append(line);
+    }
+    return box;
+  }
+
+  function fileCard(file) {
+    const link = el("a", "file-card");
+    link.href = file.url;
+    link.download = file.name;
+    const icon = el("span", "ficon");
+    icon.innerHTML = '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path ' +
+      'd="M12 4v11m0 0-4.5-4.5M12 15l4.5-4.5M5 19h14" fill="none" stroke="currentColor" ' +
+      'stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/></svg>';
+    const words = el("span");
+    words.append(el("div", "fname", file.name), el("div", "fsub", "Download"));
+    link.append(icon, words);
+    return link;
+  }
+
+  function botReply(reply) {
+    const body = message("bot");
+    if (reply.text) {
+      const bubble = el("div", "bubble");
+      bubble.append(richText(reply.text));
+      body.append(bubble);
+    }
+    if (reply.images && reply.images.length) body.append(gallery(reply.images));
+    if (reply.file) body.append(fileCard(reply.file));
+    if (reply.buttons && reply.buttons.length) body.append(actions(reply.buttons));
+  }
+
+  function botError(text) {
+    const body = message("bot", "error");
+    const bubble = el("div", "bubble");
+    bubble.append(el("p", "text", text));
+    body.append(bubble);
+  }
+
+  function userMessage(text, photos) {
+    const body = message("user");
+    if (photos.length) {
+      const thumbs = el("div", "thumbs");
+      photos.forEach((p, i) => {
+        const img = el("img");
+        img.src = p.url;
+        img.alt = `Your photo ${i + 1}`;
+        img.addEventListener("load", scrollDown);
+        thumbs.append(img);
+      });
+      body.append(thumbs);
+    }
+    if (text) {
+      const bubble = el("div", "bubble");
+      bubble.append(el("p", "text", text));
+      body.append(bubble);
+    }
+  }
+
+  function thinking() {
+    const body = message("bot", "thinking");
+    const bubble = el("div", "bubble");
+    const dots = el("span", "dots");
+    dots.setAttribute("aria-hidden", "true");
+    dots.append(el("i"), el("i"), el("i"));
+    bubble.append(dots, el("span", "", "thinking…"));
+    body.append(bubble);
+    return body.parentElement;
+  }
+
+  // ---- sending --------------------------------------------------------------------------
+  function setBusy(value) {
+    busy = value;
+    sendBtn.disabled = value;
+    document.querySelectorAll("[data-command], [data-pick-photo]").forEach((b) => {
+      b.disabled = value;
+    });
+  }
+
+  async function send({ text = "", photos = [], callback = null, label = "" }) {
+    if (busy) return false;
+    if (!text && !photos.length && !callback) return false;
+    setBusy(true);
+    userMessage(callback ? label : text, photos);
+    const wait = thinking();
+    scrollDown();
+    const data = new FormData();
+    if (text) data.append("text", text);
+    if (callback) data.append("callback", callback);
+    photos.forEach((p) => data.append("photo", p.file, p.file.name || "photo.jpg"));
+    try {
+      const response = await fetch("/api/message", {
+        method: "POST", body: data, credentials: "same-origin",
+      });
+      const payload = await response.json().catch(() => ({}));
+      wait.remove();
+      if (!response.ok) {
+        botError(payload.message || "Sorry, something went wrong. Please try again.");
+      } else {
+        (payload.replies || []).forEach(botReply);
+      }
+    } catch (err) {
+      wait.remove();
+      botError("I can't reach the stylebot server. Is it still running?");
+    } finally {
+      setBusy(false);
+      scrollDown();
+      textBox.focus();
+    }
+    return true;
+  }
+
+  // ---- composer -------------------------------------------------------------------------
+  function renderPreviews() {
+    previews.replaceChildren();
+    previews.hidden = pending.length === 0;
+    pending.forEach((p, i) => {
+      const box = el("div", "preview");
+      const img = el("img");
+      img.src = p.url;
+      img.alt = `Photo ${i + 1} to send`;
+      const remove = el("button", "remove", "×");
+      remove.type = "button";
+      remove.setAttribute("aria-label", `Remove photo ${i + 1}`);
+      remove.addEventListener("click", () => { pending.splice(i, 1); renderPreviews(); });
+      box.append(img);
+      if (pending.length > 1) box.append(el("span", "tag", i === 0 ? "A" : "B"));
+      box.append(remove);
+      previews.append(box);
+    });
+    textBox.placeholder = pending.length === 2 ? "Add a note, or just send for a Style Check…"
+      : pending.length === 1 ? "Add a note (or ask \u201cwhere can I buy this?\u201d)…"
+      : "Message stylebot, or add an outfit photo…";
+  }
+
+  function addPhotos(files) {
+    const images = Array.from(files).filter((f) => f.type.startsWith("image/"));
+    if (images.length < files.length) toast("I can only look at photos (JPEG, PNG, WebP).");
+    for (const file of images) {
+      if (pending.length >= MAX_PHOTOS) {
+        toast("Two photos at a time: one for feedback, two for a Style Check.");
+        break;
+      }
+      pending.push({ file, url: URL.createObjectURL(file) });
+    }
+    const total = pending.reduce((sum, p) => sum + p.file.size, 0);
+    if (total > maxMb * 1024 * 1024) {
+      pending.pop();
+      toast(`That's over ${maxMb} MB. Please pick a smaller photo.`);
+    }
+    renderPreviews();
+    textBox.focus();
+  }
+
+  function autoGrow() {
+    textBox.style.height = "auto";
+    textBox.style.height = `${Math.min(textBox.scrollHeight, 160)}px`;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = textBox.value.trim();
+    const photos = pending;
+    if (busy || (!text && !photos.length)) { textBox.focus(); return; }
+    textBox.value = "";
+    autoGrow();
+    pending = [];
+    renderPreviews();
+    await send({ text, photos });
+  });
+  textBox.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  textBox.addEventListener("input", autoGrow);
+  picker.addEventListener("change", () => { addPhotos(picker.files); picker.value = ""; });
+  document.querySelectorAll("[data-command]").forEach((b) => {
+    b.addEventListener("click", () => send({ text: b.dataset.command }));
+  });
+  document.querySelectorAll("[data-pick-photo]").forEach((b) => {
+    b.addEventListener("click", () => picker.click());
+  });
+  textBox.addEventListener("paste", (event) => {
+    const files = Array.from(event.clipboardData?.files || []);
+    if (files.length) { event.preventDefault(); addPhotos(files); }
+  });
+
+  // ---- drag and drop --------------------------------------------------------------------
+  let dragDepth = 0;
+  const hasFiles = (event) => Array.from(event.dataTransfer?.types || []).includes("Files");
+  window.addEventListener("dragenter", (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    dragDepth += 1;
+    dropzone.hidden = false;
+  });
+  window.addEventListener("dragover", (event) => { if (hasFiles(event)) event.preventDefault(); });
+  window.addEventListener("dragleave", () => {
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (!dragDepth) dropzone.hidden = true;
+  });
+  window.addEventListener("drop", (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    dragDepth = 0;
+    dropzone.hidden = true;
+    addPhotos(event.dataTransfer.files);
+  });
+
+  lightbox.addEventListener("click", (event) => { if (event.target === lightbox) lightbox.close(); });
+  textBox.focus();
+})();

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Install what is needed and start stylebot on its embedded default models:
+# the Telegram bot when STYLEBOT_TELEGRAM__TOKEN is set, else the web chat on 127.0.0.1:8080.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec .venv/bin/stylebot serve "$@"

@@ -1,0 +1,41 @@
+"""Settings: validation names the bad key, the environment wins, the token stays secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+def test_default_config_file_is_valid() -> None:
+    settings = load_settings()
+    assert settings.web.host == "127.0.0.1"
+    assert settings.inference.parser == "lite0-fpn"
+
+
+def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STYLEBOT_WEB__PORT", "9123")
+    monkeypatch.setenv("STYLEBOT_TELEGRAM__TOKEN", "123:secret-token")
+    settings = load_settings()
+    assert settings.web.port == 9123
+    assert settings.telegram.token.get_secret_value() == "123:secret-token"
+    assert "secret-token" not in repr(settings) and "secret-token" not in str(settings.telegram)
+
+
+def test_bad_key_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("web:\n  port: not-a-number\n")
+    with pytest.raises(ConfigError, match=r"web\.port"):
+        load_settings(path)
+    path.write_text("storage:\n  databse: x.db\n")  # a typo is an error, not silently ignored
+    with pytest.raises(ConfigError, match=r"storage\.databse"):
+        load_settings(path)
+
+
+def test_token_in_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("telegram:\n  token: '123:abc'\n")
+    with pytest.raises(ConfigError, match="STYLEBOT_TELEGRAM__TOKEN"):
+        load_settings(path)

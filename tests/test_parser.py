@@ -1,0 +1,126 @@
+"""The bundled parser: offline backbone weights, trained head, items, pictures and the eval."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from inference.ccp_data import labelled_photos, merged_mask_lut
+from inference.eval_parser import evaluate_items
+from inference.models.backbone import create_classifier, pretrained_state_dict
+from inference.parse import parse_outfit
+from inference.pictures import cutout_picture, overlay_picture
+from inference.pipeline import Pipeline
+from inference.segment import DEFAULT_WEIGHTS
+from inference.taxonomy import CCP_TO_CLASS, CLASSES, GARMENT_CLASSES
+
+from .conftest import ROOT, SAMPLE
+
+
+def test_every_ccp_label_is_mapped() -> None:
+    labels = json.loads((SAMPLE / "labels.json").read_text())
+    assert set(labels) == set(CCP_TO_CLASS)
+    assert set(CCP_TO_CLASS.values()) == set(CLASSES)
+
+
+def test_backbone_loads_offline_and_classifies() -> None:
+    weights = pretrained_state_dict()
+    assert len(weights) == 296
+    model = create_classifier().eval()
+    with torch.inference_mode():
+        out = model(torch.zeros(1, 3, 224, 224))
+    assert out.shape == (1, 1000)
+
+
+def test_bundled_weights_are_small() -> None:
+    assert DEFAULT_WEIGHTS.stat().st_size < 20 * 1024 * 1024
+
+
+def test_parser_is_accurate_on_sample_photos(pipeline: Pipeline) -> None:
+    result = evaluate_items(pipeline.parser, labelled_photos(SAMPLE), merged_mask_lut(SAMPLE))
+    assert result["pixel_accuracy"] > 0.85, result
+    assert result["garment_mean_iou"] > 0.3, result
+
+
+def test_parse_names_items_with_colours_and_patterns(pipeline: Pipeline,
+                                                      photo_bytes: list[bytes]) -> None:
+    image, outfit = pipeline.load_and_parse(photo_bytes[0])
+    assert outfit.problems == []
+    assert outfit.items, "a street photo has garments"
+    for item in outfit.items:
+        assert item.category in GARMENT_CLASSES
+        assert item.colour.name and item.colour.family
+        assert item.pattern in {"solid", "striped", "checked", "dotted", "floral", "printed"}
+        x0, y0, x1, y1 = item.box
+        assert 0 <= x0 < x1 <= outfit.image.width and 0 <= y0 < y1 <= outfit.image.height
+        assert 0 < item.area <= 1
+    assert sum(i.area for i in outfit.items) <= 1.0001
+    assert outfit.summary.count("·") == len(outfit.items) - 1
+
+
+def test_overlay_and_cutout(pipeline: Pipeline, photo_bytes: list[bytes]) -> None:
+    _, outfit = pipeline.load_and_parse(photo_bytes[1])
+    overlay = overlay_picture(outfit.image, outfit.labels)
+    assert overlay.width > outfit.image.width  # legend on the right
+    keep = outfit.labels > 2
+    cut = cutout_picture(outfit.image, keep)
+    assert cut.mode == "RGBA"
+    alpha = np.asarray(cut.getchannel("A"))
+    assert alpha.min() == 0 and alpha.max() == 255
+
+
+def test_no_person_in_a_flat_picture(pipeline: Pipeline) -> None:
+    wall = Image.new("RGB", (600, 800), (180, 170, 160))
+    assert "no_person" in parse_outfit(wall, pipeline.parser).problems
+
+
+def test_parse_is_deterministic(pipeline: Pipeline, photo_bytes: list[bytes]) -> None:
+    a = pipeline.load_and_parse(photo_bytes[2])[1].as_dict()
+    b = pipeline.load_and_parse(photo_bytes[2])[1].as_dict()
+    assert a == b
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_cli_parse_json_and_overlay(tmp_path: Path, photo_paths: list[Path]) -> None:
+    out = tmp_path / "overlay.png"
+    done = run_cli("parse", str(photo_paths[0]), "--json", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    parsed = json.loads(done.stdout)
+    assert parsed["items"] and {"category", "colour_name", "rgb", "pattern", "area", "box"} <= set(
+        parsed["items"][0])
+    assert Image.open(io.BytesIO(out.read_bytes())).format == "PNG"
+
+
+def test_cli_parse_refuses_a_non_image(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("not a photo")
+    done = run_cli("parse", str(bad))
+    assert done.returncode == 1 and "cannot use" in done.stderr
+
+
+def test_cli_eval_parser_json() -> None:
+    done = run_cli("eval", "parser", "--data", str(SAMPLE), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["photos"] == 4
+    assert {"pixel_accuracy", "mean_iou", "mean_iou_no_background", "garment_mean_iou",
+            "per_class_iou", "photos_per_second"} <= set(result)
+
+
+@pytest.mark.slow
+def test_eval_on_shared_ccp(shared_data: Path, pipeline: Pipeline) -> None:
+    items = labelled_photos(shared_data / "ccp")[::20]
+    result = evaluate_items(pipeline.parser, items, merged_mask_lut(shared_data / "ccp"))
+    assert result["pixel_accuracy"] > 0.88

@@ -1,0 +1,114 @@
+"""The store on real SQLite files: migrations, user scoping, concurrent writers, restart, forget."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from storage import Store
+from storage.db import NotFound
+from storage.migrations import migrations
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "db.sqlite", tmp_path / "files")
+    yield s
+    s.close()
+
+
+def test_schema_applied_once_and_wal(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    Store(path, tmp_path / "files").close()
+    again = Store(path, tmp_path / "files")  # a restart applies nothing twice
+    applied = [m.name for m in migrations.applied(again.db)]
+    assert applied == ["m001_initial"]
+    assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"users", "photos", "outfits", "items", "verdicts", "feedback", "preferences",
+            "catalog"} <= set(again.db.table_names())
+
+
+def test_rows_survive_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    first = Store(path, tmp_path / "files")
+    first.ensure_user("tg:1", "telegram")
+    verdict = first.add_verdict("tg:1", None, None, 0.6, {"colour": 1.0}, [])
+    first.add_feedback("tg:1", "verdict", verdict, "a")
+    first.close()
+    second = Store(path, tmp_path / "files")
+    assert [f["value"] for f in second.feedback("tg:1")] == ["a"]
+    assert second.verdict("tg:1", verdict)["features"] == {"colour": 1.0}
+
+
+def test_queries_are_scoped_to_the_user(store: Store) -> None:
+    store.ensure_user("tg:a", "telegram")
+    store.ensure_user("tg:b", "telegram")
+    photo = store.add_photo("tg:a", b"jpeg bytes", 10, 10, keep=False)
+    outfit = store.add_outfit("tg:a", photo, {"items": []}, [{"category": "top"}])
+    verdict = store.add_verdict("tg:a", outfit, outfit, 0.5, {}, [])
+    store.set_preference("tg:a", "avoid_colours", ["yellow"])
+    with pytest.raises(NotFound):
+        store.outfit("tg:b", outfit)
+    with pytest.raises(NotFound):
+        store.verdict("tg:b", verdict)
+    with pytest.raises(NotFound):
+        store.photo("tg:b", photo)
+    assert store.outfits("tg:b") == []
+    assert store.preferences("tg:b") == {}
+    exported = store.export_user("tg:b")
+    assert all(exported[t] == [] for t in ("outfits", "items", "verdicts", "photos"))
+
+
+def test_concurrent_writers_lose_nothing(store: Store) -> None:
+    users = [f"web:{i}" for i in range(4)]
+    for user in users:
+        store.ensure_user(user, "web")
+    errors: list[BaseException] = []
+
+    def write(user: str) -> None:
+        try:
+            for n in range(50):
+                outfit = store.add_outfit(user, None, {"n": n}, [{"category": "top"}] * 3)
+                store.add_feedback(user, "verdict", outfit, "a")
+        except BaseException as err:  # noqa: BLE001 - surfaced below
+            errors.append(err)
+
+    threads = [threading.Thread(target=write, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for user in users:
+        assert len(store.outfits(user, limit=1000)) == 50
+        assert len(store.feedback(user)) == 50
+    # A second process-level connection sees everything committed.
+    conn = sqlite3.connect(store.path)
+    assert conn.execute("select count(*) from items").fetchone()[0] == 4 * 50 * 3
+
+
+def test_forget_removes_rows_and_files(store: Store) -> None:
+    store.ensure_user("tg:a", "telegram")
+    store.ensure_user("tg:b", "telegram")
+    kept = store.add_photo("tg:a", b"photo of a", 10, 10, keep=True)
+    store.add_photo("tg:b", b"photo of b", 10, 10, keep=True)
+    path = Path(store.photo("tg:a", kept)["path"])
+    assert path.read_bytes() == b"photo of a"
+    store.add_outfit("tg:a", kept, {}, [{"category": "top"}])
+    store.set_state("tg:a", {"x": 1})
+    assert store.forget_user("tg:a") > 0
+    assert not path.exists()
+    for table in ("users", "photos", "outfits", "items", "dialog_state"):
+        column = "id" if table == "users" else "user_id"
+        assert store.db.execute(f"select count(*) from {table} where {column}='tg:a'").fetchone()[0] == 0
+    assert len(list(store.db["photos"].rows)) == 1  # the other user's photo stays
+
+
+def test_photos_are_not_written_without_opt_in(store: Store) -> None:
+    store.ensure_user("tg:a", "telegram")
+    photo = store.add_photo("tg:a", b"bytes", 10, 10, keep=False)
+    assert store.photo("tg:a", photo)["path"] is None
+    assert not store.user_dir("tg:a").exists()
