@@ -22,11 +22,11 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import torch
-from PIL import Image
+if TYPE_CHECKING:  # numpy, torch and PIL load lazily: the parent must stay lean (see below)
+    import torch
+    from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 PHOTO_DIRS = (ROOT / "tests" / "data" / "ccp_sample" / "photos",
@@ -57,6 +57,8 @@ def photo_paths(max_photos: int) -> list[Path]:
 
 
 def load_photos(paths: Sequence[Path]) -> list[Image.Image]:
+    from PIL import Image
+
     photos = []
     for path in paths:
         with Image.open(path) as image:
@@ -67,6 +69,8 @@ def load_photos(paths: Sequence[Path]) -> list[Image.Image]:
 def time_calls(fn: Callable[[Any], object], inputs: Sequence[Any], runs: int,
                warmup: int) -> dict[str, float]:
     """Warm up, then time `runs` calls cycling through `inputs`; milliseconds."""
+    import numpy as np
+
     for i in range(warmup):
         fn(inputs[i % len(inputs)])
     times = []
@@ -80,6 +84,7 @@ def time_calls(fn: Callable[[Any], object], inputs: Sequence[Any], runs: int,
 
 
 def segformer_b2() -> torch.nn.Module:
+    import torch
     from transformers import SegformerConfig, SegformerForSemanticSegmentation
 
     torch.manual_seed(0)
@@ -91,8 +96,22 @@ def peak_rss_mb() -> float:
     return round(rss / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
+def vm_hwm_mb() -> float | None:
+    """Linux's peak RSS of this process image (VmHWM), a cross-check on ru_maxrss."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
 def child_memory(path: str, max_photos: int, runs: int) -> dict[str, Any]:
     """Run in a fresh process: peak RSS after imports, after loading, after parsing photos."""
+    import torch
+
     torch.set_num_threads(THREADS)
     from inference.parse import parse_outfit
 
@@ -113,10 +132,12 @@ def child_memory(path: str, max_photos: int, runs: int) -> dict[str, Any]:
         else:  # random weights label noise everywhere: time the parser, not the item search
             segmenter.segment(photos[i % len(photos)])
     stages["after_runs"] = peak_rss_mb()
-    return {"path": path, "runs": runs, "peak_rss_mb": stages}
+    return {"path": path, "runs": runs, "peak_rss_mb": stages, "vm_hwm_mb": vm_hwm_mb()}
 
 
 def measure_memory(path: str, max_photos: int, runs: int) -> dict[str, Any]:
+    """Linux keeps ru_maxrss across fork+exec, so the child starts from its parent's peak: call
+    this before the parent imports torch or loads anything big."""
     command = [sys.executable, "-m", "bench.parse_speed", "--child-memory", path,
                "--max-photos", str(max_photos), "--runs", str(runs)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
@@ -126,6 +147,14 @@ def measure_memory(path: str, max_photos: int, runs: int) -> dict[str, Any]:
 
 
 def run(runs: int, warmup: int, max_photos: int, memory_runs: int) -> dict[str, Any]:
+    parent_rss = peak_rss_mb()
+    log("peak memory in fresh subprocesses ...")
+    memory = {path: measure_memory(path, max_photos, memory_runs)
+              for path in ("lite0", "segformer_b2")}
+
+    import torch
+    from PIL import Image
+
     torch.set_num_threads(THREADS)
     from inference.models.backbone import create_feature_extractor
     from inference.parse import PARSE_LONG_SIDE, parse_outfit
@@ -156,7 +185,7 @@ def run(runs: int, warmup: int, max_photos: int, memory_runs: int) -> dict[str, 
     parse_sizes = sorted({f"{p.height}x{p.width}" for p in parsed})
     record("parse_outfit (Lite0, full)", lambda p: parse_outfit(p, lite0), photos,
            f"photo -> {PARSE_LONG_SIDE} long side ({', '.join(parse_sizes)})")
-    record("Lite0 segment() (resize, forward, argmax)", lite0.segment, parsed,
+    record("Lite0 segment() (tensor, forward, argmax)", lite0.segment, parsed,
            ", ".join(parse_sizes))
     record("Lite0 parser forward", lite0.model, parse_tensors, ", ".join(parse_sizes))
     record("Lite0 parser forward @512x352", lite0.model, fixed, "512x352")
@@ -165,10 +194,6 @@ def run(runs: int, warmup: int, max_photos: int, memory_runs: int) -> dict[str, 
     record("SegFormer-b2 forward @512x352 (random init)", lambda x: b2(pixel_values=x).logits,
            segformer_inputs, "512x352")
     params = {"lite0_parser": _count(lite0.model), "segformer_b2": _count(b2)}
-
-    log("peak memory in fresh subprocesses ...")
-    memory = {path: measure_memory(path, max_photos, memory_runs)
-              for path in ("lite0", "segformer_b2")}
     return {
         "threads": THREADS, "runs": runs, "warmup": warmup,
         "photos": len(photos), "photo_dirs": [str(d) for d in PHOTO_DIRS if d.is_dir()],
@@ -177,7 +202,7 @@ def run(runs: int, warmup: int, max_photos: int, memory_runs: int) -> dict[str, 
         "load_average": {"start": [round(v, 2) for v in load_before],
                          "end": [round(v, 2) for v in os.getloadavg()]},
         "parameters_m": {k: round(v / 1e6, 2) for k, v in params.items()},
-        "timings": results, "memory": memory,
+        "timings": results, "memory": memory, "memory_parent_floor_mb": parent_rss,
     }
 
 
@@ -207,14 +232,17 @@ def print_table(report: dict[str, Any]) -> None:
                       f"{r['min_ms']:.1f}")
     console = Console()
     console.print(table)
-    memory = Table(title="Peak resident memory (ru_maxrss, fresh process), MB")
-    for column in ("path", "imports + photos", "model loaded", "after runs"):
+    memory = Table(title="Peak resident memory (ru_maxrss, fresh process), MB",
+                   caption=f"floor: the launching process's own peak, "
+                           f"{report['memory_parent_floor_mb']:.0f} MB (kept across exec)")
+    for column in ("path", "imports + photos", "model loaded", "after runs", "VmHWM"):
         memory.add_column(column, justify="left" if column == "path" else "right")
     for path, m in report["memory"].items():
         s = m["peak_rss_mb"]
         label = "Lite0 parse_outfit" if path == "lite0" else "SegFormer-b2 segment (random init)"
         memory.add_row(f"{label} x{m['runs']}", f"{s['imports_and_photos']:.0f}",
-                       f"{s['model_loaded']:.0f}", f"{s['after_runs']:.0f}")
+                       f"{s['model_loaded']:.0f}", f"{s['after_runs']:.0f}",
+                       f"{m['vm_hwm_mb'] or float('nan'):.0f}")
     console.print(memory)
     params = report["parameters_m"]
     console.print(f"parameters: Lite0 parser {params['lite0_parser']} M, "

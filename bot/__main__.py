@@ -89,6 +89,45 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Style Check of two photos; with --user, that user's learned taste is used."""
+    from inference.images import BadImage
+    from inference.pipeline import Pipeline, PipelineConfig
+    from inference.style_verdict import style_check
+    from storage import Store
+
+    settings = _settings(args)
+    pipeline = Pipeline(PipelineConfig(settings.inference.parser, settings.inference.max_pixels))
+    outfits = []
+    for photo in (args.photo_a, args.photo_b):
+        try:
+            outfits.append(pipeline.load_and_parse(Path(photo).read_bytes())[1])
+        except BadImage as bad:
+            print(f"cannot use {photo}: {bad.reason}", file=sys.stderr)
+            return 1
+    user_rows: list[dict] = []
+    all_rows: list[dict] = []
+    taste: dict = {}
+    if settings.storage.database.exists():
+        store = Store(settings.storage.database, settings.storage.files_dir)
+        all_rows = store.verdict_examples()
+        if args.user:
+            user_rows = store.verdict_examples(args.user)
+            taste = store.preferences(args.user).get("taste", {})
+    check = style_check(outfits[0].as_dict(), outfits[1].as_dict(), user_rows, all_rows, taste)
+    if args.out:
+        from bot.flows.compare import _render
+
+        Path(args.out).write_bytes(_render(outfits[0], outfits[1], check))
+    if args.json:
+        print(json.dumps(check.as_dict(), indent=2))
+    else:
+        print(check.headline)
+        for reason in check.reasons:
+            print(f"  [{reason['aspect']}] {reason['text']}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.what == "parser":
         from inference.eval_parser import evaluate_folder
@@ -133,6 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--out", help="write the overlay picture (PNG) here")
     parse.add_argument("--cutout", help="write the cut-out (PNG with alpha) here")
 
+    check = sub.add_parser("check", help="Style Check: which of two outfits works better, and why")
+    check.add_argument("photo_a")
+    check.add_argument("photo_b")
+    check.add_argument("--user", help="use this user's learned taste (e.g. tg:1234)")
+    check.add_argument("--out", help="write the side-by-side picture (PNG) here")
+    check.add_argument("--json", action="store_true")
+
     ev = sub.add_parser("eval", help="evaluation on a labelled folder")
     ev.add_argument("what", choices=["parser"])
     ev.add_argument("--data", required=True, help="folder laid out like ../shared/data/ccp")
@@ -154,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_train(args, rest)
         handler = {
             None: cmd_serve, "serve": cmd_serve, "web": cmd_web, "run": cmd_run,
-            "parse": cmd_parse, "eval": cmd_eval,
+            "parse": cmd_parse, "check": cmd_check, "eval": cmd_eval,
         }[args.command]
         return handler(args)
     except ConfigError as err:

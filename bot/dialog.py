@@ -84,7 +84,7 @@ class Dialog:
     async def _button(self, turn: Turn) -> list[Reply]:
         kind, _, rest = (turn.event.callback or "").partition(":")
         handler = {
-            "pick": compare.picked,
+            "fb": compare.feedback,
             "keep": privacy.keep_photos_button,
             "forget": privacy.forget_button,
             "cut": outfit.cutout,

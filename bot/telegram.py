@@ -12,17 +12,32 @@ import hmac
 import logging
 import secrets
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto,
-                      Message, Update)
+from telegram import (
+    BotCommand,
+    Document,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+    PhotoSize,
+    Update,
+)
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
-from telegram.ext import (Application, CallbackContext, CallbackQueryHandler, ContextTypes,
-                          ExtBot, MessageHandler, filters)
+from telegram.ext import (
+    Application,
+    CallbackContext,
+    CallbackQueryHandler,
+    ContextTypes,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
 
 import prompts
 from bot.app import Services, build_services
@@ -34,6 +49,7 @@ log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT, CAPTION_LIMIT, ALBUM_LIMIT = 4096, 1024, 10
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
+TOO_BIG = "it is over the 20 MB Telegram lets me download"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 UPDATE_TYPES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 PRIVATE_ONLY = "I only chat one-to-one, so your outfits stay private: message me directly. 🙂"
@@ -51,21 +67,21 @@ class Albums:
     """Collects the messages of one media group until no new part arrives for `wait` seconds."""
 
     def __init__(self, wait: float) -> None:
-        self.wait = wait
-        self._parts: dict[tuple[int, str], list[Message]] = {}
+        self.wait, self._parts = wait, {}
 
     async def collect(self, message: Message) -> list[Message] | None:
         """The whole album for the first part's handler; None for the others."""
-        key = (message.chat_id, str(message.media_group_id))
+        key = (message.chat_id, message.media_group_id)
         if key in self._parts:
             self._parts[key].append(message)
             return None
-        parts = self._parts[key] = [message]
-        seen = 0
-        while seen != len(parts):
-            seen = len(parts)
-            await asyncio.sleep(self.wait)
-        del self._parts[key]
+        parts, seen = self._parts.setdefault(key, [message]), 0
+        try:
+            while seen != len(parts):
+                seen = len(parts)
+                await asyncio.sleep(self.wait)
+        finally:
+            del self._parts[key]
         return sorted(parts, key=lambda m: m.message_id)
 
 
@@ -88,51 +104,40 @@ class BotContext(CallbackContext[ExtBot, BotData, dict, dict]):
     def dialog(self) -> Dialog:
         return self.bot_data.dialog
 
-    @property
-    def albums(self) -> Albums:
-        return self.bot_data.albums
-
 
 # Updates in ------------------------------------------------------------------------------
-def _is_image_document(message: Message) -> bool:
-    doc = message.document
-    return bool(doc and (doc.mime_type or "").startswith("image/") and not message.animation)
-
-
 def _is_photo(message: Message | None) -> bool:
-    return message is not None and bool(message.photo or _is_image_document(message))
+    """A photo, or a document holding an image (sent "as a file")."""
+    if message is None or message.animation:
+        return False
+    doc = message.document
+    return bool(message.photo or (doc and (doc.mime_type or "").startswith("image/")))
+
+
+def _media(message: Message) -> PhotoSize | Document:
+    """The largest size of a photo, or the image document."""
+    return max(message.photo, key=lambda p: p.width * p.height) if message.photo \
+        else message.document
 
 
 def _not_a_photo(message: Message) -> str | None:
-    for attribute, name in NOT_PHOTOS:
-        if getattr(message, attribute, None):
-            return name
-    return "file" if message.document else None
+    """What a message holds instead of a photo, as the kind reply names it."""
+    names = [name for attribute, name in NOT_PHOTOS if getattr(message, attribute, None)]
+    return names[0] if names else "file" if message.document else None
 
 
-class TooBig(Exception):
-    """A file over the Bot API's 20 MB download limit."""
+async def _download(message: Message, bot: ExtBot) -> PhotoIn:
+    """The photo's bytes, referenced by the message id (so replies to it can be paired)."""
+    file = await bot.get_file(_media(message).file_id)
+    name = message.document.file_name if message.document else None
+    return PhotoIn(bytes(await file.download_as_bytearray()), name, str(message.message_id))
 
 
-async def _download(message: Message, context: BotContext) -> PhotoIn:
-    """The largest size of the message's photo (or image document) as bytes."""
-    media = max(message.photo, key=lambda p: p.width * p.height) if message.photo \
-        else message.document
-    if (media.file_size or 0) > DOWNLOAD_LIMIT:
-        raise TooBig
-    file = await context.bot.get_file(media.file_id)
-    data = bytes(await file.download_as_bytearray())
-    name = None if message.photo else message.document.file_name
-    return PhotoIn(data, file_name=name, ref=str(message.message_id))
-
-
-async def to_incoming(messages: list[Message], context: BotContext) -> Incoming:
+async def to_incoming(messages: list[Message], bot: ExtBot) -> Incoming:
     """One event from a message (or the messages of one album)."""
-    first = messages[0]
-    user = first.from_user
-    photos = tuple([await _download(m, context) for m in messages if _is_photo(m)])
+    user, replied = messages[0].from_user, messages[0].reply_to_message
+    photos = tuple([await _download(m, bot) for m in messages if _is_photo(m)])
     others = [kind for m in messages if not _is_photo(m) and (kind := _not_a_photo(m))]
-    replied = first.reply_to_message
     return Incoming(
         user_id=f"tg:{user.id}", channel="telegram",
         text="\n".join(t for m in messages if (t := m.text or m.caption)),
@@ -178,33 +183,24 @@ def keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
 
 
 async def send_reply(bot: ExtBot, chat_id: int, reply: Reply) -> None:
-    """One reply: its images (one photo, or albums of up to ten), file, then text with buttons."""
+    """One reply: its images (a photo, or albums of up to ten), its file, then text and buttons."""
     markup, text = keyboard(reply.buttons), reply.text.strip()
-    as_caption = _units(text) <= CAPTION_LIMIT and len(reply.images) + bool(reply.file) == 1
-    caption = text if as_caption else None
-    if len(reply.images) == 1:
-        image = reply.images[0]
-        await bot.send_photo(chat_id, image.png, filename=image.name,
-                             caption=caption or trim(image.caption) or None,
-                             reply_markup=markup if as_caption else None)
-    albums = range(0, len(reply.images), ALBUM_LIMIT) if len(reply.images) > 1 else []
-    for start in albums:
+    # With a single picture or file, a text that fits the caption (and the buttons) rides on it.
+    on_media = len(reply.images) + bool(reply.file) == 1 and _units(text) <= CAPTION_LIMIT
+    extra = {"reply_markup": markup, **({"caption": text} if text else {})} if on_media else {}
+    for start in range(0, len(reply.images), ALBUM_LIMIT):
         group = reply.images[start:start + ALBUM_LIMIT]
-        media = [InputMediaPhoto(i.png, caption=trim(i.caption) or None, filename=i.name)
-                 for i in group]
-        if len(media) == 1:
+        if len(group) == 1:
             await bot.send_photo(chat_id, group[0].png, filename=group[0].name,
-                                 caption=trim(group[0].caption) or None)
+                                 **{"caption": trim(group[0].caption) or None, **extra})
         else:
-            await bot.send_media_group(chat_id, media)
+            await bot.send_media_group(chat_id, [InputMediaPhoto(
+                i.png, caption=trim(i.caption) or None, filename=i.name) for i in group])
     if reply.file:
-        await bot.send_document(chat_id, reply.file.data, filename=reply.file.name,
-                                caption=caption, reply_markup=markup if as_caption else None)
-    if as_caption:
-        return
-    chunks = split_text(text) or (["👇"] if markup else [])
-    for i, chunk in enumerate(chunks):
-        await bot.send_message(chat_id, chunk, reply_markup=markup if i == len(chunks) - 1 else None)
+        await bot.send_document(chat_id, reply.file.data, filename=reply.file.name, **extra)
+    chunks = [] if on_media else split_text(text) or (["👇"] if markup else [])
+    for i, chunk in enumerate(chunks, 1):
+        await bot.send_message(chat_id, chunk, reply_markup=markup if i == len(chunks) else None)
 
 
 async def answer(event: Incoming, chat_id: int, context: BotContext) -> None:
@@ -221,18 +217,17 @@ async def on_message(update: Update, context: BotContext) -> None:
         return
     messages = [message]
     if message.media_group_id:
-        messages = await context.albums.collect(message)
+        messages = await context.bot_data.albums.collect(message)
         if messages is None:
             return
-    if any(_is_photo(m) for m in messages):
+    photos = [m for m in messages if _is_photo(m)]
+    if any((_media(m).file_size or 0) > DOWNLOAD_LIMIT for m in photos):
+        await context.bot.send_message(message.chat_id, prompts.reply("bad_image", reason=TOO_BIG))
+        return
+    if photos:
         with suppress(TelegramError):
             await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
-    try:
-        event = await to_incoming(messages, context)
-    except TooBig:
-        reason = "it is over the 20 MB Telegram lets me download"
-        await context.bot.send_message(message.chat_id, prompts.reply("bad_image", reason=reason))
-        return
+    event = await to_incoming(messages, context.bot)
     if event.text or event.photos or event.not_a_photo:
         await answer(event, message.chat_id, context)
 
@@ -240,7 +235,8 @@ async def on_message(update: Update, context: BotContext) -> None:
 async def on_button(update: Update, context: BotContext) -> None:
     """A button press: acknowledge it, then answer as new messages."""
     query = update.callback_query
-    await query.answer()
+    with suppress(TelegramError):  # a press older than Telegram's answer window still counts
+        await query.answer()
     chat = update.effective_chat
     if not query.data or chat is None or chat.type != ChatType.PRIVATE:
         return
@@ -338,7 +334,7 @@ def webhook_app(application: Application, secret: str) -> web.Application:
             return web.Response(status=403)
         try:
             update = Update.de_json(await request.json(), application.bot)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             return web.Response(status=400)
         await application.update_queue.put(update)
         return web.Response()
@@ -363,21 +359,17 @@ async def start_webhook(application: Application, settings: Settings,
     return runner
 
 
-class RedactToken(logging.Filter):
-    """Replaces the bot token wherever a log line (or its traceback) would show it."""
+def _redact(token: str) -> Callable[[logging.LogRecord], bool]:
+    """A log filter that replaces the token wherever a line (or its traceback) would show it."""
 
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+    def redact(record: logging.LogRecord) -> bool:
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if self.token in message or self.token in (record.exc_text or ""):
-            record.msg, record.args = message.replace(self.token, "<token>"), ()
-            record.exc_text = (record.exc_text or "").replace(self.token, "<token>") or None
+        record.msg, record.args = record.getMessage().replace(token, "<token>"), ()
+        record.exc_text = record.exc_text and record.exc_text.replace(token, "<token>")
         return True
+
+    return redact
 
 
 async def serve(settings: Settings, webhook_url: str | None = None) -> None:
@@ -398,7 +390,7 @@ async def serve(settings: Settings, webhook_url: str | None = None) -> None:
 
 def run_telegram(settings: Settings, webhook_url: str | None = None) -> None:
     """The `stylebot run` entry point: polling, or a webhook when `webhook_url` is given."""
-    redact = RedactToken(settings.telegram.token.get_secret_value())
+    redact = _redact(settings.telegram.token.get_secret_value())
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
     asyncio.run(serve(settings, webhook_url))

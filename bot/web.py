@@ -20,7 +20,7 @@ from pathlib import Path
 from aiohttp import BodyPartReader, web
 
 from bot.app import Services, build_services
-from bot.config import Settings
+from bot.config import Settings, WebSettings
 from bot.dialog import Dialog
 from bot.messages import Incoming, PhotoIn, Reply
 
@@ -45,10 +45,11 @@ class Blob:
 
 
 class BlobCache:
-    """Pictures and files waiting to be fetched: LRU, bounded per session and in total bytes."""
+    """Pictures and files waiting to be fetched: LRU, bounded per session and in total."""
 
-    def __init__(self, max_bytes: int = 96 * 2**20, per_owner: int = 60) -> None:
-        self.max_bytes, self.per_owner = max_bytes, per_owner
+    def __init__(self, max_bytes: int = 96 * 2**20, per_owner: int = 60,
+                 max_count: int = 2000) -> None:
+        self.max_bytes, self.per_owner, self.max_count = max_bytes, per_owner, max_count
         self._blobs: OrderedDict[str, Blob] = OrderedDict()
         self._bytes = 0
 
@@ -59,7 +60,8 @@ class BlobCache:
         own = [k for k, b in self._blobs.items() if b.owner == blob.owner]
         for key in own[: max(0, len(own) - self.per_owner)]:
             self._drop(key)
-        while self._bytes > self.max_bytes and len(self._blobs) > 1:
+        while len(self._blobs) > 1 and (self._bytes > self.max_bytes
+                                        or len(self._blobs) > self.max_count):
             self._drop(next(iter(self._blobs)))
         return blob_id
 
@@ -76,8 +78,9 @@ class BlobCache:
 
 DIALOG = web.AppKey("dialog", Dialog)
 BLOBS = web.AppKey("blobs", BlobCache)
-LIMIT = web.AppKey("limit", int)
+WEB = web.AppKey("web", WebSettings)
 PAGE = web.AppKey("page", str)
+SESSION = web.RequestKey("session", str) if hasattr(web, "RequestKey") else "session"
 
 
 class ApiError(Exception):
@@ -91,7 +94,7 @@ class ApiError(Exception):
 
 
 def session(request: web.Request) -> str:
-    return request["session"]
+    return request[SESSION]
 
 
 def user_id(request: web.Request) -> str:
@@ -104,10 +107,10 @@ async def session_middleware(request: web.Request, handler) -> web.StreamRespons
     """Read (or mint) the session cookie; add security headers to every answer."""
     token = request.cookies.get(COOKIE, "")
     fresh = not TOKEN_RE.fullmatch(token)
-    request["session"] = secrets.token_urlsafe(32) if fresh else token
+    request[SESSION] = secrets.token_urlsafe(32) if fresh else token
     response = await handler(request)
     if fresh and not response.prepared:
-        response.set_cookie(COOKIE, request["session"], max_age=365 * 86400, path="/",
+        response.set_cookie(COOKIE, request[SESSION], max_age=365 * 86400, path="/",
                             httponly=True, samesite="Strict")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
@@ -132,9 +135,10 @@ def _not_a_photo(mime: str) -> str | None:
 
 async def read_message(request: web.Request) -> Incoming:
     """Stream the multipart form, counting bytes against the upload limit as they arrive."""
-    limit = request.app[LIMIT]
+    max_mb = request.app[WEB].max_upload_mb
+    limit = int(max_mb * 2**20)
     too_big = ApiError(413, "too_large", f"That's more than I can take at once: please keep "
-                       f"uploads under {limit / 2**20:g} MB (one or two photos).")
+                       f"uploads under {max_mb:g} MB (one or two photos).")
     if request.content_type != "multipart/form-data":
         raise ApiError(415, "not_multipart", "Please send messages as a multipart form "
                        "(fields: text, photo, callback, reply_to).")
@@ -215,13 +219,14 @@ async def blob(request: web.Request) -> web.Response:
 
 def create_app(services: Services, dialog: Dialog | None = None) -> web.Application:
     """The web chat over `services`; the caller owns (and closes) the services."""
-    limit = int(services.settings.web.max_upload_mb * 2**20)
-    app = web.Application(client_max_size=limit, middlewares=[session_middleware])
+    settings = services.settings.web
+    app = web.Application(client_max_size=int(settings.max_upload_mb * 2**20),
+                          middlewares=[session_middleware])
     app[DIALOG] = dialog or Dialog(services)
     app[BLOBS] = BlobCache()
-    app[LIMIT] = limit
+    app[WEB] = settings
     app[PAGE] = (STATIC / "index.html").read_text(encoding="utf-8").replace(
-        "__MAX_UPLOAD_MB__", f"{services.settings.web.max_upload_mb:g}")
+        "__MAX_UPLOAD_MB__", f"{settings.max_upload_mb:g}")
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/api/message", message)

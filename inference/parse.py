@@ -16,7 +16,7 @@ from inference.taxonomy import CLASS_INDEX, CLASSES, DISPLAY_NAME, NON_GARMENT
 
 PARSE_LONG_SIDE = 512
 #: A garment needs this share of the person's pixels (and 120 pixels) to be listed.
-MIN_ITEM_SHARE = 0.004
+MIN_ITEM_SHARE = 0.008
 MIN_ITEM_PIXELS = 120
 #: Person size checks (share of the photo, height share of the photo).
 MIN_PERSON_SHARE = 0.02
@@ -70,6 +70,7 @@ class Outfit:
     person_share: float
     people: int
     person_height: float
+    skin_share: float = 0.0  # visible skin over the person's pixels
     problems: list[str] = field(default_factory=list)  # "no_person", "several_people", "tiny"
 
     @property
@@ -88,6 +89,7 @@ class Outfit:
             "size": list(self.image.size), "items": [i.as_dict() for i in self.items],
             "summary": self.summary, "person_share": round(self.person_share, 4),
             "people": self.people, "problems": self.problems,
+            "skin_share": round(self.skin_share, 4),
             "palette": [{"name": c.name, "family": c.family, "rgb": list(c.rgb)}
                         for c in self.palette()],
         }
@@ -154,4 +156,5 @@ def parse_outfit(photo: Image.Image, segmenter: Segmenter) -> Outfit:
     elif people > 1:
         problems.append("several_people")
     items = items_from_labels(image, labels) if "no_person" not in problems else []
-    return Outfit(image, labels, items, person_share, people, height, problems)
+    skin = float((labels == CLASS_INDEX["skin"]).sum() / max(int(person.sum()), 1))
+    return Outfit(image, labels, items, person_share, people, height, skin, problems)

@@ -55,15 +55,16 @@ def overlay_picture(image: Image.Image, labels: np.ndarray, names: dict[int, str
     tint = (labels > 0)[..., None] * alpha
     blended = (photo * (1 - tint) + colour * tint).astype(np.uint8)
     present = [int(c) for c in np.unique(labels) if c > 0]
-    legend_w = 150
+    legend_font = font(14)
+    labels_text = [(names or {}).get(c, CLASSES[c]) for c in present]
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    legend_w = 44 + int(max([probe.textlength(t, font=legend_font) for t in labels_text] + [60]))
     out = Image.new("RGB", (image.width + legend_w, image.height), "white")
     out.paste(Image.fromarray(blended), (0, 0))
     draw = ImageDraw.Draw(out)
-    legend_font = font(14)
-    for row, cls in enumerate(present):
+    for row, (cls, label) in enumerate(zip(present, labels_text, strict=True)):
         y = 10 + row * 22
         draw.rectangle([image.width + 10, y, image.width + 26, y + 16], fill=CLASS_COLOURS[cls])
-        label = (names or {}).get(cls, CLASSES[cls])
         draw.text((image.width + 32, y), label, fill=(30, 30, 30), font=legend_font)
     return out
 
@@ -100,3 +101,27 @@ def side_by_side(left: Image.Image, right: Image.Image, captions: tuple[str, str
         draw.text((x + (img.width - text_w) / 2, gap + height + 10), caption,
                   fill=(46, 160, 67) if highlight == i else (60, 60, 60), font=caption_font)
     return out
+
+
+def weights_chart(rows: list[tuple[str, float, float]], width: int = 640) -> Image.Image:
+    """Horizontal bars: (label, this user's weight, everyone's starting weight as a tick)."""
+    row_h, left, pad = 26, 220, 12
+    height = pad * 2 + row_h * len(rows) + 20
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    label_font = font(14)
+    top = max([abs(w) for _, w, _ in rows] + [abs(p) for _, _, p in rows] + [1e-6])
+    zero = left + (width - left - pad) / 2
+    scale = (width - left - pad) / 2 / top
+    draw.line([zero, pad, zero, height - pad - 14], fill=(180, 180, 180))
+    for i, (label, weight, prior) in enumerate(rows):
+        y = pad + i * row_h
+        draw.text((pad, y + 4), label, fill=(40, 40, 40), font=label_font)
+        colour = (46, 160, 67) if weight >= 0 else (207, 34, 46)
+        x = zero + weight * scale
+        draw.rectangle([min(zero, x), y + 5, max(zero, x), y + row_h - 5], fill=colour)
+        px = zero + prior * scale
+        draw.line([px, y + 2, px, y + row_h - 2], fill=(30, 30, 30), width=2)
+    draw.text((left, height - pad - 12), "bars: your weights · ticks: where everyone starts",
+              fill=(110, 110, 110), font=font(12))
+    return image

@@ -181,6 +181,26 @@ class Store:
             where, args = where + " and kind = ?", args + [kind]
         return list(self.db["feedback"].rows_where(where, args, order_by="id"))
 
+    def verdict_examples(self, user_id: str | None = None, limit: int = 5000) -> list[dict]:
+        """Answered Style Checks as {"features": {"a": …, "b": …}, "preferred": "a"|"b"}, the
+        latest answer per verdict. Without user_id: everyone's, only for fitting global weights
+        (never shown to anyone)."""
+        where = "where f.kind = 'verdict' and f.value in ('a', 'b')"
+        args: list[Any] = []
+        if user_id is not None:
+            where += " and f.user_id = ?"
+            args.append(user_id)
+        rows = self.db.execute(
+            f"""select v.features, f.value from feedback f
+                join verdicts v on v.id = f.target_id and v.user_id = f.user_id
+                {where} and f.id = (select max(f2.id) from feedback f2
+                                    where f2.kind = 'verdict' and f2.target_id = f.target_id
+                                    and f2.user_id = f.user_id)
+                order by f.id desc limit ?""",
+            [*args, limit],
+        ).fetchall()
+        return [{"features": json.loads(features), "preferred": value} for features, value in rows]
+
     # preferences and dialogue state ------------------------------------------------------
     def preferences(self, user_id: str) -> dict[str, Any]:
         return {r["key"]: json.loads(r["value"])

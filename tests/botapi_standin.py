@@ -48,6 +48,7 @@ class Call:
     files: dict[str, Upload] = field(default_factory=dict)
     at: float = field(default_factory=time.perf_counter)
     ok: bool = True
+    result: Any = None  # what the stand-in answered (e.g. the sent message)
     taken: bool = False
 
     @property
@@ -96,7 +97,7 @@ class BotApiStandIn:
         self._updates: list[dict] = []
         self._files: dict[str, bytes] = {}
         self._chats: set[int] = set()
-        self._sent: dict[tuple[int, int], dict] = {}  # (chat, message id) -> the bot's message
+        self._messages: dict[tuple[int, int], dict] = {}  # (chat, message id) -> message
         self._failures: list[tuple[str, int | None, str]] = []
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
@@ -179,10 +180,11 @@ class BotApiStandIn:
         if reply_to is not None:
             message["reply_to_message"] = self._message_stub(user_id, reply_to)
         message.update(media)  # e.g. sticker={...}, voice={...}
+        self._messages[(user_id, message["message_id"])] = message
         return {"update_id": next(self._update_ids), "message": message}
 
     def _message_stub(self, chat_id: int, message_id: int) -> dict:
-        return self._sent.get((chat_id, message_id)) or {
+        return self._messages.get((chat_id, message_id)) or {
             "message_id": message_id, "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private"}, "photo": [
                 {"file_id": "old", "file_unique_id": "uold", "width": 10, "height": 10}]}
@@ -191,7 +193,7 @@ class BotApiStandIn:
                         first_name: str = "Ana") -> dict:
         """An update for a press on an inline button (not queued yet)."""
         self._chats.add(user_id)
-        message = self._sent.get((user_id, message_id or -1)) or {
+        message = self._messages.get((user_id, message_id or -1)) or {
             "message_id": message_id or next(self._ids), "date": int(time.time()),
             "chat": {"id": user_id, "type": "private"}, "from": BOT_USER, "text": "…"}
         query = {"id": f"q{next(self._ids)}", "from": self._user(user_id, first_name),
@@ -263,12 +265,13 @@ class BotApiStandIn:
             if handler is None:
                 raise ApiError("Not Found: method not found", 404)
             self._maybe_fail(call)
-            result = await handler(call)
+            result = call.result = await handler(call)
         except ApiError as err:
             call.ok = False
             await self._record(call)
             return web.json_response(
-                {"ok": False, "error_code": err.code, "description": err.description})
+                {"ok": False, "error_code": err.code, "description": err.description},
+                status=err.code)
         await self._record(call)
         return web.json_response({"ok": True, "result": result})
 
@@ -386,22 +389,22 @@ class BotApiStandIn:
 
     async def _m_editmessagetext(self, call: Call) -> dict:
         key = (self._chat(call), int(call.params.get("message_id") or 0))
-        if key not in self._sent:
+        if key not in self._messages:
             raise ApiError("Bad Request: message to edit not found")
-        self._sent[key].update(text=str(call.params.get("text") or ""),
+        self._messages[key].update(text=str(call.params.get("text") or ""),
                                edit_date=int(time.time()))
         markup = call.params.get("reply_markup")
-        self._sent[key].pop("reply_markup", None)
+        self._messages[key].pop("reply_markup", None)
         if markup:
-            self._sent[key]["reply_markup"] = markup
-        return self._sent[key]
+            self._messages[key]["reply_markup"] = markup
+        return self._messages[key]
 
     async def _m_editmessagereplymarkup(self, call: Call) -> dict:
         key = (self._chat(call), int(call.params.get("message_id") or 0))
-        if key not in self._sent:
+        if key not in self._messages:
             raise ApiError("Bad Request: message to edit not found")
-        self._sent[key]["reply_markup"] = call.params.get("reply_markup") or {}
-        return self._sent[key]
+        self._messages[key]["reply_markup"] = call.params.get("reply_markup") or {}
+        return self._messages[key]
 
     # helpers -----------------------------------------------------------------------------
     def _chat(self, call: Call) -> int:
@@ -438,7 +441,7 @@ class BotApiStandIn:
                    **{k: v for k, v in content.items() if v is not None}}
         if markup:
             message["reply_markup"] = markup
-        self._sent[(chat_id, message["message_id"])] = message
+        self._messages[(chat_id, message["message_id"])] = message
         return message
 
 

@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from PIL import Image
 
-from bot.web import STATIC, create_app
+from bot.web import STATIC, Blob, BlobCache, create_app
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ async def client(server):
 
 def form(text: str | None = None, photos: tuple[bytes, ...] = (), callback: str | None = None,
          mime: str = "image/jpeg", **extra: str) -> aiohttp.FormData:
-    data = aiohttp.FormData()
+    data = aiohttp.FormData(default_to_multipart=True)  # as a browser's FormData is
     if text is not None:
         data.add_field("text", text)
     for i, photo in enumerate(photos):
@@ -106,19 +106,23 @@ async def test_one_photo_gets_a_real_png_and_buttons(client, photo_bytes):
     assert any(p.startswith("cut:") for p in payloads)
 
 
-async def test_two_photos_style_check_and_pick_is_stored(client, services, photo_bytes):
-    [reply] = await post(client, photos=(photo_bytes[0], photo_bytes[1]))
-    assert "Style Check" in reply["text"]
-    labels = [b["label"] for row in reply["buttons"] for b in row]
-    assert labels == ["I prefer A", "I prefer B"]
-    status, content_type, png = await fetch(client, reply["images"][0]["url"])
-    assert status == 200 and content_type == "image/png" and png.startswith(b"\x89PNG")
+def flat_buttons(reply: dict) -> list[dict]:
+    return [b for row in reply["buttons"] for b in row]
 
-    pick_b = reply["buttons"][0][1]["payload"]
-    [thanks] = await post(client, callback=pick_b)
+
+async def test_two_photos_style_check_and_answer_is_stored(client, services, photo_bytes):
+    replies = await post(client, photos=(photo_bytes[0], photo_bytes[1]))
+    [check] = [r for r in replies if r["images"] and len(flat_buttons(r)) >= 2]
+    assert "Style Check" in check["text"] + check["images"][0]["caption"]
+    status, content_type, png = await fetch(client, check["images"][0]["url"])
+    assert status == 200 and content_type == "image/png" and png.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(png)).width > 200  # two outfits side by side
+
+    answer = flat_buttons(check)[-1]
+    [thanks] = await post(client, callback=answer["payload"])
     assert "Thanks" in thanks["text"]
     rows = list(services.store.db["feedback"].rows)
-    assert [(r["kind"], r["value"]) for r in rows] == [("verdict", "b")]
+    assert [(r["kind"], r["value"] in ("a", "b")) for r in rows] == [("verdict", True)]
     token = next(c.value for c in client.cookie_jar if c.key == "stylebot_session")
     assert rows[0]["user_id"].startswith("web:")
     assert token not in rows[0]["user_id"]  # the database never holds the cookie's secret
@@ -198,3 +202,16 @@ def test_static_folder_is_what_the_page_loads():
     page = (STATIC / "index.html").read_text(encoding="utf-8")
     refs = re.findall(r'/static/([\w.-]+)', page)
     assert refs and all((STATIC / ref).is_file() for ref in refs), refs
+
+
+def test_blob_cache_is_bounded_and_owner_scoped():
+    cache = BlobCache(max_bytes=1000, per_owner=3, max_count=5)
+    alice = [cache.put(Blob("alice", b"a" * 100, "image/png", "a.png", False)) for _ in range(4)]
+    assert cache.get("alice", alice[0]) is None  # over three per session: the oldest goes
+    assert all(cache.get("alice", key) for key in alice[1:])
+    assert cache.get("bob", alice[1]) is None  # never to another session
+    bob = [cache.put(Blob("bob", b"b" * 100, "image/png", "b.png", False)) for _ in range(3)]
+    assert cache.get("alice", alice[1]) is None and cache.get("bob", bob[0])  # five in all
+    big = cache.put(Blob("carol", b"c" * 900, "application/zip", "c.zip", True))
+    assert cache.get("carol", big) and sum(cache.get(o, k) is not None for o, keys in (
+        ("alice", alice), ("bob", bob)) for k in keys) == 1  # bytes bounded: 900 + 100

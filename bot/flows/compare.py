@@ -1,4 +1,5 @@
-"""Two photos in: both outfits side by side and the user's pick stored as feedback."""
+"""Style Check: two outfits in, a verdict with percentages, reasons and a side-by-side picture;
+the user's answer is stored and changes their next verdicts."""
 
 from __future__ import annotations
 
@@ -8,26 +9,44 @@ from bot.flows.memory import Recent
 from bot.flows.outfit import analyse_and_store
 from bot.messages import Button, ImageOut, Reply
 from inference import pictures
+from inference.explain import learned_taste
 from inference.images import BadImage
 from inference.parse import Outfit
+from inference.style_verdict import StyleCheck, examples_from_rows, style_check
+from inference.stylecheck import ALL_FEATURES, global_weights, update_taste, user_weights
 from storage.db import NotFound
+
+
+def _render(a: Outfit, b: Outfit, check: StyleCheck) -> bytes:
+    pa, pb = check.verdict.percentages
+    winner = 0 if check.verdict.winner == "a" else 1
+    return pictures.png_bytes(pictures.side_by_side(
+        a.image, b.image, (f"A {pa}%", f"B {pb}%"), highlight=winner))
+
+
+def verdict_text(check: StyleCheck, note: str = "") -> str:
+    lines = [note] if note else []
+    lines.append(check.headline)
+    lines += [f"• {r['text'][0].upper()}{r['text'][1:]}." for r in check.reasons]
+    lines.append(prompts.load("stylecheck")["feedback_question"])
+    return "\n".join(lines)
 
 
 async def _compare(turn: Turn, first: tuple[int, Outfit], second: tuple[int, Outfit],
                    note: str = "") -> list[Reply]:
     (a_id, a), (b_id, b) = first, second
-    verdict_id = turn.store.add_verdict(turn.user_id, a_id, b_id, None, {}, [])
-
-    def render() -> bytes:
-        return pictures.png_bytes(pictures.side_by_side(a.image, b.image, ("A", "B")))
-
-    png = await turn.run(render)
-    text = prompts.reply("compare_intro", a=a.summary or "hard to read",
-                         b=b.summary or "hard to read")
-    text = "\n".join(t for t in (note, text, prompts.reply("compare_pick")) if t)
-    return [Reply(text, images=[ImageOut(png, "A · B", "compare.png")], buttons=[[
-        Button("I prefer A", f"pick:{verdict_id}:a"), Button("I prefer B", f"pick:{verdict_id}:b"),
-    ]])]
+    store = turn.store
+    check = await turn.run(
+        style_check, a.as_dict(), b.as_dict(), store.verdict_examples(turn.user_id),
+        store.verdict_examples(), store.preferences(turn.user_id).get("taste", {}))
+    verdict_id = store.add_verdict(
+        turn.user_id, a_id, b_id, check.verdict.p_a,
+        {"a": check.verdict.features_a, "b": check.verdict.features_b}, check.reasons)
+    png = await turn.run(_render, a, b, check)
+    return [Reply(verdict_text(check, note),
+                  images=[ImageOut(png, "Style Check", "style-check.png")],
+                  buttons=[[Button("👍 I agree", f"fb:{verdict_id}:agree"),
+                            Button("I prefer the other", f"fb:{verdict_id}:other")]])]
 
 
 async def compare_album(turn: Turn) -> list[Reply]:
@@ -52,13 +71,43 @@ async def compare_with_recent(turn: Turn, earlier: Recent) -> list[Reply]:
     return await _compare(turn, (earlier.outfit_id, earlier.outfit), second)
 
 
-async def picked(turn: Turn, payload: str) -> list[Reply]:
-    verdict_id, _, choice = payload.partition(":")
-    if not verdict_id.isdigit() or choice not in ("a", "b"):
+def user_weight_vector(turn: Turn):  # noqa: ANN201 - numpy array
+    store = turn.store
+    return user_weights(global_weights(examples_from_rows(store.verdict_examples())),
+                        examples_from_rows(store.verdict_examples(turn.user_id)))
+
+
+async def feedback(turn: Turn, payload: str) -> list[Reply]:
+    """'I agree' / 'I prefer the other': stored as the preferred side; taste updated."""
+    verdict_id, _, answer = payload.partition(":")
+    if not verdict_id.isdigit() or answer not in ("agree", "other"):
         return [Reply(prompts.reply("feedback_stale"))]
     try:
-        turn.store.verdict(turn.user_id, int(verdict_id))  # only the user's own verdicts
+        verdict = turn.store.verdict(turn.user_id, int(verdict_id))  # only the user's own
     except NotFound:
         return [Reply(prompts.reply("feedback_stale"))]
-    turn.store.add_feedback(turn.user_id, "verdict", int(verdict_id), choice)
-    return [Reply(prompts.reply("feedback_thanks"))]
+    winner = "a" if (verdict["p_a"] or 0.5) >= 0.5 else "b"
+    preferred = winner if answer == "agree" else ("b" if winner == "a" else "a")
+    before = user_weight_vector(turn)
+    turn.store.add_feedback(turn.user_id, "verdict", int(verdict_id), preferred)
+    try:
+        chosen = turn.store.outfit(turn.user_id, verdict[f"outfit_{preferred}"])["summary"]
+        other_side = "b" if preferred == "a" else "a"
+        other = turn.store.outfit(turn.user_id, verdict[f"outfit_{other_side}"])["summary"]
+        taste = turn.store.preferences(turn.user_id).get("taste", {})
+        turn.store.set_preference(turn.user_id, "taste", update_taste(taste, chosen, other))
+    except NotFound:
+        pass  # the outfits were deleted meanwhile; the answer itself is kept
+    after = user_weight_vector(turn)
+    change = after - before
+    biggest = int(abs(change).argmax())
+    text = prompts.reply("feedback_thanks")
+    if abs(change[biggest]) > 0.05:
+        words = prompts.load("stylecheck")["feature_words"][ALL_FEATURES[biggest]]
+        direction = "more" if change[biggest] > 0 else "less"
+        text += f" Next time I'll weigh {words} a little {direction}."
+    return [Reply(text)]
+
+
+def taste_lines(turn: Turn) -> list[str]:
+    return learned_taste(user_weight_vector(turn), ALL_FEATURES)

@@ -9,10 +9,12 @@ from collections import Counter
 from pathlib import Path
 
 import prompts
-from bot.flows import Turn
+from bot.flows import Turn, compare
 from bot.messages import Button, FileOut, ImageOut, Reply
 from inference import pictures
 from inference.colour import FAMILIES
+from inference.stylecheck import ALL_FEATURES, PRIOR
+from inference.taxonomy import DISPLAY_NAME
 
 
 def _family_rgb(family: str) -> tuple[int, int, int]:
@@ -38,6 +40,7 @@ def taste_summary(turn: Turn) -> tuple[Counter, Counter, Counter]:
 
 
 async def prefs(turn: Turn) -> list[Reply]:
+    """What the bot has learned: colours and garments worn, Style Check taste in words and bars."""
     families, garments, picks = taste_summary(turn)
     if not families and not picks:
         return [Reply(prompts.reply("prefs_empty"))]
@@ -45,14 +48,23 @@ async def prefs(turn: Turn) -> list[Reply]:
     if families:
         lines.append("• colours you wear most: " + ", ".join(f for f, _ in families.most_common(4)))
     if garments:
-        lines.append("• garments: " + ", ".join(g for g, _ in garments.most_common(4)))
+        lines.append("• garments: " + ", ".join(DISPLAY_NAME.get(g, g)
+                                                 for g, _ in garments.most_common(4)))
     if picks:
         lines.append(f"• Style Check answers so far: {sum(picks.values())}")
+        lines += [f"• {line}" for line in compare.taste_lines(turn)]
     reply = Reply(prompts.reply("prefs_summary", lines="\n".join(lines)))
     if families:
         counts = [(f, families[f]) for f in FAMILIES if families[f]]
-        png = await turn.run(_family_chart, counts)
-        reply.images = [ImageOut(png, "Colours you wear", "prefs.png")]
+        reply.images.append(ImageOut(await turn.run(_family_chart, counts),
+                                     "Colours you wear", "prefs-colours.png"))
+    if picks:
+        words = prompts.load("stylecheck")["feature_words"]
+        rows = [(words[name], float(w), float(p)) for name, w, p in
+                zip(ALL_FEATURES, compare.user_weight_vector(turn), PRIOR, strict=True)]
+        chart = await turn.run(lambda: pictures.png_bytes(pictures.weights_chart(rows)))
+        reply.images.append(ImageOut(chart, "What matters to you in Style Check",
+                                     "prefs-stylecheck.png"))
     return [reply]
 
 

@@ -12,6 +12,7 @@
   const textBox = $("text"), picker = $("photo"), sendBtn = $("send"), previews = $("previews");
   const dropzone = $("dropzone"), lightbox = $("lightbox"), toastBox = $("toast");
 
+  const narrow = window.matchMedia("(max-width: 640px)");
   let pending = [];  // photos chosen but not sent yet: {file, url}
   let busy = false;
 
@@ -75,7 +76,7 @@
   }
 
   function gallery(images) {
-    const box = el("div", images.length > 1 ? "gallery two" : "gallery");
+    const box = el("div", "gallery");
     for (const image of images) {
       const fig = el("figure", "figure");
       const open = el("button");
@@ -94,9 +95,12 @@
     return box;
   }
 
+  // Buttons of one kind ("pick:7:a" / "pick:7:b", "keep:yes" / "keep:no") are one question:
+  // answering it disables them all. Different kinds ("cut:3", "shop:3") stay usable.
   function actions(rows) {
     const box = el("div", "actions");
     const all = [];
+    const kinds = new Set(rows.flat().map((b) => b.payload.split(":")[0]));
     for (const row of rows) {
       const line = el("div", "line");
       for (const b of row) {
@@ -104,7 +108,8 @@
         btn.type = "button";
         btn.addEventListener("click", () => {
           if (busy) return;
-          all.forEach((other) => { other.disabled = true; });
+          if (kinds.size === 1) all.forEach((other) => { other.disabled = true; });
+          btn.disabled = true;
           btn.classList.add("chosen");
           send({ callback: b.payload, label: b.label });
         });
@@ -234,7 +239,11 @@
       const remove = el("button", "remove", "×");
       remove.type = "button";
       remove.setAttribute("aria-label", `Remove photo ${i + 1}`);
-      remove.addEventListener("click", () => { pending.splice(i, 1); renderPreviews(); });
+      remove.addEventListener("click", () => {
+        URL.revokeObjectURL(p.url);
+        pending.splice(i, 1);
+        renderPreviews();
+      });
       box.append(img);
       if (pending.length > 1) box.append(el("span", "tag", i === 0 ? "A" : "B"));
       box.append(remove);
@@ -242,7 +251,7 @@
     });
     textBox.placeholder = pending.length === 2 ? "Add a note, or just send for a Style Check…"
       : pending.length === 1 ? "Add a note (or ask \u201cwhere can I buy this?\u201d)…"
-      : "Message stylebot, or add an outfit photo…";
+      : narrow.matches ? "Message stylebot…" : "Message stylebot, or add an outfit photo…";
   }
 
   function addPhotos(files) {
@@ -291,6 +300,7 @@
   document.querySelectorAll("[data-command]").forEach((b) => {
     b.addEventListener("click", () => send({ text: b.dataset.command }));
   });
+  $("attach").addEventListener("click", () => picker.click());
   document.querySelectorAll("[data-pick-photo]").forEach((b) => {
     b.addEventListener("click", () => picker.click());
   });
@@ -322,5 +332,7 @@
   });
 
   lightbox.addEventListener("click", (event) => { if (event.target === lightbox) lightbox.close(); });
+  narrow.addEventListener("change", renderPreviews);
+  renderPreviews();
   textBox.focus();
 })();
