@@ -60,7 +60,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from inference.pipeline import Pipeline, PipelineConfig
 
     settings = _settings(args)
-    pipeline = Pipeline(PipelineConfig(settings.inference.parser, settings.inference.max_pixels))
+    pipeline = Pipeline(PipelineConfig.from_settings(settings.inference))
     try:
         _, outfit = pipeline.load_and_parse(Path(args.photo).read_bytes())
     except BadImage as bad:
@@ -97,7 +97,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from storage import Store
 
     settings = _settings(args)
-    pipeline = Pipeline(PipelineConfig(settings.inference.parser, settings.inference.max_pixels))
+    pipeline = Pipeline(PipelineConfig.from_settings(settings.inference))
     outfits = []
     for photo in (args.photo_a, args.photo_b):
         try:
@@ -128,6 +128,36 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_comment(args: argparse.Namespace) -> int:
+    """Friendly comments on one photo, each with the garments it mentions."""
+    from inference.images import BadImage
+    from inference.pipeline import Pipeline, PipelineConfig
+    from inference.styles import detect_styles
+
+    settings = _settings(args)
+    pipeline = Pipeline(PipelineConfig.from_settings(settings.inference))
+    try:
+        _, outfit = pipeline.load_and_parse(Path(args.photo).read_bytes())
+    except BadImage as bad:
+        print(f"cannot use {args.photo}: {bad.reason}", file=sys.stderr)
+        return 1
+    parsed = outfit.as_dict()
+    comments = pipeline.comment(parsed, args.n, args.seed)
+    styles = [s for s in detect_styles(parsed) if s.score > 0][:3]
+    if args.json:
+        print(json.dumps({
+            "comments": [c.as_dict() for c in comments],
+            "styles": [{"style": s.style, "score": s.score, "indicators": list(s.indicators)}
+                       for s in styles],
+        }, indent=2, ensure_ascii=False))
+    else:
+        for c in comments:
+            print(f"{c.text}    [{', '.join(c.items)}]")
+        for s in styles:
+            print(f"style: {s.explanation} ({s.score:.0%})")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.what == "parser":
         from inference.eval_parser import evaluate_folder
@@ -142,6 +172,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
                     print(f"{key:28s} {value}")
             for name, iou in result["per_class_iou"].items():
                 print(f"  {name:12s} {'n/a' if iou is None else f'{iou:.3f}'}")
+        return 0
+    if args.what == "comments":
+        from inference.eval_comments import evaluate_comments
+
+        settings = _settings(args)
+        result = evaluate_comments(Path(args.data), args.limit or 500, settings.inference.comments)
+        if args.json:
+            print(json.dumps(result, indent=2, ensure_ascii=False))
+        else:
+            for key, value in result.items():
+                print(f"{key:24s} {value}")
         return 0
     raise SystemExit(f"unknown evaluation {args.what!r}")
 
@@ -179,10 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--out", help="write the side-by-side picture (PNG) here")
     check.add_argument("--json", action="store_true")
 
+    comment = sub.add_parser("comment", help="friendly comments on an outfit photo")
+    comment.add_argument("photo")
+    comment.add_argument("-n", type=int, default=5)
+    comment.add_argument("--seed", type=int, default=0)
+    comment.add_argument("--json", action="store_true")
+
     ev = sub.add_parser("eval", help="evaluation on a labelled folder")
-    ev.add_argument("what", choices=["parser"])
+    ev.add_argument("what", choices=["parser", "comments"])
     ev.add_argument("--data", required=True, help="folder laid out like ../shared/data/ccp")
-    ev.add_argument("--limit", type=int, default=None, help="only the first N photos")
+    ev.add_argument("--limit", type=int, default=None,
+                    help="parser: only the first N photos; comments: N photos (default 500)")
     ev.add_argument("--json", action="store_true")
 
     train = sub.add_parser("train", help="train a bundled model (options after: --help)")
@@ -200,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_train(args, rest)
         handler = {
             None: cmd_serve, "serve": cmd_serve, "web": cmd_web, "run": cmd_run,
-            "parse": cmd_parse, "check": cmd_check, "eval": cmd_eval,
+            "parse": cmd_parse, "check": cmd_check, "comment": cmd_comment,
+            "eval": cmd_eval,
         }[args.command]
         return handler(args)
     except ConfigError as err:

@@ -29,6 +29,5 @@ def build_services(settings: Settings, pipeline: Pipeline | None = None) -> Serv
     """Everything the channels share; pass `pipeline` to reuse models already loaded."""
     store = Store(settings.storage.database, settings.storage.files_dir)
     runner = ModelRunner(settings.inference.workers, settings.inference.threads)
-    pipeline = pipeline or Pipeline(PipelineConfig(parser=settings.inference.parser,
-                                                   max_pixels=settings.inference.max_pixels))
+    pipeline = pipeline or Pipeline(PipelineConfig.from_settings(settings.inference))
     return Services(settings, store, runner, pipeline)

@@ -56,6 +56,7 @@ class InferenceSettings(Section):
     hub_models: dict[str, str] = {
         "segformer-clothes": "mattmdjaga/segformer_b2_clothes",
         "fashion-clip": "patrickjohncyh/fashion-clip",
+        "causal-lm": "HuggingFaceTB/SmolLM2-135M-Instruct",
     }
 
 

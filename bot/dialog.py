@@ -88,6 +88,8 @@ class Dialog:
             "keep": privacy.keep_photos_button,
             "forget": privacy.forget_button,
             "cut": outfit.cutout,
+            "more": outfit.another_comment,
+            "style": outfit.style_of,
             "shop": shop.shop_button,
         }.get(kind)
         if handler is None:

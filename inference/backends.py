@@ -21,3 +21,19 @@ def segformer_parser(**options: Any) -> Any:
     from inference.segformer import SegformerSegmenter
 
     return SegformerSegmenter.from_pretrained(**options)
+
+
+@register("comments", "templates")
+def template_comments(**options: Any) -> Any:
+    """Default: templates and word lists from prompts/en/comments.yaml."""
+    from inference.comments import TemplateCommenter
+
+    return TemplateCommenter(**options)
+
+
+@register("comments", "causal-lm")
+def lm_comments(**options: Any) -> Any:
+    """Any causal language model through transformers (model_id from inference.hub_models)."""
+    from inference.comments_lm import LMCommenter
+
+    return LMCommenter.from_pretrained(**options)

@@ -37,14 +37,14 @@ class Colour:
 
 def _spaced(css_name: str) -> str:
     """'lightsteelblue' -> 'light steel blue' (CSS names are run together)."""
-    words = ("light", "dark", "medium", "pale", "deep", "hot", "lawn", "sky", "sea", "lime",
+    words = ("light", "dark", "dim", "medium", "pale", "deep", "hot", "lawn", "sky", "sea", "lime",
              "forest", "olive", "royal", "steel", "slate", "dodger", "cornflower", "midnight",
              "navajo", "indian", "rosy", "sandy", "saddle", "misty", "lavender", "antique",
              "old", "floral", "ghost", "blanched", "powder", "alice", "spring", "yellow",
              "green", "blue", "white", "violet", "red", "gray", "grey", "lemon", "cadet",
              "orange", "golden", "peach", "papaya", "navy", "burly", "chartreuse", "fire",
              "mint", "honey", "lace", "cream", "puff", "whip", "smoke", "wood", "brick",
-             "orchid", "turquoise", "aqua", "marine", "goldenrod", "salmon", "coral", "khaki",
+             "orchid", "turquoise", "aquamarine", "aqua", "goldenrod", "salmon", "coral", "khaki",
              "pink", "purple", "magenta", "cyan", "brown", "sienna", "tan", "chiffon", "rose",
              "blush", "dew", "gainsboro", "linen", "seashell", "snow", "ivory", "azure",
              "beige", "bisque", "wheat", "thistle", "plum", "tomato", "crimson", "maroon",

@@ -17,6 +17,7 @@ from inference.style_features import (
     harmony_of,
     season_for,
 )
+from inference.styles import detect_styles
 from inference.stylecheck import ASPECT_OF, PRIOR, Verdict
 from inference.taxonomy import DISPLAY_NAME
 
@@ -74,6 +75,10 @@ def _slots(feature: str, win: dict, lose: dict, today: date) -> dict[str, object
         return {"accessories": _join(acc[:2])} if acc else None
     if feature == "shoes_match":
         return {"shoes": _name(by_cat["footwear"])} if "footwear" in by_cat else None
+    if feature == "style_clarity":
+        top = detect_styles(win)[0]
+        return {"style": top.style, "indicators": " + ".join(top.indicators[:2])} \
+            if top.indicators else None
     if feature in ("trend_colours", "trend_items"):
         season = season_for(today)
         if not season:

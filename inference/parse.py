@@ -18,6 +18,7 @@ PARSE_LONG_SIDE = 512
 #: A garment needs this share of the person's pixels (and 120 pixels) to be listed.
 MIN_ITEM_SHARE = 0.008
 MIN_ITEM_PIXELS = 120
+MIN_PATTERN_AREA = 0.04
 #: Person size checks (share of the photo, height share of the photo).
 MIN_PERSON_SHARE = 0.02
 MIN_PERSON_HEIGHT = 0.25
@@ -133,10 +134,12 @@ def items_from_labels(image: Image.Image, labels: np.ndarray) -> list[Item]:
         # Colour from the inner pixels: mask borders mix in skin and background.
         inner = ndimage.binary_erosion(mask, iterations=1)
         source = inner if inner.sum() >= 60 else mask
-        colours = dominant_colours(rgb[source], k=3, max_points=1500)
+        colours = dominant_colours(rgb[source], k=3, max_points=1000)
         sub = (slice(box[1], box[3]), slice(box[0], box[2]))
-        kind, _ = pattern.detect(rgb[sub], mask[sub])
-        items.append(Item(category, colours, kind, pixels / max(person_pixels, 1), box,
+        # Texture on small garments (shoes, glasses, belts) is mostly edges and shine.
+        area = pixels / max(person_pixels, 1)
+        kind = pattern.detect(rgb[sub], mask[sub])[0] if area >= MIN_PATTERN_AREA else "solid"
+        items.append(Item(category, colours, kind, area, box,
                           _fine_label(category, colours)))
     items.sort(key=lambda i: -i.area)
     return items

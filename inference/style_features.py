@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from inference.colour import NEUTRAL_FAMILIES
+from inference.styles import detect_styles
 
 TRENDS_FILE = Path(__file__).resolve().parent.parent / "prompts" / "trends.yaml"
 
@@ -38,6 +39,7 @@ FEATURES: dict[str, tuple[str, str]] = {
     "pattern_mixing": ("styling", "at most one patterned garment leads"),
     "accessories": ("styling", "bag, belt, hat, glasses, scarf or jewellery (two is plenty)"),
     "shoes_match": ("styling", "shoes are neutral or echo another garment's colour"),
+    "style_clarity": ("styling", "the outfit reads as one clear style (inference/styles.py)"),
     "trend_colours": ("trend", "share of garment area in this season's colours"),
     "trend_items": ("trend", "this season's garments and patterns present"),
 }
@@ -186,6 +188,7 @@ def outfit_features(outfit: dict, today: date | None = None) -> dict[str, float]
         "pattern_mixing": 1.0 if patterned <= 1 else 0.4 if patterned == 2 else 0.0,
         "accessories": min(1.0, sum(1 for i in items if i["category"] in ACCESSORY_CLASSES) / 2),
         "shoes_match": shoes_match,
+        "style_clarity": detect_styles(outfit)[0].score if items else 0.0,
         "trend_colours": trend_colours,
         "trend_items": trend_items,
     }

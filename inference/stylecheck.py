@@ -6,7 +6,7 @@ f are the named features of inference/style_features.py plus "personal" (closene
 user chose before). w starts from documented prior weights; the global weights are the prior
 refitted on everyone's feedback, shrunk strongly toward it; each user's weights are refitted on
 their own feedback, shrunk toward the global ones (maximum a posteriori logistic regression with
-a Gaussian prior, solved by Newton's method: a few 14x14 solves, so it is done afresh from the
+a Gaussian prior, solved by Newton's method: a few 15x15 solves, so it is done afresh from the
 stored feedback at every verdict: no hidden state, the same data always gives the same answer).
 
 Swapping A and B negates the difference, so the percentages are exactly complementary.
@@ -30,13 +30,14 @@ ASPECT_OF: dict[str, str] = {**{k: v[0] for k, v in FEATURES.items()}, "personal
 PRIOR_WEIGHTS: dict[str, float] = {
     "hue_harmony": 1.2, "lightness_contrast": 0.5, "colour_count": 0.8, "neutral_balance": 0.6,
     "proportion": 0.8, "coverage": 0.2, "layering": 0.4, "formality_match": 0.8,
-    "pattern_mixing": 0.7, "accessories": 0.5, "shoes_match": 0.6, "trend_colours": 0.4,
+    "pattern_mixing": 0.7, "accessories": 0.5, "shoes_match": 0.6, "style_clarity": 0.5,
+    "trend_colours": 0.4,
     "trend_items": 0.3, "personal": 1.0,
 }
 PRIOR = np.array([PRIOR_WEIGHTS[k] for k in ALL_FEATURES])
 #: Prior precision: global weights move slowly (many users), a user's quickly (their own taste).
 GLOBAL_STRENGTH = 20.0
-USER_STRENGTH = 0.5
+USER_STRENGTH = 0.3
 
 
 def vector(features: dict[str, float]) -> np.ndarray:

@@ -27,8 +27,8 @@ from storage.migrations import migrations
 log = logging.getLogger(__name__)
 
 #: Tables holding a user's rows, children first so deletes respect foreign keys.
-USER_TABLES = ("items", "outfits", "verdicts", "feedback", "preferences", "dialog_state",
-               "photos")
+USER_TABLES = ("items", "comments_sent", "outfits", "verdicts", "feedback", "preferences",
+               "dialog_state", "photos")
 
 
 def now() -> str:
@@ -200,6 +200,18 @@ class Store:
             [*args, limit],
         ).fetchall()
         return [{"features": json.loads(features), "preferred": value} for features, value in rows]
+
+    # comments --------------------------------------------------------------------------
+    def add_comment(self, user_id: str, outfit_id: int | None, key: str, template: str,
+                    text: str) -> int:
+        return self.db["comments_sent"].insert(
+            {"user_id": user_id, "outfit_id": outfit_id, "key": key, "template": template,
+             "text": text, "created_at": now()}
+        ).last_pk
+
+    def recent_comments(self, user_id: str, limit: int = 100) -> list[dict]:
+        return list(self.db["comments_sent"].rows_where(
+            "user_id = ?", [user_id], order_by="id desc", limit=limit))
 
     # preferences and dialogue state ------------------------------------------------------
     def preferences(self, user_id: str) -> dict[str, Any]:

@@ -60,3 +60,13 @@ def m001_initial(db: Database) -> None:
         ("feedback", ["user_id", "kind"]), ("catalog", ["category", "colour_family"]),
     ]:
         db[table].create_index(cols)
+
+
+@migrations()
+def m002_comments(db: Database) -> None:
+    db["comments_sent"].create(
+        {"id": int, "user_id": str, "outfit_id": int, "key": str, "template": str, "text": str,
+         "created_at": str},
+        pk="id", foreign_keys=[("user_id", "users", "id")],
+    )
+    db["comments_sent"].create_index(["user_id", "id"])

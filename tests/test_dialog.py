@@ -36,7 +36,9 @@ async def test_photo_answer_names_garments_with_pictures(services, photo_bytes) 
     assert names == ["overlay.png", "palette.png"]
     for img in answer.images:
         assert Image.open(io.BytesIO(img.png)).format == "PNG"
-    assert [b.payload.split(":")[0] for b in answer.buttons[0]] == ["cut", "shop"]
+    assert "💬" in answer.text  # a friendly comment about the outfit
+    kinds = [b.payload.split(":")[0] for row in answer.buttons for b in row]
+    assert kinds == ["more", "cut", "style", "shop"]
     # The keep-photos question comes once, not on every photo.
     assert "keep your photos" in replies[1].text
     again = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[2], ref="9"),),
@@ -47,7 +49,7 @@ async def test_photo_answer_names_garments_with_pictures(services, photo_bytes) 
 async def test_cutout_is_transparent_png(services, photo_bytes) -> None:
     dialog = Dialog(services)
     [answer, _] = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[1]),)))
-    [cut] = await dialog.handle(event("cli:a", callback=answer.buttons[0][0].payload))
+    [cut] = await dialog.handle(event("cli:a", callback=answer.buttons[0][1].payload))
     image = Image.open(io.BytesIO(cut.images[0].png))
     assert image.mode == "RGBA" and image.getextrema()[3][0] == 0
 
@@ -133,3 +135,21 @@ async def test_two_photos_in_a_row_become_a_style_check(services, photo_bytes) -
     [reply_check] = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[3], ref="4"),),
                                               reply_to="1"))
     assert "%" in reply_check.text
+
+
+async def test_another_take_never_repeats_and_style_is_explained(services, photo_bytes) -> None:
+    dialog = Dialog(services)
+    [answer, _] = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[0]),)))
+    first = answer.text.split("💬 ")[1]
+    more = answer.buttons[0][0].payload
+    takes = [first]
+    for _ in range(4):
+        [reply] = await dialog.handle(event("cli:a", callback=more))
+        takes.append(reply.text.removeprefix("💬 "))
+    assert len(set(takes)) == len(takes)
+    assert len(services.store.recent_comments("cli:a")) == 5
+    [style] = await dialog.handle(event("cli:a", callback=answer.buttons[1][0].payload))
+    assert "%" in style.text and "+" in style.text or "blank canvas" in style.text
+    # Another user cannot ask for comments on this outfit.
+    [stale] = await dialog.handle(event("cli:b", callback=more))
+    assert "expired" in stale.text

@@ -8,9 +8,12 @@ import prompts
 from bot.flows import Turn
 from bot.messages import Button, ImageOut, Reply
 from inference import pictures
+from inference.comments import Comment, text_key
 from inference.images import BadImage
+from inference.styles import detect_styles
 from inference.parse import Outfit
 from inference.taxonomy import CLASS_INDEX, DISPLAY_NAME, NON_GARMENT
+from storage.db import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,21 @@ def describe(outfit: Outfit) -> str:
     return f"{text}\n{prompts.reply('outfit_colours', colours=colours)}" if colours else text
 
 
+async def new_comment(turn: Turn, outfit_id: int, outfit: dict) -> Comment | None:
+    """A comment this user has not seen lately, stored so it is not repeated."""
+    recent = turn.store.recent_comments(turn.user_id)
+    seed = sum(1 for r in recent if r["outfit_id"] == outfit_id)
+    found = await turn.run(
+        turn.services.pipeline.comment, outfit, 1, seed, frozenset(r["key"] for r in recent),
+        tuple(r["template"] for r in recent[:10]))
+    if not found:
+        return None
+    comment = found[0]
+    turn.store.add_comment(turn.user_id, outfit_id, text_key(comment.text),
+                           comment.extras["template"], comment.text)
+    return comment
+
+
 async def outfit_feedback(turn: Turn) -> list[Reply]:
     try:
         outfit_id, outfit = await analyse_and_store(turn)
@@ -72,8 +90,13 @@ async def outfit_feedback(turn: Turn) -> list[Reply]:
     turn.recent.remember(turn.user_id, turn.event.photos[0].ref, outfit_id, outfit)
     reply = Reply(describe(outfit))
     if outfit.items:
+        comment = await new_comment(turn, outfit_id, outfit.as_dict())
+        if comment:
+            reply.text += f"\n\n💬 {comment.text}"
         reply.images = await turn.run(render_outfit, outfit)
-        reply.buttons = [[Button("✂️ Cut-out", f"cut:{outfit_id}"),
+        reply.buttons = [[Button("💬 Another take", f"more:{outfit_id}"),
+                          Button("✂️ Cut-out", f"cut:{outfit_id}")],
+                         [Button("🎨 My style?", f"style:{outfit_id}"),
                           Button("🛍 Where can I buy this?", f"shop:{outfit_id}")]]
     replies = [reply]
     settings = turn.services.settings
@@ -84,6 +107,36 @@ async def outfit_feedback(turn: Turn) -> list[Reply]:
         replies.append(Reply(prompts.reply("keep_photos_ask"), buttons=[[
             Button("Yes, keep them", "keep:yes"), Button("No, thanks", "keep:no")]]))
     return replies
+
+
+def _stored_outfit(turn: Turn, payload: str) -> dict | None:
+    try:
+        return turn.store.outfit(turn.user_id, int(payload)) if payload.isdigit() else None
+    except NotFound:
+        return None
+
+
+async def another_comment(turn: Turn, payload: str) -> list[Reply]:
+    """'Another take': a fresh comment on the same outfit."""
+    outfit = _stored_outfit(turn, payload)
+    if outfit is None:
+        return [Reply(prompts.reply("feedback_stale"))]
+    turn.store.add_feedback(turn.user_id, "comment", outfit["id"], "another")
+    comment = await new_comment(turn, outfit["id"], outfit["summary"])
+    text = f"💬 {comment.text}" if comment else prompts.reply("comments_used_up")
+    return [Reply(text, buttons=[[Button("💬 Another take", f"more:{outfit['id']}")]])]
+
+
+async def style_of(turn: Turn, payload: str) -> list[Reply]:
+    """The styles the outfit shows, with the indicators behind each."""
+    outfit = _stored_outfit(turn, payload)
+    if outfit is None:
+        return [Reply(prompts.reply("feedback_stale"))]
+    scores = [s for s in detect_styles(outfit["summary"]) if s.score > 0][:3]
+    if not scores:
+        return [Reply(prompts.reply("style_none"))]
+    lines = [f"• {s.style} {round(s.score * 100)}%: {' + '.join(s.indicators)}" for s in scores]
+    return [Reply(prompts.reply("style_found", lines="\n".join(lines)))]
 
 
 async def cutout(turn: Turn, payload: str) -> list[Reply]:
