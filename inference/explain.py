@@ -77,8 +77,11 @@ def _slots(feature: str, win: dict, lose: dict, today: date) -> dict[str, object
         return {"shoes": _name(by_cat["footwear"])} if "footwear" in by_cat else None
     if feature == "style_clarity":
         top = detect_styles(win)[0]
-        return {"style": top.style, "indicators": " + ".join(top.indicators[:2])} \
-            if top.indicators else None
+        if not top.indicators or not items:
+            return None
+        biggest = max(items, key=lambda i: i["area"])
+        return {"style": top.style, "indicators": " + ".join(top.indicators[:2]),
+                "item": _name(biggest)}
     if feature in ("trend_colours", "trend_items"):
         season = season_for(today)
         if not season:
