@@ -89,7 +89,9 @@ def simulate(outfits: list[dict], users: int, population: str, seed: int) -> dic
             p_a = 1 / (1 + np.exp(-3 * hidden @ (vector(fa) - vector(fb))))
             preferred = "a" if rng.random() < p_a else "b"
             examples.append(Example(fa, fb, preferred))
-            chosen, other = (outfits[i], outfits[j]) if preferred == "a" else (outfits[j], outfits[i])
+            chosen, other = (
+                (outfits[i], outfits[j]) if preferred == "a" else (outfits[j], outfits[i])
+            )
             taste = update_taste(taste, chosen, other)
     return {k: round(statistics.mean(v), 4) for k, v in agreement.items()}
 
@@ -105,8 +107,11 @@ def verdict_speed(paths: list[Path], pipeline: Pipeline, runs: int) -> dict:
         _render(a, b, check)
         if n:  # the first run warms up
             timings.append(time.perf_counter() - started)
-    return {"runs": runs, "median_ms": round(statistics.median(timings) * 1000, 1),
-            "p90_ms": round(float(np.percentile(timings, 90)) * 1000, 1)}
+    return {
+        "runs": runs,
+        "median_ms": round(statistics.median(timings) * 1000, 1),
+        "p90_ms": round(float(np.percentile(timings, 90)) * 1000, 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -124,7 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     speed = verdict_speed(paths[:10], pipeline, args.runs)
     outfits = parse_photos(paths[:: max(1, len(paths) // args.photos)][: args.photos], pipeline)
     result = {
-        "photos": len(outfits), "users_per_population": args.users,
+        "photos": len(outfits),
+        "users_per_population": args.users,
         "agreement_varied": simulate(outfits, args.users, "varied", args.seed),
         "agreement_near_prior": simulate(outfits, args.users, "near_prior", args.seed + 1),
         "verdict_speed": speed,
@@ -137,8 +143,10 @@ def main(argv: list[str] | None = None) -> None:
     for population in ("varied", "near_prior"):
         row = result[f"agreement_{population}"]
         print(f"  {population:11s} " + "  ".join(f"after {k:2d}: {v:.3f}" for k, v in row.items()))
-    print(f"Two-photo verdict incl. picture: median {speed['median_ms']} ms, "
-          f"p90 {speed['p90_ms']} ms over {speed['runs']} runs")
+    print(
+        f"Two-photo verdict incl. picture: median {speed['median_ms']} ms, "
+        f"p90 {speed['p90_ms']} ms over {speed['runs']} runs"
+    )
 
 
 if __name__ == "__main__":

@@ -17,8 +17,19 @@ import webcolors
 from skimage.color import deltaE_ciede2000, lab2lch, rgb2lab
 
 FAMILIES: tuple[str, ...] = (
-    "black", "white", "gray", "beige", "brown", "red", "pink", "orange", "yellow", "green",
-    "blue", "navy", "purple",
+    "black",
+    "white",
+    "gray",
+    "beige",
+    "brown",
+    "red",
+    "pink",
+    "orange",
+    "yellow",
+    "green",
+    "blue",
+    "navy",
+    "purple",
 )
 NEUTRAL_FAMILIES = frozenset({"black", "white", "gray", "beige", "navy"})
 
@@ -32,23 +43,115 @@ class Colour:
 
     @property
     def hex(self) -> str:
-        return "#%02x%02x%02x" % self.rgb
+        return "#{:02x}{:02x}{:02x}".format(*self.rgb)
 
 
 def _spaced(css_name: str) -> str:
     """'lightsteelblue' -> 'light steel blue' (CSS names are run together)."""
-    words = ("light", "dark", "dim", "medium", "pale", "deep", "hot", "lawn", "sky", "sea", "lime",
-             "forest", "olive", "royal", "steel", "slate", "dodger", "cornflower", "midnight",
-             "navajo", "indian", "rosy", "sandy", "saddle", "misty", "lavender", "antique",
-             "old", "floral", "ghost", "blanched", "powder", "alice", "spring", "yellow",
-             "green", "blue", "white", "violet", "red", "gray", "grey", "lemon", "cadet",
-             "orange", "golden", "peach", "papaya", "navy", "burly", "chartreuse", "fire",
-             "mint", "honey", "lace", "cream", "puff", "whip", "smoke", "wood", "brick",
-             "orchid", "turquoise", "aquamarine", "aqua", "goldenrod", "salmon", "coral", "khaki",
-             "pink", "purple", "magenta", "cyan", "brown", "sienna", "tan", "chiffon", "rose",
-             "blush", "dew", "gainsboro", "linen", "seashell", "snow", "ivory", "azure",
-             "beige", "bisque", "wheat", "thistle", "plum", "tomato", "crimson", "maroon",
-             "teal", "indigo", "gold", "silver", "black", "moccasin", "almond", "blanched")
+    words = (
+        "light",
+        "dark",
+        "dim",
+        "medium",
+        "pale",
+        "deep",
+        "hot",
+        "lawn",
+        "sky",
+        "sea",
+        "lime",
+        "forest",
+        "olive",
+        "royal",
+        "steel",
+        "slate",
+        "dodger",
+        "cornflower",
+        "midnight",
+        "navajo",
+        "indian",
+        "rosy",
+        "sandy",
+        "saddle",
+        "misty",
+        "lavender",
+        "antique",
+        "old",
+        "floral",
+        "ghost",
+        "blanched",
+        "powder",
+        "alice",
+        "spring",
+        "yellow",
+        "green",
+        "blue",
+        "white",
+        "violet",
+        "red",
+        "gray",
+        "grey",
+        "lemon",
+        "cadet",
+        "orange",
+        "golden",
+        "peach",
+        "papaya",
+        "navy",
+        "burly",
+        "chartreuse",
+        "fire",
+        "mint",
+        "honey",
+        "lace",
+        "cream",
+        "puff",
+        "whip",
+        "smoke",
+        "wood",
+        "brick",
+        "orchid",
+        "turquoise",
+        "aquamarine",
+        "aqua",
+        "goldenrod",
+        "salmon",
+        "coral",
+        "khaki",
+        "pink",
+        "purple",
+        "magenta",
+        "cyan",
+        "brown",
+        "sienna",
+        "tan",
+        "chiffon",
+        "rose",
+        "blush",
+        "dew",
+        "gainsboro",
+        "linen",
+        "seashell",
+        "snow",
+        "ivory",
+        "azure",
+        "beige",
+        "bisque",
+        "wheat",
+        "thistle",
+        "plum",
+        "tomato",
+        "crimson",
+        "maroon",
+        "teal",
+        "indigo",
+        "gold",
+        "silver",
+        "black",
+        "moccasin",
+        "almond",
+        "blanched",
+    )
     pattern = "|".join(sorted(set(words), key=len, reverse=True))
     parts = re.findall(pattern, css_name)
     return " ".join(parts) if "".join(parts) == css_name else css_name
@@ -124,7 +227,9 @@ def colour_family(lab: np.ndarray) -> str:
 
 def describe(lab: np.ndarray, share: float = 1.0) -> Colour:
     rgb = np.clip(np.round(_lab_to_rgb(lab)), 0, 255).astype(int)
-    return Colour((int(rgb[0]), int(rgb[1]), int(rgb[2])), share, colour_name(lab), colour_family(lab))
+    return Colour(
+        (int(rgb[0]), int(rgb[1]), int(rgb[2])), share, colour_name(lab), colour_family(lab)
+    )
 
 
 def _lab_to_rgb(lab: np.ndarray) -> np.ndarray:
@@ -133,7 +238,9 @@ def _lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     return lab2rgb(np.asarray(lab, dtype=np.float64)[None, None])[0, 0] * 255
 
 
-def kmeans_lab(lab: np.ndarray, k: int, iterations: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def kmeans_lab(
+    lab: np.ndarray, k: int, iterations: int = 12, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Plain Lloyd's k-means on (N,3) Lab points, k-means++ seeded for determinism.
 
     Returns (centres (k',3), counts (k',)) sorted by count, empty clusters dropped.
@@ -149,8 +256,9 @@ def kmeans_lab(lab: np.ndarray, k: int, iterations: int = 12, seed: int = 0) -> 
     c = np.array(centres)
     for _ in range(iterations):
         assign = np.argmin(((lab[:, None] - c[None]) ** 2).sum(-1), axis=1)
-        new = np.array([lab[assign == j].mean(0) if np.any(assign == j) else c[j]
-                        for j in range(len(c))])
+        new = np.array(
+            [lab[assign == j].mean(0) if np.any(assign == j) else c[j] for j in range(len(c))]
+        )
         if np.allclose(new, c, atol=0.5):
             c = new
             break
@@ -162,8 +270,13 @@ def kmeans_lab(lab: np.ndarray, k: int, iterations: int = 12, seed: int = 0) -> 
     return c[keep], counts[keep]
 
 
-def dominant_colours(rgb_pixels: np.ndarray, k: int = 3, max_points: int = 3000,
-                     merge_delta: float = 10.0, min_share: float = 0.08) -> list[Colour]:
+def dominant_colours(
+    rgb_pixels: np.ndarray,
+    k: int = 3,
+    max_points: int = 3000,
+    merge_delta: float = 10.0,
+    min_share: float = 0.08,
+) -> list[Colour]:
     """The main colours of (N,3) uint8 pixels, largest first; near-identical clusters merged."""
     pixels = np.asarray(rgb_pixels).reshape(-1, 3)
     if len(pixels) == 0:

@@ -20,11 +20,30 @@ from inference.styles import detect_styles
 from inference.taxonomy import DISPLAY_NAME
 
 #: Garment classes whose parse is reliable enough to mention (small ones get confused).
-MENTIONABLE = ("dress", "outer", "top", "pants", "skirt", "footwear", "bag", "shorts", "hat",
-               "scarf", "legwear")
+MENTIONABLE = (
+    "dress",
+    "outer",
+    "top",
+    "pants",
+    "skirt",
+    "footwear",
+    "bag",
+    "shorts",
+    "hat",
+    "scarf",
+    "legwear",
+)
 MIN_AREA = 0.03
-GARMENT_NOUNS = frozenset(DISPLAY_NAME.values()) | {"jeans", "sneakers", "boots", "coat",
-                                                     "blazer", "shirt", "trousers", "sunglasses"}
+GARMENT_NOUNS = frozenset(DISPLAY_NAME.values()) | {
+    "jeans",
+    "sneakers",
+    "boots",
+    "coat",
+    "blazer",
+    "shirt",
+    "trousers",
+    "sunglasses",
+}
 
 
 @dataclass
@@ -37,8 +56,13 @@ class Comment:
     extras: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"text": self.text, "items": self.items, "categories": self.categories,
-                "template": self.family, "score": round(self.score, 3)}
+        return {
+            "text": self.text,
+            "items": self.items,
+            "categories": self.categories,
+            "template": self.family,
+            "score": round(self.score, 3),
+        }
 
 
 @lru_cache(maxsize=1)
@@ -82,9 +106,14 @@ def _candidates(outfit: dict, rng: random.Random, count: int) -> list[Comment]:
     styles = detect_styles(outfit)
     style = styles[0].style if styles and styles[0].score >= 0.3 else None
     patterned = [i for i in items if i["pattern"] not in ("solid", "printed")]
-    families = ["one_item"] + (["two_items"] if len(items) >= 2 else []) \
-        + (["three_items"] if len(items) >= 3 else []) + ["colour"] \
-        + (["style"] if style else []) + (["pattern"] if patterned else [])
+    families = (
+        ["one_item"]
+        + (["two_items"] if len(items) >= 2 else [])
+        + (["three_items"] if len(items) >= 3 else [])
+        + ["colour"]
+        + (["style"] if style else [])
+        + (["pattern"] if patterned else [])
+    )
     out: list[Comment] = []
     for _ in range(count):
         family = rng.choice(families)
@@ -94,27 +123,44 @@ def _candidates(outfit: dict, rng: random.Random, count: int) -> list[Comment]:
         chosen = rng.sample(pool[:4], min(len(pool[:4]), 3))
         main = chosen[0]
         slots = {
-            "item": main["name"], "noun": DISPLAY_NAME[main["category"]],
-            "colour": main["colour_name"], "pattern": main["pattern"],
+            "item": main["name"],
+            "noun": DISPLAY_NAME[main["category"]],
+            "colour": main["colour_name"],
+            "pattern": main["pattern"],
             "item2": chosen[1]["name"] if len(chosen) > 1 else "",
             "item3": chosen[2]["name"] if len(chosen) > 2 else "",
-            "item_cap": _cap(main["name"]), "style": style or "",
-            "opener": rng.choice(data["openers"]), "adj": rng.choice(data["adjectives"]),
-            "hype": rng.choice(data["hype"]), "emoji": rng.choice(data["emoji"]),
+            "item_cap": _cap(main["name"]),
+            "style": style or "",
+            "opener": rng.choice(data["openers"]),
+            "adj": rng.choice(data["adjectives"]),
+            "hype": rng.choice(data["hype"]),
+            "emoji": rng.choice(data["emoji"]),
         }
-        used = [main] + [c for c, key in zip(chosen[1:], ("{item2}", "{item3}"), strict=False)
-                         if key in template]
+        used = [main] + [
+            c
+            for c, key in zip(chosen[1:], ("{item2}", "{item3}"), strict=False)
+            if key in template
+        ]
         if family in ("colour", "pattern"):
             used = [main]
         text = _fill(template, slots)
-        out.append(Comment(text, [u["name"] for u in used], [u["category"] for u in used],
-                           family, extras={"template": template, "jitter": rng.random() * 0.8}))
+        out.append(
+            Comment(
+                text,
+                [u["name"] for u in used],
+                [u["category"] for u in used],
+                family,
+                extras={"template": template, "jitter": rng.random() * 0.8},
+            )
+        )
     return out
 
 
 def _specificity(comment: Comment) -> float:
     """Real things named: garments (two are as specific as three), a colour, a pattern, a style."""
-    return min(len(set(comment.items)), 2) + 0.6 * (comment.family in ("colour", "pattern", "style"))
+    return min(len(set(comment.items)), 2) + 0.6 * (
+        comment.family in ("colour", "pattern", "style")
+    )
 
 
 def text_key(text: str) -> str:
@@ -122,13 +168,20 @@ def text_key(text: str) -> str:
     return sha1(re.sub(r"[^a-z]", "", text.lower()).encode()).hexdigest()[:16]
 
 
-def make_comments(outfit: dict, n: int = 3, seed: int = 0,
-                  recent_keys: frozenset[str] = frozenset(),
-                  recent_templates: tuple[str, ...] = ()) -> list[Comment]:
+def make_comments(
+    outfit: dict,
+    n: int = 3,
+    seed: int = 0,
+    recent_keys: frozenset[str] = frozenset(),
+    recent_templates: tuple[str, ...] = (),
+) -> list[Comment]:
     """n ranked comments for an outfit (Outfit.as_dict()), none repeating `recent_keys`."""
     rng = random.Random(f"{seed}:{outfit.get('summary', '')}")  # varies per outfit, repeatable
-    pool = [c for c in _candidates(outfit, rng, 40)
-            if not violations(c.text, outfit) and text_key(c.text) not in recent_keys]
+    pool = [
+        c
+        for c in _candidates(outfit, rng, 40)
+        if not violations(c.text, outfit) and text_key(c.text) not in recent_keys
+    ]
     chosen: list[Comment] = []
     seen_templates = list(recent_templates)
     seen_words: set[str] = set()
@@ -136,9 +189,13 @@ def make_comments(outfit: dict, n: int = 3, seed: int = 0,
         for c in pool:
             words = set(re.findall(r"[a-z']+", c.text.lower()))
             novelty = len(words - seen_words) / max(len(words), 1)
-            c.score = (_specificity(c) + novelty + c.extras["jitter"]
-                       - 1.5 * (c.extras["template"] in seen_templates)
-                       - 0.8 * sum(c.family == x.family for x in chosen))
+            c.score = (
+                _specificity(c)
+                + novelty
+                + c.extras["jitter"]
+                - 1.5 * (c.extras["template"] in seen_templates)
+                - 0.8 * sum(c.family == x.family for x in chosen)
+            )
         best = max(pool, key=lambda c: (c.score, c.text))
         chosen.append(best)
         seen_templates.append(best.extras["template"])
@@ -150,7 +207,12 @@ def make_comments(outfit: dict, n: int = 3, seed: int = 0,
 class TemplateCommenter:
     """The default comment backend: templates and word lists from prompts/en/comments.yaml."""
 
-    def comments(self, outfit: dict, n: int = 3, seed: int = 0,
-                 recent_keys: frozenset[str] = frozenset(),
-                 recent_templates: tuple[str, ...] = ()) -> list[Comment]:
+    def comments(
+        self,
+        outfit: dict,
+        n: int = 3,
+        seed: int = 0,
+        recent_keys: frozenset[str] = frozenset(),
+        recent_templates: tuple[str, ...] = (),
+    ) -> list[Comment]:
         return make_comments(outfit, n, seed, recent_keys, recent_templates)

@@ -28,15 +28,19 @@ class LMCommenter:
     def from_pretrained(cls, model_id: str, **kwargs: Any) -> LMCommenter:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        return cls(AutoModelForCausalLM.from_pretrained(model_id, **kwargs),
-                   AutoTokenizer.from_pretrained(model_id))
+        return cls(
+            AutoModelForCausalLM.from_pretrained(model_id, **kwargs),
+            AutoTokenizer.from_pretrained(model_id),
+        )
 
     def prompt(self, outfit: dict) -> str:
         items = mentionable_items(outfit)
         styles = detect_styles(outfit)
         template = (prompts.ROOT / "en" / "comment_prompt.txt").read_text()
-        return template.format(items=", ".join(i["name"] for i in items[:4]) or "the outfit",
-                               style=styles[0].style if styles else "its own")
+        return template.format(
+            items=", ".join(i["name"] for i in items[:4]) or "the outfit",
+            style=styles[0].style if styles else "its own",
+        )
 
     @torch.inference_mode()
     def generate(self, outfit: dict, n: int, seed: int) -> list[str]:
@@ -46,26 +50,44 @@ class LMCommenter:
         if pad is None:
             pad = self.tokenizer.eos_token_id
         out = self.model.generate(
-            **inputs, do_sample=True, top_p=0.92, temperature=0.9, num_return_sequences=n,
-            max_new_tokens=self.max_new_tokens, pad_token_id=pad)
+            **inputs,
+            do_sample=True,
+            top_p=0.92,
+            temperature=0.9,
+            num_return_sequences=n,
+            max_new_tokens=self.max_new_tokens,
+            pad_token_id=pad,
+        )
         start = inputs["input_ids"].shape[1]
         texts = self.tokenizer.batch_decode(out[:, start:], skip_special_tokens=True)
         return [re.sub(r"\s+", " ", t.split("\n")[0]).strip() for t in texts]
 
-    def comments(self, outfit: dict, n: int = 3, seed: int = 0,
-                 recent_keys: frozenset[str] = frozenset(),
-                 recent_templates: tuple[str, ...] = ()) -> list[Comment]:
+    def comments(
+        self,
+        outfit: dict,
+        n: int = 3,
+        seed: int = 0,
+        recent_keys: frozenset[str] = frozenset(),
+        recent_templates: tuple[str, ...] = (),
+    ) -> list[Comment]:
         items = mentionable_items(outfit)
         kept: list[Comment] = []
         for text in self.generate(outfit, max(4, 2 * n), seed) if items else []:
             if len(text) < 8 or violations(text, outfit) or text_key(text) in recent_keys:
                 continue
             named = [i for i in items if i["name"] in text.lower()]
-            kept.append(Comment(text, [i["name"] for i in named],
-                                [i["category"] for i in named], "lm",
-                                extras={"template": "lm"}))
+            kept.append(
+                Comment(
+                    text,
+                    [i["name"] for i in named],
+                    [i["category"] for i in named],
+                    "lm",
+                    extras={"template": "lm"},
+                )
+            )
         if len(kept) < n:
             log.info("language model gave %d usable comments; templates fill in", len(kept))
-            kept += self.fallback.comments(outfit, n - len(kept), seed, recent_keys,
-                                           recent_templates)
+            kept += self.fallback.comments(
+                outfit, n - len(kept), seed, recent_keys, recent_templates
+            )
         return kept[:n]

@@ -41,7 +41,9 @@ def ground_truth(data: Path) -> dict[str, set[str]]:
     lut = merged_mask_lut(data) if (data / "labels.json").exists() else None
     for mask in sorted((data / "masks").glob("*.png")) if lut is not None else []:
         counts = np.bincount(lut[np.asarray(Image.open(mask))].ravel(), minlength=256)
-        truth[mask.stem] = {CLASSES[i] for i in range(len(CLASSES)) if counts[i] >= MIN_TRUTH_PIXELS}
+        truth[mask.stem] = {
+            CLASSES[i] for i in range(len(CLASSES)) if counts[i] >= MIN_TRUTH_PIXELS
+        }
     return truth
 
 
@@ -79,8 +81,11 @@ def evaluate_comments(data: Path, n: int = 500, backend: str = "templates") -> d
     unigrams = [w for ts in tokens for w in ts]
     bigrams = [b for ts in tokens for b in zip(ts, ts[1:], strict=False)]
     return {
-        "backend": backend, "photos": len(photos), "comments": len(texts),
-        "groundedness": round(grounded / max(mentions, 1), 4), "mentions": mentions,
+        "backend": backend,
+        "photos": len(photos),
+        "comments": len(texts),
+        "groundedness": round(grounded / max(mentions, 1), 4),
+        "mentions": mentions,
         "distinct_1": round(len(set(unigrams)) / max(len(unigrams), 1), 4),
         "distinct_2": round(len(set(bigrams)) / max(len(bigrams), 1), 4),
         "exact_duplicate_share": round(1 - len(set(texts)) / max(len(texts), 1), 4),

@@ -21,8 +21,9 @@ from inference.segmentation_metrics import confusion, summarise
 from inference.taxonomy import NUM_CLASSES
 
 
-def evaluate_items(segmenter: Segmenter, items: list[LabelledPhoto], lut: np.ndarray,
-                   progress: bool = False) -> dict:
+def evaluate_items(
+    segmenter: Segmenter, items: list[LabelledPhoto], lut: np.ndarray, progress: bool = False
+) -> dict:
     conf = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
     seconds = 0.0
     for item in tqdm(items, desc="evaluating", disable=not progress, leave=False):
@@ -32,14 +33,18 @@ def evaluate_items(segmenter: Segmenter, items: list[LabelledPhoto], lut: np.nda
         pred = segmenter.segment(image)
         seconds += time.perf_counter() - started
         conf += confusion(truth, pred)
-    return {**summarise(conf), "photos": len(items),
-            "photos_per_second": round(len(items) / seconds, 2) if seconds else None}
+    return {
+        **summarise(conf),
+        "photos": len(items),
+        "photos_per_second": round(len(items) / seconds, 2) if seconds else None,
+    }
 
 
 def evaluate_folder(data: Path, backend: str = "lite0-fpn", limit: int | None = None) -> dict:
     items = labelled_photos(data)[:limit]
     if not items:
         raise SystemExit(f"no photos with masks under {data} (expected photos/ and masks/)")
-    result = evaluate_items(registry.create("parser", backend), items, merged_mask_lut(data),
-                            progress=True)
+    result = evaluate_items(
+        registry.create("parser", backend), items, merged_mask_lut(data), progress=True
+    )
     return {"backend": backend, "data": str(data), **result}

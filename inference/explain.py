@@ -17,8 +17,8 @@ from inference.style_features import (
     harmony_of,
     season_for,
 )
-from inference.styles import detect_styles
 from inference.stylecheck import ASPECT_OF, PRIOR, Verdict
+from inference.styles import detect_styles
 from inference.taxonomy import DISPLAY_NAME
 
 
@@ -45,11 +45,15 @@ def _slots(feature: str, win: dict, lose: dict, today: date) -> dict[str, object
         chromatic = [i for i in items if i["colour_family"] not in NEUTRAL_FAMILIES]
         if len(chromatic) < 2:
             return None
-        return {"colours": _join([_name(i) for i in chromatic[:2]]),
-                "template": TEMPLATE_WORDS[harmony_of(win).template]}
+        return {
+            "colours": _join([_name(i) for i in chromatic[:2]]),
+            "template": TEMPLATE_WORDS[harmony_of(win).template],
+        }
     if feature == "lightness_contrast":
         ordered = _by_lightness(win)
-        return {"light": _name(ordered[-1]), "dark": _name(ordered[0])} if len(ordered) > 1 else None
+        return (
+            {"light": _name(ordered[-1]), "dark": _name(ordered[0])} if len(ordered) > 1 else None
+        )
     if feature == "colour_count":
         families = sorted({i["colour_family"] for i in items})
         return {"n": len(families), "families": _join(families)} if families else None
@@ -65,8 +69,11 @@ def _slots(feature: str, win: dict, lose: dict, today: date) -> dict[str, object
         return {"top": _name(top), "bottom": _name(bottom)} if top and bottom else None
     if feature == "layering":
         inner = by_cat.get("top") or by_cat.get("dress")
-        return {"outer": _name(by_cat["outer"]), "inner": _name(inner)} \
-            if "outer" in by_cat and inner else None
+        return (
+            {"outer": _name(by_cat["outer"]), "inner": _name(inner)}
+            if "outer" in by_cat and inner
+            else None
+        )
     if feature == "pattern_mixing":
         n_other = sum(1 for i in lose["items"] if i["pattern"] != "solid")
         return {"n_other": n_other} if n_other >= 2 else None
@@ -80,24 +87,35 @@ def _slots(feature: str, win: dict, lose: dict, today: date) -> dict[str, object
         if not top.indicators or not items:
             return None
         biggest = max(items, key=lambda i: i["area"])
-        return {"style": top.style, "indicators": " + ".join(top.indicators[:2]),
-                "item": _name(biggest)}
+        return {
+            "style": top.style,
+            "indicators": " + ".join(top.indicators[:2]),
+            "item": _name(biggest),
+        }
     if feature in ("trend_colours", "trend_items"):
         season = season_for(today)
         if not season:
             return None
         if feature == "trend_colours":
-            hits = [i["colour_name"] for i in items if i["colour_family"] in season["colours"]
-                    or i["colour_name"] in season["colour_names"]]
+            hits = [
+                _name(i)
+                for i in items
+                if i["colour_family"] in season["colours"]
+                or i["colour_name"] in season["colour_names"]
+            ]
             return {"colours": _join(hits[:2]), "season": season["name"]} if hits else None
-        hits = [_name(i) for i in items if i["category"] in season["categories"]
-                or i["pattern"] in season["patterns"]]
+        hits = [
+            _name(i)
+            for i in items
+            if i["category"] in season["categories"] or i["pattern"] in season["patterns"]
+        ]
         return {"items": _join(hits[:2]), "season": season["name"]} if hits else None
     return {}
 
 
-def explain(verdict: Verdict, outfit_a: dict, outfit_b: dict, today: date | None = None,
-            n: int = 3) -> list[dict]:
+def explain(
+    verdict: Verdict, outfit_a: dict, outfit_b: dict, today: date | None = None, n: int = 3
+) -> list[dict]:
     """Up to n reasons, strongest first: {"aspect", "feature", "text", "weight"}."""
     texts = prompts.load("stylecheck")
     winner, loser = ("A", "B") if verdict.winner == "a" else ("B", "A")
@@ -108,14 +126,26 @@ def explain(verdict: Verdict, outfit_a: dict, outfit_b: dict, today: date | None
         if slots is None:
             continue
         text = texts["reasons"][feature].format(W=winner, L=loser, **slots)
-        reasons.append({"aspect": ASPECT_OF[feature], "feature": feature, "text": text,
-                        "weight": round(abs(value), 3)})
+        reasons.append(
+            {
+                "aspect": ASPECT_OF[feature],
+                "feature": feature,
+                "text": text,
+                "weight": round(abs(value), 3),
+            }
+        )
         if len(reasons) == n:
             break
     if not reasons:
         aspect = max(verdict.aspects().items(), key=lambda kv: abs(kv[1]))[0]
-        reasons.append({"aspect": aspect, "feature": None, "weight": 0.0,
-                        "text": texts["fallback_reason"].format(W=winner, aspect=aspect)})
+        reasons.append(
+            {
+                "aspect": aspect,
+                "feature": None,
+                "weight": 0.0,
+                "text": texts["fallback_reason"].format(W=winner, aspect=aspect),
+            }
+        )
     return reasons
 
 
@@ -129,12 +159,15 @@ def headline(verdict: Verdict, seed: int) -> str:
     return random.Random(seed).choice(texts["headline"]).format(W=letter, pa=win, pb=lose)
 
 
-def learned_taste(weights: np.ndarray, names: tuple[str, ...], threshold: float = 0.3) -> list[str]:
+def learned_taste(
+    weights: np.ndarray, names: tuple[str, ...], threshold: float = 0.3
+) -> list[str]:
     """Plain-words differences between a user's weights and the prior (for /prefs)."""
     texts = prompts.load("stylecheck")
     lines = []
-    for name, w, prior in sorted(zip(names, weights, PRIOR, strict=True),
-                                 key=lambda t: -abs(t[1] - t[2])):
+    for name, w, prior in sorted(
+        zip(names, weights, PRIOR, strict=True), key=lambda t: -abs(t[1] - t[2])
+    ):
         delta = w - prior
         if abs(delta) < threshold:
             continue

@@ -1,4 +1,4 @@
-"""From a photo to an outfit: the parser's label map turned into garments with colour and pattern."""
+"""From a photo to an outfit: the parser's label map as garments with colour and pattern."""
 
 from __future__ import annotations
 
@@ -54,12 +54,24 @@ class Item:
 
     def as_dict(self) -> dict:
         return {
-            "category": self.category, "fine_label": self.fine_label, "name": self.name,
-            "colour_name": self.colour.name, "colour_family": self.colour.family,
-            "rgb": list(self.colour.rgb), "colours": [
-                {"name": c.name, "family": c.family, "rgb": list(c.rgb), "share": round(c.share, 3)}
-                for c in self.colours],
-            "pattern": self.pattern, "area": round(self.area, 4), "box": list(self.box),
+            "category": self.category,
+            "fine_label": self.fine_label,
+            "name": self.name,
+            "colour_name": self.colour.name,
+            "colour_family": self.colour.family,
+            "rgb": list(self.colour.rgb),
+            "colours": [
+                {
+                    "name": c.name,
+                    "family": c.family,
+                    "rgb": list(c.rgb),
+                    "share": round(c.share, 3),
+                }
+                for c in self.colours
+            ],
+            "pattern": self.pattern,
+            "area": round(self.area, 4),
+            "box": list(self.box),
         }
 
 
@@ -87,12 +99,16 @@ class Outfit:
 
     def as_dict(self) -> dict:
         return {
-            "size": list(self.image.size), "items": [i.as_dict() for i in self.items],
-            "summary": self.summary, "person_share": round(self.person_share, 4),
-            "people": self.people, "problems": self.problems,
+            "size": list(self.image.size),
+            "items": [i.as_dict() for i in self.items],
+            "summary": self.summary,
+            "person_share": round(self.person_share, 4),
+            "people": self.people,
+            "problems": self.problems,
             "skin_share": round(self.skin_share, 4),
-            "palette": [{"name": c.name, "family": c.family, "rgb": list(c.rgb)}
-                        for c in self.palette()],
+            "palette": [
+                {"name": c.name, "family": c.family, "rgb": list(c.rgb)} for c in self.palette()
+            ],
         }
 
 
@@ -139,14 +155,15 @@ def items_from_labels(image: Image.Image, labels: np.ndarray) -> list[Item]:
         # Texture on small garments (shoes, glasses, belts) is mostly edges and shine.
         area = pixels / max(person_pixels, 1)
         kind = pattern.detect(rgb[sub], mask[sub])[0] if area >= MIN_PATTERN_AREA else "solid"
-        items.append(Item(category, colours, kind, area, box,
-                          _fine_label(category, colours)))
+        items.append(Item(category, colours, kind, area, box, _fine_label(category, colours)))
     items.sort(key=lambda i: -i.area)
     return items
 
 
 def parse_outfit(photo: Image.Image, segmenter: Segmenter) -> Outfit:
-    image = resize_long_side(photo, PARSE_LONG_SIDE) if max(photo.size) > PARSE_LONG_SIDE else photo
+    image = (
+        resize_long_side(photo, PARSE_LONG_SIDE) if max(photo.size) > PARSE_LONG_SIDE else photo
+    )
     labels = segmenter.segment(image)
     person = labels != CLASS_INDEX["background"]
     person_share = float(person.mean())

@@ -66,8 +66,9 @@ def features(rgb: np.ndarray, mask: np.ndarray) -> PatternFeatures | None:
     hue = np.degrees(np.arctan2(np.sqrt(3) * (g - b), 2 * r - g - b)) % 360
     hue_hist = np.bincount((hue[saturated] // 30).astype(int), minlength=12)
     saturated_colours = int((hue_hist > 0.08 * len(r)).sum())
-    return PatternFeatures(energy, colour_energy, orientation_peak, orientation_second,
-                           saturated_colours)
+    return PatternFeatures(
+        energy, colour_energy, orientation_peak, orientation_second, saturated_colours
+    )
 
 
 def classify(f: PatternFeatures | None) -> tuple[str, float]:

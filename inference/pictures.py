@@ -13,9 +13,22 @@ from inference.taxonomy import CLASSES
 
 #: One distinct colour per class for overlays (background transparent).
 CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
-    (0, 0, 0), (255, 204, 170), (90, 60, 40), (230, 25, 75), (60, 180, 75), (255, 225, 25),
-    (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240), (240, 50, 230),
-    (210, 245, 60), (250, 190, 212), (0, 128, 128), (220, 190, 255), (170, 110, 40),
+    (0, 0, 0),
+    (255, 204, 170),
+    (90, 60, 40),
+    (230, 25, 75),
+    (60, 180, 75),
+    (255, 225, 25),
+    (0, 130, 200),
+    (245, 130, 48),
+    (145, 30, 180),
+    (70, 240, 240),
+    (240, 50, 230),
+    (210, 245, 60),
+    (250, 190, 212),
+    (0, 128, 128),
+    (220, 190, 255),
+    (170, 110, 40),
     (128, 0, 0),
 )
 assert len(CLASS_COLOURS) == len(CLASSES)
@@ -46,8 +59,12 @@ def palette_picture(colours: Sequence[Colour], width: int = 600, height: int = 1
     return image
 
 
-def overlay_picture(image: Image.Image, labels: np.ndarray, names: dict[int, str] | None = None,
-                    alpha: float = 0.55) -> Image.Image:
+def overlay_picture(
+    image: Image.Image,
+    labels: np.ndarray,
+    names: dict[int, str] | None = None,
+    alpha: float = 0.55,
+) -> Image.Image:
     """The photo with each class tinted, and a legend of the classes present on the right."""
     lut = np.array(CLASS_COLOURS, dtype=np.uint8)
     colour = lut[labels]
@@ -79,8 +96,13 @@ def cutout_picture(image: Image.Image, keep: np.ndarray) -> Image.Image:
     return rgba
 
 
-def side_by_side(left: Image.Image, right: Image.Image, captions: tuple[str, str],
-                 height: int = 480, highlight: int | None = None) -> Image.Image:
+def side_by_side(
+    left: Image.Image,
+    right: Image.Image,
+    captions: tuple[str, str],
+    height: int = 480,
+    highlight: int | None = None,
+) -> Image.Image:
     """Two photos at the same height with a big caption under each (e.g. "A 64%")."""
     a = left.copy()
     b = right.copy()
@@ -95,11 +117,18 @@ def side_by_side(left: Image.Image, right: Image.Image, captions: tuple[str, str
         x = gap if i == 0 else a.width + 2 * gap
         out.paste(img, (x, gap + (height - img.height) // 2))
         if highlight == i:
-            draw.rectangle([x - 4, gap - 4, x + img.width + 3, gap + height + 3],
-                           outline=(46, 160, 67), width=6)
+            draw.rectangle(
+                [x - 4, gap - 4, x + img.width + 3, gap + height + 3],
+                outline=(46, 160, 67),
+                width=6,
+            )
         text_w = draw.textlength(caption, font=caption_font)
-        draw.text((x + (img.width - text_w) / 2, gap + height + 10), caption,
-                  fill=(46, 160, 67) if highlight == i else (60, 60, 60), font=caption_font)
+        draw.text(
+            (x + (img.width - text_w) / 2, gap + height + 10),
+            caption,
+            fill=(46, 160, 67) if highlight == i else (60, 60, 60),
+            font=caption_font,
+        )
     return out
 
 
@@ -122,6 +151,10 @@ def weights_chart(rows: list[tuple[str, float, float]], width: int = 640) -> Ima
         draw.rectangle([min(zero, x), y + 5, max(zero, x), y + row_h - 5], fill=colour)
         px = zero + prior * scale
         draw.line([px, y + 2, px, y + row_h - 2], fill=(30, 30, 30), width=2)
-    draw.text((left, height - pad - 12), "bars: your weights · ticks: where everyone starts",
-              fill=(110, 110, 110), font=font(12))
+    draw.text(
+        (left, height - pad - 12),
+        "bars: your weights · ticks: where everyone starts",
+        fill=(110, 110, 110),
+        font=font(12),
+    )
     return image

@@ -34,7 +34,9 @@ def to_tensor(image: Image.Image) -> torch.Tensor:
     return x.unsqueeze(0)
 
 
-def save_weights(model: ClothingSegmenter, path: Path, meta: dict, frozen: tuple[str, ...]) -> None:
+def save_weights(
+    model: ClothingSegmenter, path: Path, meta: dict, frozen: tuple[str, ...]
+) -> None:
     """Store only what training changed (fp16); frozen stem/blocks come from the package."""
     state = {
         k: (v.half() if v.is_floating_point() else v)
@@ -54,8 +56,10 @@ class Lite0Segmenter:
         if tuple(self.meta["classes"]) != CLASSES:
             raise ValueError(f"{weights} was trained for other classes: {self.meta['classes']}")
         self.model = ClothingSegmenter(len(CLASSES), channels=self.meta["channels"])
-        state = {k: v.float() if v.is_floating_point() else v
-                 for k, v in checkpoint["state_dict"].items()}
+        state = {
+            k: v.float() if v.is_floating_point() else v
+            for k, v in checkpoint["state_dict"].items()
+        }
         missing, unexpected = self.model.load_state_dict(state, strict=False)
         frozen = tuple(self.meta["frozen_prefixes"])
         if unexpected or any(not k.startswith(frozen) for k in missing):

@@ -19,7 +19,10 @@ def summarise(conf: np.ndarray) -> dict:
     tp = np.diag(conf).astype(np.float64)
     union = conf.sum(0) + conf.sum(1) - tp
     iou = np.where(union > 0, tp / np.maximum(union, 1), np.nan)
-    per_class = {name: (None if np.isnan(v) else round(float(v), 4)) for name, v in zip(CLASSES, iou)}
+    per_class = {
+        name: (None if np.isnan(v) else round(float(v), 4))
+        for name, v in zip(CLASSES, iou, strict=False)
+    }
     garment = [i for i, name in enumerate(CLASSES) if name not in NON_GARMENT]
 
     def mean(ids: list[int]) -> float:

@@ -27,8 +27,11 @@ TRENDS_FILE = Path(__file__).resolve().parent.parent / "prompts" / "trends.yaml"
 
 #: feature name -> (aspect, one-line definition). Order is the weight vector's order.
 FEATURES: dict[str, tuple[str, str]] = {
-    "hue_harmony": ("colour", "chromatic garment hues fit a harmonic hue template "
-                              "(Matsuda / Cohen-Or types i, V, L, I, T, Y, X)"),
+    "hue_harmony": (
+        "colour",
+        "chromatic garment hues fit a harmonic hue template "
+        "(Matsuda / Cohen-Or types i, V, L, I, T, Y, X)",
+    ),
     "lightness_contrast": ("colour", "spread of garment lightness (CIELAB L*), saturating at 25"),
     "colour_count": ("colour", "few distinct colour families: 1 up to three, less after"),
     "neutral_balance": ("colour", "neutral colours cover 40-85% of the garments"),
@@ -48,9 +51,21 @@ ASPECTS: tuple[str, ...] = ("colour", "fit", "styling", "trend", "personal")
 
 #: Dress code of each garment (0 casual .. 1 formal); fine labels override.
 FORMALITY = {
-    "top": 0.45, "outer": 0.7, "dress": 0.7, "pants": 0.55, "shorts": 0.15, "skirt": 0.6,
-    "footwear": 0.5, "bag": 0.6, "hat": 0.4, "belt": 0.6, "scarf": 0.6, "legwear": 0.55,
-    "eyewear": 0.5, "accessory": 0.6, "jeans": 0.3,
+    "top": 0.45,
+    "outer": 0.7,
+    "dress": 0.7,
+    "pants": 0.55,
+    "shorts": 0.15,
+    "skirt": 0.6,
+    "footwear": 0.5,
+    "bag": 0.6,
+    "hat": 0.4,
+    "belt": 0.6,
+    "scarf": 0.6,
+    "legwear": 0.55,
+    "eyewear": 0.5,
+    "accessory": 0.6,
+    "jeans": 0.3,
 }
 ACCESSORY_CLASSES = frozenset({"bag", "belt", "hat", "eyewear", "scarf", "accessory"})
 UPPER = frozenset({"top", "outer"})
@@ -58,11 +73,23 @@ LOWER = frozenset({"pants", "shorts", "skirt"})
 
 #: Harmonic templates: sectors as (centre offset, width) in degrees (Cohen-Or et al. 2006).
 TEMPLATES: dict[str, tuple[tuple[float, float], ...]] = {
-    "i": ((0, 18),), "V": ((0, 93.6),), "L": ((0, 18), (90, 79.2)), "I": ((0, 18), (180, 18)),
-    "T": ((0, 180),), "Y": ((0, 93.6), (180, 18)), "X": ((0, 93.6), (180, 93.6)),
+    "i": ((0, 18),),
+    "V": ((0, 93.6),),
+    "L": ((0, 18), (90, 79.2)),
+    "I": ((0, 18), (180, 18)),
+    "T": ((0, 180),),
+    "Y": ((0, 93.6), (180, 18)),
+    "X": ((0, 93.6), (180, 93.6)),
 }
-TEMPLATE_WORDS = {"i": "matching", "V": "neighbouring", "L": "balanced", "I": "complementary",
-                  "T": "warm-to-cool", "Y": "complementary", "X": "complementary"}
+TEMPLATE_WORDS = {
+    "i": "matching",
+    "V": "neighbouring",
+    "L": "balanced",
+    "I": "complementary",
+    "T": "warm-to-cool",
+    "Y": "complementary",
+    "X": "complementary",
+}
 
 
 @dataclass(frozen=True)
@@ -92,8 +119,10 @@ def hue_harmony(colours: list[tuple[float, float]]) -> Harmony:
         for rotation in range(0, 360, 3):
             dist = 0.0
             for hue, weight in colours:
-                gap = min(max(0.0, _arc(hue, (rotation + off) % 360) - width / 2)
-                          for off, width in sectors)
+                gap = min(
+                    max(0.0, _arc(hue, (rotation + off) % 360) - width / 2)
+                    for off, width in sectors
+                )
                 dist += weight * gap
             # Prefer the tighter template on ties: they say more ("matching" over "warm-to-cool").
             if dist / total < best[0] - 1e-9:
@@ -124,7 +153,9 @@ def _peak(value: float, low: float, high: float, fall: float) -> float:
 
 def garment_colours(outfit: dict) -> list[tuple[dict, dict, float]]:
     """(item, colour, area weight) for every colour of every garment."""
-    return [(item, c, item["area"] * c["share"]) for item in outfit["items"] for c in item["colours"]]
+    return [
+        (item, c, item["area"] * c["share"]) for item in outfit["items"] for c in item["colours"]
+    ]
 
 
 def outfit_features(outfit: dict, today: date | None = None) -> dict[str, float]:
@@ -133,12 +164,19 @@ def outfit_features(outfit: dict, today: date | None = None) -> dict[str, float]
     total = sum(w for *_, w in colours) or 1.0
     harmony = harmony_of(outfit)
 
-    lightness = [(0.299 * c["rgb"][0] + 0.587 * c["rgb"][1] + 0.114 * c["rgb"][2]) / 2.55
-                 for _, c, _ in colours]
+    lightness = [
+        (0.299 * c["rgb"][0] + 0.587 * c["rgb"][1] + 0.114 * c["rgb"][2]) / 2.55
+        for _, c, _ in colours
+    ]
     weights = [w for *_, w in colours]
-    mean_l = sum(l * w for l, w in zip(lightness, weights, strict=True)) / total
-    spread = math.sqrt(sum(w * (l - mean_l) ** 2 for l, w in zip(lightness, weights, strict=True))
-                       / total) if colours else 0.0
+    mean_l = sum(lum * w for lum, w in zip(lightness, weights, strict=True)) / total
+    spread = (
+        math.sqrt(
+            sum(w * (lum - mean_l) ** 2 for lum, w in zip(lightness, weights, strict=True)) / total
+        )
+        if colours
+        else 0.0
+    )
 
     families = {c["family"] for _, c, w in colours if w / total >= 0.05}
     neutral = sum(w for _, c, w in colours if c["family"] in NEUTRAL_FAMILIES) / total
@@ -154,8 +192,9 @@ def outfit_features(outfit: dict, today: date | None = None) -> dict[str, float]
 
     levels = [FORMALITY.get(i.get("fine_label") or "", FORMALITY[i["category"]]) for i in items]
     mean_f = sum(levels) / len(levels) if levels else 0.5
-    formality = 1 - min(1.0, 2.5 * math.sqrt(sum((x - mean_f) ** 2 for x in levels)
-                                             / max(len(levels), 1)))
+    formality = 1 - min(
+        1.0, 2.5 * math.sqrt(sum((x - mean_f) ** 2 for x in levels) / max(len(levels), 1))
+    )
     patterned = sum(1 for i in items if i["pattern"] != "solid" and i["area"] > 0.05)
     shoes = [i for i in items if i["category"] == "footwear"]
     others = {i["colours"][0]["family"] for i in items if i["category"] != "footwear"}
@@ -167,8 +206,11 @@ def outfit_features(outfit: dict, today: date | None = None) -> dict[str, float]
 
     season = season_for(today or date.today())
     if season:
-        trend_area = sum(w for _, c, w in colours
-                         if c["family"] in season["colours"] or c["name"] in season["colour_names"])
+        trend_area = sum(
+            w
+            for _, c, w in colours
+            if c["family"] in season["colours"] or c["name"] in season["colour_names"]
+        )
         hits = {i["category"] for i in items if i["category"] in season["categories"]}
         hits |= {i["pattern"] for i in items if i["pattern"] in season["patterns"]}
         trend_colours, trend_items = trend_area / total, min(1.0, len(hits) / 2)
@@ -182,8 +224,10 @@ def outfit_features(outfit: dict, today: date | None = None) -> dict[str, float]
         "neutral_balance": _peak(neutral, 0.4, 0.85, 0.4),
         "proportion": proportion,
         "coverage": max(0.0, min(1.0, 1 - outfit.get("skin_share", 0.3))),
-        "layering": 1.0 if any(i["category"] == "outer" for i in items)
-        and any(i["category"] in {"top", "dress"} for i in items) else 0.0,
+        "layering": 1.0
+        if any(i["category"] == "outer" for i in items)
+        and any(i["category"] in {"top", "dress"} for i in items)
+        else 0.0,
         "formality_match": formality,
         "pattern_mixing": 1.0 if patterned <= 1 else 0.4 if patterned == 2 else 0.0,
         "accessories": min(1.0, sum(1 for i in items if i["category"] in ACCESSORY_CLASSES) / 2),
@@ -196,6 +240,9 @@ def outfit_features(outfit: dict, today: date | None = None) -> dict[str, float]
 
 def harmony_of(outfit: dict) -> Harmony:
     """The harmony details (template name) for explanations."""
-    chromatic = [(_hue(c["rgb"])[0], w) for _, c, w in garment_colours(outfit)
-                 if c["family"] not in NEUTRAL_FAMILIES and _hue(c["rgb"])[1] > 0.15]
+    chromatic = [
+        (_hue(c["rgb"])[0], w)
+        for _, c, w in garment_colours(outfit)
+        if c["family"] not in NEUTRAL_FAMILIES and _hue(c["rgb"])[1] > 0.15
+    ]
     return hue_harmony(chromatic)

@@ -28,11 +28,21 @@ ASPECT_OF: dict[str, str] = {**{k: v[0] for k, v in FEATURES.items()}, "personal
 #: proportion, a clear dress code and restraint with patterns are the classic rules; trends and
 #: coverage count least (taste, not rules). A user's history can overrule any of them.
 PRIOR_WEIGHTS: dict[str, float] = {
-    "hue_harmony": 1.2, "lightness_contrast": 0.5, "colour_count": 0.8, "neutral_balance": 0.6,
-    "proportion": 0.8, "coverage": 0.2, "layering": 0.4, "formality_match": 0.8,
-    "pattern_mixing": 0.7, "accessories": 0.5, "shoes_match": 0.6, "style_clarity": 0.5,
+    "hue_harmony": 1.2,
+    "lightness_contrast": 0.5,
+    "colour_count": 0.8,
+    "neutral_balance": 0.6,
+    "proportion": 0.8,
+    "coverage": 0.2,
+    "layering": 0.4,
+    "formality_match": 0.8,
+    "pattern_mixing": 0.7,
+    "accessories": 0.5,
+    "shoes_match": 0.6,
+    "style_clarity": 0.5,
     "trend_colours": 0.4,
-    "trend_items": 0.3, "personal": 1.0,
+    "trend_items": 0.3,
+    "personal": 1.0,
 }
 PRIOR = np.array([PRIOR_WEIGHTS[k] for k in ALL_FEATURES])
 #: Prior precision: global weights move slowly (many users), a user's quickly (their own taste).
@@ -53,8 +63,9 @@ class Example:
     preferred: str  # "a" or "b"
 
 
-def fit_weights(mean: np.ndarray, examples: Sequence[Example], strength: float,
-                iterations: int = 8) -> np.ndarray:
+def fit_weights(
+    mean: np.ndarray, examples: Sequence[Example], strength: float, iterations: int = 8
+) -> np.ndarray:
     """MAP weights under a N(mean, 1/strength) prior given the pairwise choices."""
     if not examples:
         return mean.copy()
@@ -111,14 +122,17 @@ class Verdict:
         return [(k, v) for k, v in ranked[:n] if sign * v > 0.02]
 
 
-def judge(features_a: dict[str, float], features_b: dict[str, float],
-          weights: np.ndarray) -> Verdict:
+def judge(
+    features_a: dict[str, float], features_b: dict[str, float], weights: np.ndarray
+) -> Verdict:
     diff = vector(features_a) - vector(features_b)
     contributions = weights * diff
     logit = float(contributions.sum())
     p_a = float(1 / (1 + np.exp(-logit)))
     return Verdict(
-        p_a, dict(features_a), dict(features_b),
+        p_a,
+        dict(features_a),
+        dict(features_b),
         {k: float(c) for k, c in zip(ALL_FEATURES, contributions, strict=True)},
         {k: float(w) for k, w in zip(ALL_FEATURES, weights, strict=True)},
     )

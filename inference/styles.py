@@ -49,8 +49,10 @@ def _matches(when: dict, outfit: dict, shares: dict[str, float]) -> bool:
         return False
     if "light_share" in when and sum(shares.get(f, 0) for f in LIGHT) < when["light_share"]:
         return False
-    if "neutral_share" in when and sum(
-            shares.get(f, 0) for f in NEUTRAL_FAMILIES) < when["neutral_share"]:
+    if (
+        "neutral_share" in when
+        and sum(shares.get(f, 0) for f in NEUTRAL_FAMILIES) < when["neutral_share"]
+    ):
         return False
     if len(chromatic) < when.get("chromatic", 0) or len(items) < when.get("items", 0):
         return False

@@ -55,28 +55,61 @@ CCP_TO_CLASS: dict[str, str] = {
     "null": "background",
     "skin": "skin",
     "hair": "hair",
-    **{k: "top" for k in (
-        "blouse", "bodysuit", "bra", "hoodie", "intimate", "jumper", "shirt", "sweater",
-        "sweatshirt", "swimwear", "t-shirt", "top",
-    )},
+    **{
+        k: "top"
+        for k in (
+            "blouse",
+            "bodysuit",
+            "bra",
+            "hoodie",
+            "intimate",
+            "jumper",
+            "shirt",
+            "sweater",
+            "sweatshirt",
+            "swimwear",
+            "t-shirt",
+            "top",
+        )
+    },
     **{k: "outer" for k in ("blazer", "cape", "cardigan", "coat", "jacket", "suit", "vest")},
     **{k: "dress" for k in ("dress", "romper")},
     **{k: "pants" for k in ("jeans", "leggings", "pants")},
     **{k: "shorts" for k in ("shorts", "panties")},
     "skirt": "skirt",
-    **{k: "footwear" for k in (
-        "boots", "clogs", "flats", "heels", "loafers", "pumps", "sandals", "shoes", "sneakers",
-        "wedges",
-    )},
+    **{
+        k: "footwear"
+        for k in (
+            "boots",
+            "clogs",
+            "flats",
+            "heels",
+            "loafers",
+            "pumps",
+            "sandals",
+            "shoes",
+            "sneakers",
+            "wedges",
+        )
+    },
     **{k: "bag" for k in ("bag", "purse", "wallet")},
     "hat": "hat",
     **{k: "eyewear" for k in ("glasses", "sunglasses")},
     "belt": "belt",
     **{k: "scarf" for k in ("scarf", "tie")},
     **{k: "legwear" for k in ("socks", "stockings", "tights")},
-    **{k: "accessory" for k in (
-        "accessories", "bracelet", "earrings", "gloves", "necklace", "ring", "watch",
-    )},
+    **{
+        k: "accessory"
+        for k in (
+            "accessories",
+            "bracelet",
+            "earrings",
+            "gloves",
+            "necklace",
+            "ring",
+            "watch",
+        )
+    },
 }
 
 #: The 18 ATR labels of mattmdjaga/segformer_b2_clothes -> merged class.

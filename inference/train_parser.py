@@ -59,7 +59,9 @@ class CropDataset(torch.utils.data.Dataset):
             scale = 640 / max(img.size)
             size = (round(img.width * scale), round(img.height * scale))
             self.images.append(TF.pil_to_tensor(img.resize(size, Image.Resampling.BILINEAR)))
-            self.masks.append(torch.from_numpy(np.array(mask.resize(size, Image.Resampling.NEAREST))))
+            self.masks.append(
+                torch.from_numpy(np.array(mask.resize(size, Image.Resampling.NEAREST)))
+            )
 
     def __len__(self) -> int:
         return len(self.images)
@@ -78,7 +80,10 @@ class CropDataset(torch.utils.data.Dataset):
             mask = TF.pad(mask, [0, 0, pad_w, pad_h], fill=IGNORE)
         top = random.randint(0, img.shape[-2] - ch)
         left = random.randint(0, img.shape[-1] - cw)
-        img, mask = img[:, top : top + ch, left : left + cw], mask[:, top : top + ch, left : left + cw]
+        img, mask = (
+            img[:, top : top + ch, left : left + cw],
+            mask[:, top : top + ch, left : left + cw],
+        )
         if random.random() < 0.5:
             img, mask = img.flip(-1), mask.flip(-1)
         img = img.float() / 255.0
@@ -121,7 +126,10 @@ def train(data: Path, out: Path, epochs: int, seed: int, batch: int, channels: i
     log.info("%d training photos, %d validation photos", len(train_items), len(val_items))
     dataset = CropDataset(train_items, lut)
     loader = torch.utils.data.DataLoader(
-        dataset, batch_size=batch, shuffle=True, drop_last=True,
+        dataset,
+        batch_size=batch,
+        shuffle=True,
+        drop_last=True,
         generator=torch.Generator().manual_seed(seed),
     )
     # channels_last makes the CPU convolutions about 30% faster here
@@ -141,13 +149,23 @@ def train(data: Path, out: Path, epochs: int, seed: int, batch: int, channels: i
     warmup = len(loader)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser,
-        lambda s: (s + 1) / warmup if s < warmup else 0.5 * (1 + math.cos(math.pi * (s - warmup) / (steps - warmup))),
+        lambda s: (
+            (s + 1) / warmup
+            if s < warmup
+            else 0.5 * (1 + math.cos(math.pi * (s - warmup) / (steps - warmup)))
+        ),
     )
     weights = class_weights(dataset.masks)
     meta = {
-        "classes": list(CLASSES), "channels": channels, "long_side": LONG_SIDE,
-        "frozen_prefixes": list(frozen), "seed": seed, "epochs": epochs, "crop": list(CROP),
-        "train_photos": len(train_items), "val_photos": len(val_items),
+        "classes": list(CLASSES),
+        "channels": channels,
+        "long_side": LONG_SIDE,
+        "frozen_prefixes": list(frozen),
+        "seed": seed,
+        "epochs": epochs,
+        "crop": list(CROP),
+        "train_photos": len(train_items),
+        "val_photos": len(val_items),
     }
     best: dict = {"garment_mean_iou": -1.0}
     started = time.time()
@@ -173,13 +191,24 @@ def train(data: Path, out: Path, epochs: int, seed: int, batch: int, channels: i
         metrics = evaluate_items(Lite0Segmenter(tmp), val_items, lut)
         log.info(
             "epoch %d: val pixel acc %.4f, mIoU %.4f, garment mIoU %.4f (%.0f min)",
-            epoch + 1, metrics["pixel_accuracy"], metrics["mean_iou"],
-            metrics["garment_mean_iou"], (time.time() - started) / 60,
+            epoch + 1,
+            metrics["pixel_accuracy"],
+            metrics["mean_iou"],
+            metrics["garment_mean_iou"],
+            (time.time() - started) / 60,
         )
         if metrics["garment_mean_iou"] > best["garment_mean_iou"]:
             best = {**metrics, "epoch": epoch + 1}
-            save_weights(model, out, {**meta, "val_metrics": best,
-                                      "train_minutes": round((time.time() - started) / 60, 1)}, frozen)
+            save_weights(
+                model,
+                out,
+                {
+                    **meta,
+                    "val_metrics": best,
+                    "train_minutes": round((time.time() - started) / 60, 1),
+                },
+                frozen,
+            )
         tmp.unlink()
     return best
 
@@ -195,7 +224,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     best = train(args.data, args.out, args.epochs, args.seed, args.batch, args.channels)
-    log.info("best epoch %s: %s", best.get("epoch"), {k: v for k, v in best.items() if k != "per_class_iou"})
+    log.info(
+        "best epoch %s: %s",
+        best.get("epoch"),
+        {k: v for k, v in best.items() if k != "per_class_iou"},
+    )
 
 
 if __name__ == "__main__":

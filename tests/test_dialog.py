@@ -41,8 +41,9 @@ async def test_photo_answer_names_garments_with_pictures(services, photo_bytes) 
     assert kinds == ["more", "cut", "style", "shop"]
     # The keep-photos question comes once, not on every photo.
     assert "keep your photos" in replies[1].text
-    again = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[2], ref="9"),),
-                                      reply_to="nothing"))
+    again = await dialog.handle(
+        event("cli:a", photos=(PhotoIn(photo_bytes[2], ref="9"),), reply_to="nothing")
+    )
     assert all("keep your photos" not in r.text for r in again)
 
 
@@ -54,7 +55,9 @@ async def test_cutout_is_transparent_png(services, photo_bytes) -> None:
     assert image.mode == "RGBA" and image.getextrema()[3][0] == 0
 
 
-async def test_bad_inputs_get_kind_replies(services, corrupt_photo_bytes, huge_photo_bytes) -> None:
+async def test_bad_inputs_get_kind_replies(
+    services, corrupt_photo_bytes, huge_photo_bytes
+) -> None:
     dialog = Dialog(services)
     [corrupt] = await dialog.handle(event("cli:a", photos=(PhotoIn(corrupt_photo_bytes),)))
     assert "couldn't use that file" in corrupt.text
@@ -132,8 +135,9 @@ async def test_two_photos_in_a_row_become_a_style_check(services, photo_bytes) -
     third = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[2], ref="3"),)))
     assert third[0].text.startswith("Here's what I see")
     # A reply to an earlier photo compares with that one.
-    [reply_check] = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[3], ref="4"),),
-                                              reply_to="1"))
+    [reply_check] = await dialog.handle(
+        event("cli:a", photos=(PhotoIn(photo_bytes[3], ref="4"),), reply_to="1")
+    )
     assert "%" in reply_check.text
 
 

@@ -50,8 +50,9 @@ def test_parser_is_accurate_on_sample_photos(pipeline: Pipeline) -> None:
     assert result["garment_mean_iou"] > 0.3, result
 
 
-def test_parse_names_items_with_colours_and_patterns(pipeline: Pipeline,
-                                                      photo_bytes: list[bytes]) -> None:
+def test_parse_names_items_with_colours_and_patterns(
+    pipeline: Pipeline, photo_bytes: list[bytes]
+) -> None:
     image, outfit = pipeline.load_and_parse(photo_bytes[0])
     assert outfit.problems == []
     assert outfit.items, "a street photo has garments"
@@ -89,8 +90,9 @@ def test_parse_is_deterministic(pipeline: Pipeline, photo_bytes: list[bytes]) ->
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_cli_parse_json_and_overlay(tmp_path: Path, photo_paths: list[Path]) -> None:
@@ -99,7 +101,8 @@ def test_cli_parse_json_and_overlay(tmp_path: Path, photo_paths: list[Path]) -> 
     assert done.returncode == 0, done.stderr
     parsed = json.loads(done.stdout)
     assert parsed["items"] and {"category", "colour_name", "rgb", "pattern", "area", "box"} <= set(
-        parsed["items"][0])
+        parsed["items"][0]
+    )
     assert Image.open(io.BytesIO(out.read_bytes())).format == "PNG"
 
 
@@ -115,8 +118,14 @@ def test_cli_eval_parser_json() -> None:
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["photos"] == 4
-    assert {"pixel_accuracy", "mean_iou", "mean_iou_no_background", "garment_mean_iou",
-            "per_class_iou", "photos_per_second"} <= set(result)
+    assert {
+        "pixel_accuracy",
+        "mean_iou",
+        "mean_iou_no_background",
+        "garment_mean_iou",
+        "per_class_iou",
+        "photos_per_second",
+    } <= set(result)
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
-"""The store on real SQLite files: migrations, user scoping, concurrent writers, restart, forget."""
+"""The store on real SQLite files: migrations, user scoping, concurrent writers, restart,
+forget."""
 
 from __future__ import annotations
 
@@ -27,8 +28,16 @@ def test_schema_applied_once_and_wal(tmp_path: Path) -> None:
     applied = [m.name for m in migrations.applied(again.db)]
     assert applied == ["m001_initial", "m002_comments"]
     assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert {"users", "photos", "outfits", "items", "verdicts", "feedback", "preferences",
-            "catalog"} <= set(again.db.table_names())
+    assert {
+        "users",
+        "photos",
+        "outfits",
+        "items",
+        "verdicts",
+        "feedback",
+        "preferences",
+        "catalog",
+    } <= set(again.db.table_names())
 
 
 def test_rows_survive_a_restart(tmp_path: Path) -> None:
@@ -103,7 +112,10 @@ def test_forget_removes_rows_and_files(store: Store) -> None:
     assert not path.exists()
     for table in ("users", "photos", "outfits", "items", "dialog_state"):
         column = "id" if table == "users" else "user_id"
-        assert store.db.execute(f"select count(*) from {table} where {column}='tg:a'").fetchone()[0] == 0
+        assert (
+            store.db.execute(f"select count(*) from {table} where {column}='tg:a'").fetchone()[0]
+            == 0
+        )
     assert len(list(store.db["photos"].rows)) == 1  # the other user's photo stays
 
 

@@ -22,8 +22,9 @@ from inference.stylecheck import ALL_FEATURES, PRIOR, Example, fit_weights, judg
 from .conftest import ROOT
 
 TODAY = date(2026, 11, 29)
-BODY_WORDS = re.compile(r"\b(body|figure|weight|slim|thin|fat|curvy|legs|hips|waist|skinny)\b",
-                        re.IGNORECASE)
+BODY_WORDS = re.compile(
+    r"\b(body|figure|weight|slim|thin|fat|curvy|legs|hips|waist|skinny)\b", re.IGNORECASE
+)
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +75,18 @@ def test_reasons_name_real_garments_never_the_body(outfits: list[dict]) -> None:
                 assert reason["aspect"] in {"colour", "fit", "styling", "trend", "personal"}
                 assert not BODY_WORDS.search(reason["text"]), reason["text"]
             named = [n for n in names if any(n in r["text"] for r in check.reasons)]
-            assert named or all(r["feature"] in (None, "formality_match", "colour_count",
-                                                 "coverage", "personal", "pattern_mixing")
-                                for r in check.reasons)
+            assert named or all(
+                r["feature"]
+                in (
+                    None,
+                    "formality_match",
+                    "colour_count",
+                    "coverage",
+                    "personal",
+                    "pattern_mixing",
+                )
+                for r in check.reasons
+            )
 
 
 def test_feedback_moves_the_weights_toward_the_choice() -> None:
@@ -93,19 +103,26 @@ def test_feedback_moves_the_weights_toward_the_choice() -> None:
 def test_user_feedback_changes_the_next_verdict(outfits: list[dict]) -> None:
     base = style_check(outfits[0], outfits[1], [], [], {}, TODAY)
     loser = "b" if base.verdict.winner == "a" else "a"
-    rows = [{"features": {"a": base.verdict.features_a, "b": base.verdict.features_b},
-             "preferred": loser}] * 8
+    rows = [
+        {
+            "features": {"a": base.verdict.features_a, "b": base.verdict.features_b},
+            "preferred": loser,
+        }
+    ] * 8
     learned = style_check(outfits[0], outfits[1], rows, rows, {}, TODAY)
-    assert abs(learned.verdict.p_a - 0.5) < abs(base.verdict.p_a - 0.5) or \
-        learned.verdict.winner == loser
+    assert (
+        abs(learned.verdict.p_a - 0.5) < abs(base.verdict.p_a - 0.5)
+        or learned.verdict.winner == loser
+    )
     assert not np.allclose(list(learned.verdict.weights.values()), PRIOR)
 
 
 async def test_dialog_style_check_and_feedback(services, photo_bytes: list[bytes]) -> None:
     dialog = Dialog(services)
     user = "web:style"
-    album = Incoming(user, "web", photos=(PhotoIn(photo_bytes[0], ref="1"),
-                                          PhotoIn(photo_bytes[1], ref="2")))
+    album = Incoming(
+        user, "web", photos=(PhotoIn(photo_bytes[0], ref="1"), PhotoIn(photo_bytes[1], ref="2"))
+    )
     [reply] = await dialog.handle(album)
     assert re.search(r"\d+%", reply.text)
     assert reply.images and reply.images[0].png.startswith(b"\x89PNG")
@@ -132,9 +149,21 @@ async def test_dialog_style_check_and_feedback(services, photo_bytes: list[bytes
 
 def test_cli_check_json(photo_paths: list[Path], tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "check", str(photo_paths[0]), str(photo_paths[1]),
-         "--json", "--out", str(tmp_path / "pair.png")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "check",
+            str(photo_paths[0]),
+            str(photo_paths[1]),
+            "--json",
+            "--out",
+            str(tmp_path / "pair.png"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={"STYLEBOT_STORAGE__DATABASE": str(tmp_path / "db.sqlite"), "PATH": "/usr/bin"},
     )
     assert done.returncode == 0, done.stderr

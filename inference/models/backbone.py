@@ -34,7 +34,9 @@ def pretrained_state_dict() -> dict[str, torch.Tensor]:
     )
     target = timm.create_model("efficientnet_lite0", pretrained=False).state_dict()
     if len(source) != len(target):
-        raise BackboneWeightsError(f"{len(source)} tensors in the package, timm wants {len(target)}")
+        raise BackboneWeightsError(
+            f"{len(source)} tensors in the package, timm wants {len(target)}"
+        )
     renamed: dict[str, torch.Tensor] = {}
     for (src_key, tensor), (dst_key, want) in zip(source.items(), target.items(), strict=True):
         if tensor.shape != want.shape:
