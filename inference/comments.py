@@ -205,14 +205,7 @@ def make_comments(
 
 
 class TemplateCommenter:
-    """The default comment backend: templates and word lists from prompts/en/comments.yaml."""
+    """The default comment backend: templates and word lists from prompts/en/comments.yaml.
+    Every backend offers `comments(outfit, n, seed, recent_keys, recent_templates)`."""
 
-    def comments(
-        self,
-        outfit: dict,
-        n: int = 3,
-        seed: int = 0,
-        recent_keys: frozenset[str] = frozenset(),
-        recent_templates: tuple[str, ...] = (),
-    ) -> list[Comment]:
-        return make_comments(outfit, n, seed, recent_keys, recent_templates)
+    comments = staticmethod(make_comments)
