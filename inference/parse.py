@@ -20,7 +20,7 @@ MIN_ITEM_SHARE = 0.008
 MIN_ITEM_PIXELS = 120
 MIN_PATTERN_AREA = 0.04
 #: Person size checks (share of the photo, height share of the photo).
-MIN_PERSON_SHARE = 0.02
+MIN_PERSON_SHARE = 0.01
 MIN_PERSON_HEIGHT = 0.25
 
 

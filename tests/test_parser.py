@@ -133,3 +133,23 @@ def test_eval_on_shared_ccp(shared_data: Path, pipeline: Pipeline) -> None:
     items = labelled_photos(shared_data / "ccp")[::20]
     result = evaluate_items(pipeline.parser, items, merged_mask_lut(shared_data / "ccp"))
     assert result["pixel_accuracy"] > 0.88
+
+
+def test_several_people_are_noticed(pipeline: Pipeline, photo_paths: list[Path]) -> None:
+    left = Image.open(photo_paths[0]).convert("RGB")
+    right = Image.open(photo_paths[3]).convert("RGB").resize(left.size)
+    pair = Image.new("RGB", (left.width * 2, left.height))
+    pair.paste(left, (0, 0))
+    pair.paste(right, (left.width, 0))
+    outfit = parse_outfit(pair, pipeline.parser)
+    assert outfit.people >= 2 and outfit.problems == ["several_people"]
+    assert outfit.items  # the biggest person's garments are still described
+
+
+def test_a_tiny_person_is_noticed(pipeline: Pipeline, photo_paths: list[Path]) -> None:
+    person = Image.open(photo_paths[1]).convert("RGB")
+    person.thumbnail((400, 400))
+    canvas = Image.new("RGB", (1800, 1800), (128, 128, 128))
+    canvas.paste(person, (700, 1000))
+    outfit = parse_outfit(canvas, pipeline.parser)
+    assert outfit.problems and outfit.problems[0] in ("tiny", "no_person")
