@@ -159,6 +159,12 @@ def cmd_comment(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.what == "retrieval":
+        from bot.cli_shop import cmd_eval_retrieval
+
+        return cmd_eval_retrieval(args, _settings(args))
+    if args.data is None:
+        raise SystemExit(f"stylebot eval {args.what}: --data DIR is needed")
     if args.what == "parser":
         from inference.eval_parser import evaluate_folder
 
@@ -184,7 +190,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
             for key, value in result.items():
                 print(f"{key:24s} {value}")
         return 0
+    if args.what == "repeats":
+        from inference.eval_repeats import evaluate_folder as evaluate_repeats
+
+        settings = _settings(args)
+        result = evaluate_repeats(Path(args.data), args.limit or 300, settings.inference.parser,
+                                  Path(args.cache) if args.cache else None)
+        print(json.dumps(result, indent=2) if args.json else _repeats_text(result))
+        return 0
     raise SystemExit(f"unknown evaluation {args.what!r}")
+
+
+def _repeats_text(result: dict) -> str:
+    chosen, test = result["chosen"], result["test"]
+    return "\n".join([
+        f"photos {result['photos']} (threshold chosen on {result['calibration_photos']}, "
+        f"measured on {result['test_photos']})",
+        f"chosen: appearance weight {chosen['appearance_weight']}, threshold "
+        f"{chosen['threshold']}",
+        f"test: precision {test['precision']:.3f} recall {test['recall']:.3f} "
+        f"AUC {test['auc']:.4f} FPR {test['false_positive_rate']:.5f}",
+        f"recall by copy: {test['recall_by_copy']}",
+        f"in use ({result['in_use']['threshold']}): {result['in_use']['test']}",
+        f"embedding {result['embed_ms_per_outfit']} ms per outfit"])
 
 
 def cmd_train(args: argparse.Namespace, rest: list[str]) -> int:
@@ -194,6 +222,14 @@ def cmd_train(args: argparse.Namespace, rest: list[str]) -> int:
         train_parser(rest)
         return 0
     raise SystemExit(f"unknown training {args.what!r}")
+
+
+def _shop_command(args: argparse.Namespace) -> int:
+    from bot import cli_shop
+
+    handler = {"shop": cli_shop.cmd_shop, "search": cli_shop.cmd_search,
+               "catalog": cli_shop.cmd_catalog}[args.command]
+    return handler(args, _settings(args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,11 +263,19 @@ def build_parser() -> argparse.ArgumentParser:
     comment.add_argument("--json", action="store_true")
 
     ev = sub.add_parser("eval", help="evaluation on a labelled folder")
-    ev.add_argument("what", choices=["parser", "comments"])
-    ev.add_argument("--data", required=True, help="folder laid out like ../shared/data/ccp")
+    ev.add_argument("what", choices=["parser", "comments", "repeats", "retrieval"])
+    ev.add_argument("--data", default=None, help="folder laid out like ../shared/data/ccp")
     ev.add_argument("--limit", type=int, default=None,
-                    help="parser: only the first N photos; comments: N photos (default 500)")
+                    help="parser: only the first N photos; comments: N photos (default 500); "
+                    "repeats: N photos (default 300)")
     ev.add_argument("--json", action="store_true")
+    ev.add_argument("--cache", default=None,
+                    help="repeats: keep the embeddings in this .npz and reuse them")
+
+    from bot.cli_shop import add_commands, add_eval_arguments
+
+    add_eval_arguments(ev)
+    add_commands(sub)  # shop, search, catalog
 
     train = sub.add_parser("train", help="train a bundled model (options after: --help)")
     train.add_argument("what", choices=["parser"])
@@ -250,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             None: cmd_serve, "serve": cmd_serve, "web": cmd_web, "run": cmd_run,
             "parse": cmd_parse, "check": cmd_check, "comment": cmd_comment,
             "eval": cmd_eval,
+            "shop": _shop_command, "search": _shop_command, "catalog": _shop_command,
         }[args.command]
         return handler(args)
     except ConfigError as err:

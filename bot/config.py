@@ -60,6 +60,19 @@ class InferenceSettings(Section):
     }
 
 
+class CatalogSettings(Section):
+    """The shop catalogue ("where can I buy this") and its Annoy index."""
+
+    index_dir: Path = Path("var/catalog")
+    images_dir: Path = Path("var/catalog/images")  # images downloaded from feed URLs
+    demo_at_first_start: bool = True  # import and index the bundled demo catalogue if empty
+    annoy_trees: int = Field(40, ge=1, le=500)
+    results_per_page: int = Field(5, ge=1, le=10)
+    download_concurrency: int = Field(8, ge=1, le=64)
+    download_timeout_seconds: float = Field(20, gt=0)
+    download_retries: int = Field(3, ge=0, le=10)
+
+
 class DialogSettings(Section):
     pair_window_seconds: float = Field(60, ge=0)
     max_text_chars: int = Field(2000, ge=1)
@@ -70,6 +83,16 @@ class PrivacySettings(Section):
     export_includes_photos: bool = True
 
 
+class DiarySettings(Section):
+    """Daily reminders and the weekly summary (sent by the Telegram channel's JobQueue)."""
+
+    reminder_tick_seconds: float = Field(30, gt=0)  # how often due reminders are looked for
+    reminder_grace_minutes: int = Field(180, ge=1)  # a reminder missed by longer is skipped
+    weekly_default_day: int = Field(6, ge=0, le=6)  # 0 Monday ... 6 Sunday
+    weekly_time: str = Field("18:00", pattern=r"^\d{2}:\d{2}$")  # when there is no daily time
+    repeat_lookback_days: int = Field(90, ge=1)  # "you wore this on ..." looks this far back
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STYLEBOT_", env_nested_delimiter="__", extra="forbid"
@@ -78,8 +101,10 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     storage: StorageSettings = StorageSettings()
     inference: InferenceSettings = InferenceSettings()
+    catalog: CatalogSettings = CatalogSettings()
     dialog: DialogSettings = DialogSettings()
     privacy: PrivacySettings = PrivacySettings()
+    diary: DiarySettings = DiarySettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("telegram")

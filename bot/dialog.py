@@ -11,7 +11,17 @@ import re
 
 import prompts
 from bot.app import Services
-from bot.flows import Turn, compare, onboarding, outfit, privacy, shop
+from bot.flows import (
+    Turn,
+    compare,
+    diary,
+    onboarding,
+    outfit,
+    preferences,
+    privacy,
+    reminders,
+    shop,
+)
 from bot.flows.memory import RecentPhotos
 from bot.messages import Incoming, Reply
 from bot.ratelimit import RateLimiter
@@ -24,6 +34,13 @@ SHOP_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+#: "search red dress", "show me a red floral dress", "I'm looking for black boots".
+SEARCH_WORDS = re.compile(
+    r"^\s*(search(\s+for)?|find\s+me|show\s+me|i('|\s+a)?m\s+looking\s+for|looking\s+for)"
+    r"(\s+(an?|some|the))?\b",
+    re.IGNORECASE,
+)
+
 COMMANDS = {
     "start": onboarding.start,
     "help": onboarding.help_,
@@ -33,6 +50,13 @@ COMMANDS = {
     "export": privacy.export,
     "keepphotos": privacy.keep_photos_command,
     "shop": shop.shop,
+    "search": shop.search_command,
+    "daily": reminders.daily,
+    "timezone": reminders.timezone,
+    "weekly": reminders.weekly,
+    "week": diary.week,
+    "history": diary.history,
+    "diary": diary.history,
 }
 
 
@@ -79,7 +103,11 @@ class Dialog:
             return [Reply(prompts.reply("empty_text"))]
         if SHOP_WORDS.search(text):
             return await shop.shop(turn)
-        return await onboarding.fallback(turn)
+        wanted = SEARCH_WORDS.match(text)
+        if wanted and text[wanted.end():].strip():
+            return await shop.search_text(turn, text[wanted.end():])
+        said = await preferences.from_text(turn)  # "I don't wear yellow"
+        return said if said is not None else await onboarding.fallback(turn)
 
     async def _button(self, turn: Turn) -> list[Reply]:
         kind, _, rest = (turn.event.callback or "").partition(":")
@@ -91,6 +119,11 @@ class Dialog:
             "more": outfit.another_comment,
             "style": outfit.style_of,
             "shop": shop.shop_button,
+            "shopi": shop.shop_item,
+            "shopq": shop.search_more,
+            "tz": reminders.timezone_button,
+            "daily": reminders.daily_button,
+            "pref": preferences.button,
         }.get(kind)
         if handler is None:
             return [Reply(prompts.reply("feedback_stale"))]

@@ -40,6 +40,7 @@ from telegram.ext import (
 )
 
 import prompts
+from bot import jobs
 from bot.app import Services, build_services
 from bot.config import Settings
 from bot.dialog import Dialog
@@ -55,7 +56,11 @@ UPDATE_TYPES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 PRIVATE_ONLY = "I only chat one-to-one, so your outfits stay private: message me directly. 🙂"
 COMMANDS = [("start", "what I can do"), ("help", "all commands"), ("prefs", "your taste so far"),
             ("keepphotos", "keep your photos: on or off"), ("export", "all your data as a file"),
-            ("forget", "delete everything about you"), ("privacy", "what I keep")]
+            ("forget", "delete everything about you"), ("privacy", "what I keep"),
+            ("history", "your outfit diary"), ("week", "your week in pictures"),
+            ("daily", "a daily outfit reminder: on 08:30 or off"),
+            ("timezone", "your time zone, e.g. Europe/Berlin"),
+            ("weekly", "the day your weekly summary comes")]
 #: Attributes of a message that are not photos, as the kind reply names them.
 NOT_PHOTOS = [("sticker", "sticker"), ("animation", "GIF"), ("video", "video"),
               ("video_note", "video message"), ("voice", "voice message"), ("audio", "song"),
@@ -297,6 +302,7 @@ def build_application(settings: Settings, services: Services,
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND
                                            & ~private, on_group_command))
     application.add_error_handler(on_error)
+    jobs.install(application)  # daily reminders and weekly summaries, from the database
     return application
 
 
@@ -377,7 +383,11 @@ async def serve(settings: Settings, webhook_url: str | None = None) -> None:
     stop, loop = asyncio.Event(), asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    application = build_application(settings, build_services(settings))
+    services = build_services(settings)
+    from bot.catalog_build import ensure_catalog_in_background
+
+    ensure_catalog_in_background(settings, services.pipeline)  # demo shop at first start
+    application = build_application(settings, services)
     async with running(application, polling=webhook_url is None,
                        poll_timeout=settings.telegram.poll_timeout_seconds):
         runner = await start_webhook(application, settings, webhook_url) if webhook_url else None

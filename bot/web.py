@@ -265,6 +265,9 @@ async def serve(settings: Settings, services: Services) -> None:
 def run_web(settings: Settings) -> None:
     """`stylebot web`: load the models, then serve the chat on settings.web.host:port."""
     services = build_services(settings)
+    from bot.catalog_build import ensure_catalog_in_background
+
+    ensure_catalog_in_background(settings, services.pipeline)  # demo shop at first start
     try:
         asyncio.run(serve(settings, services))
     except OSError as err:  # most often: the port is taken

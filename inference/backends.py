@@ -37,3 +37,27 @@ def lm_comments(**options: Any) -> Any:
     from inference.comments_lm import LMCommenter
 
     return LMCommenter.from_pretrained(**options)
+
+
+@register("embedder", "lite0")
+def lite0_embedder(**options: Any) -> Any:
+    """Default: bundled Lite0 pooled features + the triplet-trained projection + colour."""
+    from inference.embedders import Lite0Embedder
+
+    return Lite0Embedder(**options)
+
+
+@register("embedder", "lite0-raw")
+def lite0_raw_embedder(**options: Any) -> Any:
+    """Bundled Lite0 ImageNet pooled features (no projection) + colour: the baseline."""
+    from inference.embedders import Lite0Embedder
+
+    return Lite0Embedder(projection=None, **options)
+
+
+@register("embedder", "fashion-clip")
+def clip_embedder(**options: Any) -> Any:
+    """FashionCLIP (or any CLIP, model_id from inference.hub_models) through transformers."""
+    from inference.embedders import ClipEmbedder
+
+    return ClipEmbedder.from_pretrained(**options)

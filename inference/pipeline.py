@@ -4,7 +4,9 @@ ModelRunner)."""
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PIL import Image
 
@@ -21,11 +23,12 @@ class PipelineConfig:
     comments: str = "templates"
     max_pixels: int = 40_000_000
     hub_models: dict[str, str] = field(default_factory=dict)  # backend name -> hub model id
+    embedder: str = "lite0"
 
     @classmethod
     def from_settings(cls, inference) -> PipelineConfig:  # noqa: ANN001 - InferenceSettings
         return cls(inference.parser, inference.comments, inference.max_pixels,
-                   dict(inference.hub_models))
+                   dict(inference.hub_models), inference.embedder)
 
 
 class Pipeline:
@@ -35,6 +38,20 @@ class Pipeline:
         self.commenter = registry.create("comments", config.comments,
                                          **self._options(config.comments))
         log.info("backends loaded: parser %s, comments %s", config.parser, config.comments)
+        # The shop: garment embedder now; product parser, text model and indexes on first use.
+        self.embedder = None
+        self.embedder_error: str | None = None
+        try:
+            self.embedder = registry.create("embedder", config.embedder,
+                                            **self._options(config.embedder))
+        except Exception as err:  # a missing download must not stop the rest of the bot
+            self.embedder_error = f"{config.embedder}: {err}"
+            log.error("garment embedder unavailable (%s); shopping by photo is off",
+                      self.embedder_error)
+        self._shop_lock = threading.Lock()
+        self._catalogs: dict[Path, object] = {}
+        self._text_encoder = None
+        self._product_segmenter = None
 
     def _options(self, backend: str) -> dict:
         hub = self.config.hub_models
@@ -54,3 +71,38 @@ class Pipeline:
     def load_and_parse(self, data: bytes) -> tuple[Image.Image, Outfit]:
         image = self.load(data)
         return image, self.parse(image)
+
+    # shop ----------------------------------------------------------------------------------
+    def catalog(self, root: Path):  # noqa: ANN201 - inference.catalog_index.IndexHolder
+        """The live catalogue index under `root` (swapped when a rebuild publishes)."""
+        from inference.catalog_index import IndexHolder
+
+        root = Path(root).resolve()
+        with self._shop_lock:
+            if root not in self._catalogs:
+                self._catalogs[root] = IndexHolder(root)
+            return self._catalogs[root]
+
+    def garment_queries(self, outfit: Outfit) -> list:
+        """One query vector per garment of a parsed outfit (inference.retrieval.GarmentQuery)."""
+        from inference.retrieval import garment_queries
+
+        if self.embedder is None:
+            raise RuntimeError(self.embedder_error or "no garment embedder")
+        return garment_queries(outfit, self.embedder.embed)
+
+    def text_encoder(self):  # noqa: ANN201 - inference.text_search.TextEncoder
+        from inference.text_search import TextEncoder
+
+        with self._shop_lock:
+            if self._text_encoder is None:
+                self._text_encoder = TextEncoder()
+            return self._text_encoder
+
+    def product_segmenter(self):  # noqa: ANN201
+        from inference.retrieval import product_segmenter
+
+        with self._shop_lock:
+            if self._product_segmenter is None:
+                self._product_segmenter = product_segmenter(self.config.parser)
+            return self._product_segmenter

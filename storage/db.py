@@ -27,8 +27,8 @@ from storage.migrations import migrations
 log = logging.getLogger(__name__)
 
 #: Tables holding a user's rows, children first so deletes respect foreign keys.
-USER_TABLES = ("items", "comments_sent", "outfits", "verdicts", "feedback", "preferences",
-               "dialog_state", "photos")
+USER_TABLES = ("reminders", "shop_queries", "items", "comments_sent", "outfits", "verdicts",
+               "feedback", "preferences", "dialog_state", "photos")
 
 
 def now() -> str:
@@ -124,12 +124,15 @@ class Store:
 
     # outfits and items -------------------------------------------------------------------
     def add_outfit(self, user_id: str, photo_id: int | None, summary: dict,
-                   items: list[dict], embedding: bytes | None = None) -> int:
+                   items: list[dict], embedding: bytes | None = None,
+                   **diary: Any) -> int:
+        """One outfit and its items in one transaction; `diary` holds the diary columns
+        (local_date, diary, repeat_of, style)."""
         with self.transaction() as db:
             outfit_id = db["outfits"].insert(
                 {"user_id": user_id, "photo_id": photo_id, "created_at": now(),
                  "summary": json.dumps(summary), "palette": json.dumps(summary.get("palette")),
-                 "style": json.dumps(summary.get("style")), "embedding": embedding}
+                 "style": json.dumps(summary.get("style")), "embedding": embedding, **diary}
             ).last_pk
             db["items"].insert_all(
                 {**item, "outfit_id": outfit_id, "user_id": user_id} for item in items
@@ -240,6 +243,8 @@ class Store:
             data[table] = list(self.db[table].rows_where("user_id = ?", [user_id]))
         for row in data["outfits"]:
             row.pop("embedding", None)
+        for row in data["shop_queries"]:
+            row.pop("vector", None)  # a garment's numeric fingerprint, not readable data
         return data
 
     def forget_user(self, user_id: str) -> int:

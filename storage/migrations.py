@@ -70,3 +70,50 @@ def m002_comments(db: Database) -> None:
         pk="id", foreign_keys=[("user_id", "users", "id")],
     )
     db["comments_sent"].create_index(["user_id", "id"])
+
+
+@migrations()
+def m003_catalog_index(db: Database) -> None:
+    # The shop catalogue: where each image was stored locally, its digest (to reuse embeddings),
+    # per-embedder vectors, index builds, and the garment vectors of a user's "where can I buy".
+    for column, kind in [("image_path", str), ("image_sha256", str), ("imported_at", str),
+                         ("updated_at", str), ("feed", str)]:
+        db["catalog"].add_column(column, kind)
+    db["catalog_vectors"].create(
+        {"item_id": str, "embedder": str, "image_sha256": str, "vector": bytes,
+         "colour_family": str, "created_at": str},
+        pk=("item_id", "embedder"),
+    )
+    db["catalog_builds"].create(
+        {"id": int, "embedder": str, "path": str, "items": int, "dims": int, "seconds": float,
+         "built_at": str},
+        pk="id",
+    )
+    db["shop_queries"].create(
+        {"id": int, "user_id": str, "outfit_id": int, "item_index": int, "category": str,
+         "colour_family": str, "name": str, "embedder": str, "vector": bytes,
+         "created_at": str},
+        pk="id", foreign_keys=[("user_id", "users", "id"), ("outfit_id", "outfits", "id")],
+    )
+    db["shop_queries"].create_index(["user_id", "outfit_id"])
+
+
+@migrations()
+def m004_diary(db: Database) -> None:
+    """Diary: each outfit's local day, diary flag and repeat link; the weekly summary's day; a log
+    of reminders, claimed before sending so that a restart never sends one twice."""
+    for column, kind in (("local_date", str), ("diary", int), ("repeat_of", int)):
+        db["outfits"].add_column(column, kind)
+    db["users"].add_column("weekly_day", int)
+    db["users"].add_column("last_weekly_sent", str)
+    db["reminders"].create(
+        {"id": int, "user_id": str, "kind": str, "local_date": str, "claimed_at": str,
+         "sent_at": str},
+        pk="id", foreign_keys=[("user_id", "users", "id")],
+    )
+    db["reminders"].create_index(["user_id", "kind", "local_date"], unique=True)
+    db["outfits"].create_index(["user_id", "diary", "local_date"])
+    db.execute("update outfits set local_date = substr(created_at, 1, 10)")
+    db.execute("""update outfits set diary = 1 where id not in (
+        select outfit_a from verdicts where outfit_a is not null
+        union select outfit_b from verdicts where outfit_b is not null)""")

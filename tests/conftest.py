@@ -66,6 +66,8 @@ def settings(tmp_path: Path) -> Settings:
     return load_settings(
         None, storage__database=str(tmp_path / "stylebot.db"),
         storage__files_dir=str(tmp_path / "files"),
+        catalog__index_dir=str(tmp_path / "catalog"),
+        catalog__images_dir=str(tmp_path / "catalog-images"),
     )
 
 

@@ -4,7 +4,7 @@ the user's answer is stored and changes their next verdicts."""
 from __future__ import annotations
 
 import prompts
-from bot.flows import Turn
+from bot.flows import Turn, preferences
 from bot.flows.memory import Recent
 from bot.flows.outfit import analyse_and_store
 from bot.messages import Button, ImageOut, Reply
@@ -36,9 +36,12 @@ async def _compare(turn: Turn, first: tuple[int, Outfit], second: tuple[int, Out
                    note: str = "") -> list[Reply]:
     (a_id, a), (b_id, b) = first, second
     store = turn.store
+    profile = preferences.profile_of(store, turn.user_id)  # learned taste and corrections
     check = await turn.run(
         style_check, a.as_dict(), b.as_dict(), store.verdict_examples(turn.user_id),
-        store.verdict_examples(), store.preferences(turn.user_id).get("taste", {}))
+        store.verdict_examples(), profile.taste())
+    check.reasons = [r for r in check.reasons if profile.allows(r["text"], a.as_dict(),
+                                                                b.as_dict())]
     verdict_id = store.add_verdict(
         turn.user_id, a_id, b_id, check.verdict.p_a,
         {"a": check.verdict.features_a, "b": check.verdict.features_b}, check.reasons)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import prompts
-from bot.flows import Turn
+from bot.flows import Turn, diary, preferences
 from bot.messages import Button, ImageOut, Reply
 from inference import pictures
 from inference.comments import Comment, text_key
@@ -42,13 +42,17 @@ def render_outfit(outfit: Outfit) -> list[ImageOut]:
     return images
 
 
-async def analyse_and_store(turn: Turn, index: int = 0) -> tuple[int, Outfit]:
-    """Decode and parse photo `index` of the event off the loop, then store it; BadImage passes up."""
+async def analyse_and_store(turn: Turn, index: int = 0,
+                            diary_entry: bool = False) -> tuple[int, Outfit]:
+    """Decode and parse photo `index` of the event off the loop, then store it (as a diary entry
+    with its embedding and repeat link when `diary_entry`); BadImage passes up."""
     photo = turn.event.photos[index]
     image, outfit = await turn.run(turn.services.pipeline.load_and_parse, photo.data)
+    fields = await diary.entry_fields(turn, outfit) if diary_entry else {}
     keep = bool(turn.user.get("keep_photos"))
     photo_id = turn.store.add_photo(turn.user_id, photo.data, image.width, image.height, keep)
-    outfit_id = turn.store.add_outfit(turn.user_id, photo_id, outfit.as_dict(), item_rows(outfit))
+    outfit_id = turn.store.add_outfit(turn.user_id, photo_id, outfit.as_dict(), item_rows(outfit),
+                                      **fields)
     return outfit_id, outfit
 
 
@@ -71,9 +75,11 @@ async def new_comment(turn: Turn, outfit_id: int, outfit: dict) -> Comment | Non
     """A comment this user has not seen lately, stored so it is not repeated."""
     recent = turn.store.recent_comments(turn.user_id)
     seed = sum(1 for r in recent if r["outfit_id"] == outfit_id)
+    profile = preferences.profile_of(turn.store, turn.user_id)  # never praise what they avoid
     found = await turn.run(
-        turn.services.pipeline.comment, outfit, 1, seed, frozenset(r["key"] for r in recent),
-        tuple(r["template"] for r in recent[:10]))
+        turn.services.pipeline.comment, profile.comment_view(outfit), 3, seed,
+        frozenset(r["key"] for r in recent), tuple(r["template"] for r in recent[:10]))
+    found = [c for c in found if profile.allows(c.text, outfit)][:1]
     if not found:
         return None
     comment = found[0]
@@ -84,11 +90,13 @@ async def new_comment(turn: Turn, outfit_id: int, outfit: dict) -> Comment | Non
 
 async def outfit_feedback(turn: Turn) -> list[Reply]:
     try:
-        outfit_id, outfit = await analyse_and_store(turn)
+        outfit_id, outfit = await analyse_and_store(turn, diary_entry=True)
     except BadImage as bad:
         return [Reply(prompts.reply("bad_image", reason=bad.reason))]
     turn.recent.remember(turn.user_id, turn.event.photos[0].ref, outfit_id, outfit)
     reply = Reply(describe(outfit))
+    if repeat := diary.repeat_line(turn, outfit_id):
+        reply.text += f"\n{repeat}"
     if outfit.items:
         comment = await new_comment(turn, outfit_id, outfit.as_dict())
         if comment:

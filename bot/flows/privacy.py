@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import prompts
-from bot.flows import Turn, compare
+from bot.flows import Turn, compare, preferences
 from bot.messages import Button, FileOut, ImageOut, Reply
 from inference import pictures
 from inference.colour import FAMILIES
@@ -42,7 +42,8 @@ def taste_summary(turn: Turn) -> tuple[Counter, Counter, Counter]:
 async def prefs(turn: Turn) -> list[Reply]:
     """What the bot has learned: colours and garments worn, Style Check taste in words and bars."""
     families, garments, picks = taste_summary(turn)
-    if not families and not picks:
+    taste = await preferences.prefs_view(turn)  # learned favourites, corrections, buttons
+    if not families and not picks and not taste.lines:
         return [Reply(prompts.reply("prefs_empty"))]
     lines = []
     if families:
@@ -53,7 +54,8 @@ async def prefs(turn: Turn) -> list[Reply]:
     if picks:
         lines.append(f"• Style Check answers so far: {sum(picks.values())}")
         lines += [f"• {line}" for line in compare.taste_lines(turn)]
-    reply = Reply(prompts.reply("prefs_summary", lines="\n".join(lines)))
+    reply = Reply(prompts.reply("prefs_summary", lines="\n".join(lines + taste.lines)),
+                  images=list(taste.images), buttons=taste.buttons)
     if families:
         counts = [(f, families[f]) for f in FAMILIES if families[f]]
         reply.images.append(ImageOut(await turn.run(_family_chart, counts),
