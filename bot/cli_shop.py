@@ -50,6 +50,8 @@ def add_eval_arguments(ev: argparse.ArgumentParser) -> None:
                     help="retrieval: cut queries with the parser's masks (default) or the true "
                     "ones (diagnostic)")
     ev.add_argument("--embedder", default=None, help="retrieval: override inference.embedder")
+    ev.add_argument("--match", choices=["iou", "class"], default="iou",
+                    help="retrieval: pair true and parsed garments by IoU (default) or by class")
 
 
 def _pipeline(settings: Settings):  # noqa: ANN202
@@ -203,9 +205,12 @@ def cmd_eval_retrieval(args: argparse.Namespace, settings: Settings) -> int:
         print("stylebot eval retrieval: --queries DIR and --catalog DIR are needed",
               file=sys.stderr)
         return 2
+    import torch
+
+    torch.set_num_threads(settings.inference.threads)
     result = evaluate(Path(args.queries), Path(args.catalog),
                       args.embedder or settings.inference.embedder, settings.inference.parser,
-                      args.split, args.limit, query_masks=args.query_masks)
+                      args.split, args.limit, query_masks=args.query_masks, match=args.match)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0

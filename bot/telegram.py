@@ -384,17 +384,22 @@ async def serve(settings: Settings, webhook_url: str | None = None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     services = build_services(settings)
-    from bot.catalog_build import ensure_catalog_in_background
+    from bot.catalog_build import ensure_catalog_in_background, stop_background_build
 
-    ensure_catalog_in_background(settings, services.pipeline)  # demo shop at first start
+    build = ensure_catalog_in_background(settings, services.pipeline)  # demo shop, first start
     application = build_application(settings, services)
-    async with running(application, polling=webhook_url is None,
-                       poll_timeout=settings.telegram.poll_timeout_seconds):
-        runner = await start_webhook(application, settings, webhook_url) if webhook_url else None
-        log.info("stylebot on Telegram: %s; Ctrl+C stops", "webhook" if runner else "polling")
-        await stop.wait()
-        if runner:
-            await runner.cleanup()
+    try:
+        async with running(application, polling=webhook_url is None,
+                           poll_timeout=settings.telegram.poll_timeout_seconds):
+            runner = (await start_webhook(application, settings, webhook_url)
+                      if webhook_url else None)
+            log.info("stylebot on Telegram: %s; Ctrl+C stops",
+                     "webhook" if runner else "polling")
+            await stop.wait()
+            if runner:
+                await runner.cleanup()
+    finally:
+        await asyncio.to_thread(stop_background_build, build)
     log.info("stopped")
 
 

@@ -265,11 +265,13 @@ async def serve(settings: Settings, services: Services) -> None:
 def run_web(settings: Settings) -> None:
     """`stylebot web`: load the models, then serve the chat on settings.web.host:port."""
     services = build_services(settings)
-    from bot.catalog_build import ensure_catalog_in_background
+    from bot.catalog_build import ensure_catalog_in_background, stop_background_build
 
-    ensure_catalog_in_background(settings, services.pipeline)  # demo shop at first start
+    build = ensure_catalog_in_background(settings, services.pipeline)  # demo shop, first start
     try:
         asyncio.run(serve(settings, services))
     except OSError as err:  # most often: the port is taken
         log.error("cannot serve on %s:%d: %s", settings.web.host, settings.web.port, err)
         raise SystemExit(1) from None
+    finally:
+        stop_background_build(build)

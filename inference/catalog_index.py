@@ -184,7 +184,7 @@ class CatalogIndex:
         return np.asarray(self._index("all").get_item_vector(row), dtype=np.float32)
 
     def search(self, vector: np.ndarray, k: int = 10, filters: Filters | None = None,
-               offset: int = 0, colour_bonus: float = 0.08) -> list[Hit]:
+               offset: int = 0, colour_bonus: float = 0.15) -> list[Hit]:
         """The k best items after `offset`, filtered; `prefer_family` adds `colour_bonus` for the
         same family (half of it for a close one) before ranking."""
         filters = filters or Filters()

@@ -4,9 +4,11 @@ Queries: a folder laid out like ../shared/data/ccp (photos/, masks/, labels.json
 say which garments are there and what they truly are: each garment class covering at least 1% of
 the person (and 400 pixels) is one query, with its true class and its true colour family (our
 colour rules on the ground-truth pixels, as the parser's items get theirs). The query itself is
-what the bot would send: the parser runs on the photo, the parser's garment overlapping the true
-one most is cut out with the parser's own mask, embedded, and searched with the parser's class
-and colour; a true garment the parser missed entirely scores zero.
+what the bot would send: the parser runs on the photo; the parser's garment with the highest IoU
+with the true one (`--match iou`, the default; `--match class` takes the parser's garment of the
+true class, as a user picking the garment button by its name would) is cut out with the parser's
+own mask, embedded, and searched with the parser's class and colour; a true garment the parser
+missed entirely scores zero.
 
 Catalogue: a folder laid out like ../shared/data/products (catalog.csv with id, articleType,
 baseColour, productDisplayName; images/<id>.jpg), mapped to our classes and colour families by
@@ -99,7 +101,8 @@ def true_garments(labels: np.ndarray, rgb: np.ndarray) -> list[tuple[str, str, n
 def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
              parser: str = "lite0-fpn", split: str | None = None, limit: int | None = None,
              cache_dir: Path | None = Path("var/cache/products"), k: int = 10,
-             query_masks: str = "parser", colour_bonus: float | None = None) -> dict:
+             query_masks: str = "parser", colour_bonus: float | None = None,
+             match: str = "iou") -> dict:
     embedder = registry.create("embedder", embedder_name)
     segmenter = registry.create("parser", parser)
     items = read_catalog(catalog)
@@ -135,7 +138,7 @@ def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
                     continue
                 record = {"photo": photo.photo_id, "class": cls, "family": family}
                 started = time.perf_counter()
-                query = _query(outfit, mask, cls, embedder, query_masks)
+                query = _query(outfit, mask, cls, embedder, query_masks, match)
                 if query is None:
                     records.append({**record, "found": False})
                     continue
@@ -148,27 +151,41 @@ def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
                 for mode, found in hits.items():
                     record[mode] = [(h.item["category"], h.item["colour_family"]) for h in found]
                 records.append(record)
-    return _summary(records, len(photos), items, embedder.name, embed_seconds, parse_times,
-                    query_times, skipped_classes, query_masks, k)
+    summary = _summary(records, len(photos), items, embedder.name, embed_seconds, parse_times,
+                       query_times, skipped_classes, query_masks, k)
+    summary["match"] = match
+    return summary
 
 
 def _query(outfit, truth_mask: np.ndarray, cls: str, embedder,  # noqa: ANN001
-           query_masks: str) -> GarmentQuery | None:
+           query_masks: str, match: str = "iou") -> GarmentQuery | None:
     if query_masks == "gt":  # diagnostic: the true mask, class and colour
         crop = crop_garment(outfit.image, truth_mask)
         family = dominant_colours(crop.pixels, k=3, max_points=1000)[0].family
         return GarmentQuery(0, cls, family, family, cls, embedder.embed([crop])[0])
-    best, best_overlap = None, 0
-    for n, item in enumerate(outfit.items):
-        overlap = int((truth_mask & (outfit.labels == CLASS_INDEX[item.category])).sum())
-        if overlap > best_overlap:
-            best, best_overlap = n, overlap
+    best = match_item(outfit, truth_mask, cls, match)
     if best is None:
         return None
     item = outfit.items[best]
     crop = crop_garment(outfit.image, outfit.labels == CLASS_INDEX[item.category])
     return GarmentQuery(best, item.category, item.colour.family, item.colour.name, item.name,
                         embedder.embed([crop])[0])
+
+
+def match_item(outfit, truth_mask: np.ndarray, cls: str, match: str) -> int | None:  # noqa: ANN001
+    """Which of the parser's garments is the true one: "iou", the one with the highest
+    intersection over union (the usual way to pair predicted and true segments); "class", the
+    one the parser gave the true class (the user picks the garment button by its name)."""
+    if match == "class":
+        return next((n for n, i in enumerate(outfit.items) if i.category == cls), None)
+    best, best_iou = None, 0.0
+    for n, item in enumerate(outfit.items):
+        mask = outfit.labels == CLASS_INDEX[item.category]
+        inter = int((truth_mask & mask).sum())
+        iou = inter / max(int((truth_mask | mask).sum()), 1)
+        if iou > best_iou:
+            best, best_iou = n, iou
+    return best
 
 
 def _precision(records: list[dict], mode: str, field: int, key: str, k: int) -> float:

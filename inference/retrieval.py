@@ -27,7 +27,7 @@ from inference.taxonomy import CLASS_INDEX, DISPLAY_NAME
 MODES = ("default", "colour", "cheaper", "visual")
 #: Score bonus for the query's colour family in "default"/"cheaper" (half for a close family);
 #: cosine similarities inside one class spread over ~0.3, so this sets how strongly colour leads.
-COLOUR_BONUS = 0.08
+COLOUR_BONUS = 0.15
 #: Parse product photos at this long side: they are 224-pixel photos of one person.
 PRODUCT_PARSE_SIDE = 384
 

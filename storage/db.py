@@ -164,7 +164,8 @@ class Store:
         ).last_pk
 
     def verdict(self, user_id: str, verdict_id: int) -> dict:
-        rows = list(self.db["verdicts"].rows_where("id = ? and user_id = ?", [verdict_id, user_id]))
+        rows = list(
+            self.db["verdicts"].rows_where("id = ? and user_id = ?", [verdict_id, user_id]))
         if not rows:
             raise NotFound(f"verdict {verdict_id}")
         row = rows[0]
@@ -252,7 +253,8 @@ class Store:
         removed = 0
         with self.transaction() as db:
             for table in USER_TABLES:
-                removed += db.execute(f"delete from [{table}] where user_id = ?", [user_id]).rowcount
+                sql = f"delete from [{table}] where user_id = ?"
+                removed += db.execute(sql, [user_id]).rowcount
             removed += db.execute("delete from users where id = ?", [user_id]).rowcount
         shutil.rmtree(self.user_dir(user_id), ignore_errors=True)
         log.info("forgot a user: %d rows", removed)

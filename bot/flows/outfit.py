@@ -10,8 +10,8 @@ from bot.messages import Button, ImageOut, Reply
 from inference import pictures
 from inference.comments import Comment, text_key
 from inference.images import BadImage
-from inference.styles import detect_styles
 from inference.parse import Outfit
+from inference.styles import detect_styles
 from inference.taxonomy import CLASS_INDEX, DISPLAY_NAME, NON_GARMENT
 from storage.db import NotFound
 

@@ -47,7 +47,8 @@ async def prefs(turn: Turn) -> list[Reply]:
         return [Reply(prompts.reply("prefs_empty"))]
     lines = []
     if families:
-        lines.append("• colours you wear most: " + ", ".join(f for f, _ in families.most_common(4)))
+        worn = ", ".join(f for f, _ in families.most_common(4))
+        lines.append(f"• colours you wear most: {worn}")
     if garments:
         lines.append("• garments: " + ", ".join(DISPLAY_NAME.get(g, g)
                                                  for g, _ in garments.most_common(4)))

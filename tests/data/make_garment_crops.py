@@ -91,7 +91,8 @@ def wanted_from_csv(path: Path) -> list[tuple[str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("items", nargs="*", help="photo_id:class pairs (default: rows of labels.csv)")
     ap.add_argument("--root", type=Path, default=CCP_ROOT, help="CCP data folder")
     ap.add_argument("--out", type=Path, default=OUT_DIR, help="folder for the PNGs")
