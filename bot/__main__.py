@@ -54,17 +54,28 @@ def cmd_run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     return 0
 
 
-def cmd_parse(args: argparse.Namespace) -> int:
-    from inference import pictures
-    from inference.images import BadImage
+def _pipeline(args: argparse.Namespace):  # noqa: ANN202 - inference.pipeline.Pipeline
     from inference.pipeline import Pipeline, PipelineConfig
 
-    settings = _settings(args)
-    pipeline = Pipeline(PipelineConfig.from_settings(settings.inference))
+    return Pipeline(PipelineConfig.from_settings(_settings(args).inference))
+
+
+def _parse_photo(pipeline, photo: str):  # noqa: ANN001, ANN202 - Pipeline -> Outfit | None
+    """Parse one photo file; None (after saying why on stderr) when it cannot be used."""
+    from inference.images import BadImage
+
     try:
-        _, outfit = pipeline.load_and_parse(Path(args.photo).read_bytes())
+        return pipeline.load_and_parse(Path(photo).read_bytes())[1]
     except BadImage as bad:
-        print(f"cannot use {args.photo}: {bad.reason}", file=sys.stderr)
+        print(f"cannot use {photo}: {bad.reason}", file=sys.stderr)
+        return None
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from inference import pictures
+
+    outfit = _parse_photo(_pipeline(args), args.photo)
+    if outfit is None:
         return 1
     if args.out:
         from bot.flows.outfit import render_outfit
@@ -91,20 +102,14 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Style Check of two photos; with --user, that user's learned taste is used."""
-    from inference.images import BadImage
-    from inference.pipeline import Pipeline, PipelineConfig
     from inference.style_verdict import style_check
     from storage import Store
 
     settings = _settings(args)
-    pipeline = Pipeline(PipelineConfig.from_settings(settings.inference))
-    outfits = []
-    for photo in (args.photo_a, args.photo_b):
-        try:
-            outfits.append(pipeline.load_and_parse(Path(photo).read_bytes())[1])
-        except BadImage as bad:
-            print(f"cannot use {photo}: {bad.reason}", file=sys.stderr)
-            return 1
+    pipeline = _pipeline(args)
+    outfits = [_parse_photo(pipeline, photo) for photo in (args.photo_a, args.photo_b)]
+    if None in outfits:
+        return 1
     user_rows: list[dict] = []
     all_rows: list[dict] = []
     taste: dict = {}
@@ -130,16 +135,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_comment(args: argparse.Namespace) -> int:
     """Friendly comments on one photo, each with the garments it mentions."""
-    from inference.images import BadImage
-    from inference.pipeline import Pipeline, PipelineConfig
     from inference.styles import detect_styles
 
-    settings = _settings(args)
-    pipeline = Pipeline(PipelineConfig.from_settings(settings.inference))
-    try:
-        _, outfit = pipeline.load_and_parse(Path(args.photo).read_bytes())
-    except BadImage as bad:
-        print(f"cannot use {args.photo}: {bad.reason}", file=sys.stderr)
+    pipeline = _pipeline(args)
+    outfit = _parse_photo(pipeline, args.photo)
+    if outfit is None:
         return 1
     parsed = outfit.as_dict()
     comments = pipeline.comment(parsed, args.n, args.seed)
