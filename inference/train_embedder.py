@@ -43,18 +43,13 @@ from inference.garment_crop import GarmentCrop, crop_garment
 from inference.retrieval import product_segmenter
 from inference.shop_taxonomy import OTHER, family_for
 from inference.taxonomy import CLASS_INDEX, CLASSES, GARMENT_CLASSES
+from inference.train_parser import seed_everything
 
 log = logging.getLogger(__name__)
 CACHE = Path("var/cache/embed_train")
 #: A ground-truth garment becomes a query/training crop at this share of the person (and pixels).
 MIN_GARMENT_SHARE = 0.01
 MIN_GARMENT_PIXELS = 400
-
-
-def _seed(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def street_garments(labels: np.ndarray) -> list[str]:
@@ -219,7 +214,7 @@ def precision_at(queries: np.ndarray, q_labels: np.ndarray, base: np.ndarray,
 
 
 def train(args: argparse.Namespace) -> dict:
-    _seed(args.seed)
+    seed_everything(args.seed)
     data = extract(args.products, args.ccp, args.street_aug, args.product_aug, args.seed,
                    args.limit)
     feats = torch.from_numpy(data["feats"].astype(np.float32))

@@ -41,7 +41,8 @@ IGNORE = 255
 FROZEN_BLOCKS = 1
 
 
-def _seed(seed: int) -> None:
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch, so a training run repeats."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -116,7 +117,7 @@ def dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def train(data: Path, out: Path, epochs: int, seed: int, batch: int, channels: int) -> dict:
-    _seed(seed)
+    seed_everything(seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     items = labelled_photos(data)
     if not items:
