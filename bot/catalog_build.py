@@ -176,10 +176,14 @@ def ensure_catalog(settings: Settings, pipeline: Pipeline, store: Store | None =
 
 def ensure_catalog_in_background(settings: Settings, pipeline: Pipeline,
                                  ) -> threading.Thread | None:
-    """At start-up: build the first index off the main thread so the bot answers meanwhile."""
-    if not settings.catalog.demo_at_first_start or pipeline.embedder is None:
-        return None
+    """At start-up: map the current index now, or build the first one off the main thread so
+    the bot answers meanwhile."""
     if current_build(settings.catalog.index_dir) is not None:
+        index = pipeline.catalog(settings.catalog.index_dir).current()  # memory-mapped now
+        log.info("catalogue index %s: %d items", index.folder.name if index else "?",
+                 len(index) if index else 0)
+        return None
+    if not settings.catalog.demo_at_first_start or pipeline.embedder is None:
         return None
 
     def work() -> None:

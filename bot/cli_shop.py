@@ -114,6 +114,8 @@ def cmd_shop(args: argparse.Namespace, settings: Settings) -> int:
         print("no garment to shop for" + (f" of class {args.item}" if args.item else ""))
     for result in results:
         print(f"== {result['item']['name']} ({result['item']['category']})")
+        if not result["matches"]:
+            print("     (nothing of this kind in the catalogue)")
         for n, m in enumerate(result["matches"], start=1):
             price = f"{m['price']:.2f} {m['currency'] or ''}" if m["price"] is not None else \
                 ("demo" if m["demo"] else "-")

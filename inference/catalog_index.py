@@ -34,6 +34,9 @@ from inference.shop_taxonomy import CLOSE_FAMILIES
 log = logging.getLogger(__name__)
 
 DEFAULT_TREES = 40
+#: Nodes Annoy inspects at least per query: 8000 gives recall@10 0.98 at 1M vectors of our
+#: dimension in 1.9 ms (python -m bench.annoy_scale; BENCHMARKS.md, "Retrieval").
+SEARCH_K_FLOOR = 8000
 KEEP_BUILDS = 2
 #: Items carried into meta.json (what a reply needs without the database).
 META_FIELDS = ("id", "title", "category", "shop_category", "colour_name", "colour_family",
@@ -201,7 +204,8 @@ class CatalogIndex:
             n = min(size, max(n, 60, want * 10))
         while True:
             local, dist = index.get_nns_by_vector(
-                vector, n, search_k=max(n * self.n_trees, 4000), include_distances=True)
+                vector, n, search_k=max(n * self.n_trees, SEARCH_K_FLOOR),
+                include_distances=True)
             hits = []
             for i, d in zip(local, dist, strict=True):
                 item = self.items[to_row[i] if to_row is not None else i]

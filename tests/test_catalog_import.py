@@ -43,7 +43,7 @@ def image_server():
         if name == "page.jpg":
             return web.Response(text="<html>not a photo</html>", content_type="text/html")
         if name == "slow.jpg":
-            await asyncio.sleep(3)
+            await asyncio.sleep(1)
         index = int(name[0]) if name[0].isdigit() else 0
         return web.Response(body=photos[index].read_bytes(), content_type="image/jpeg")
 

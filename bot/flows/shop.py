@@ -72,8 +72,10 @@ async def shop_button(turn: Turn, payload: str) -> list[Reply]:
                for r in CatalogStore(turn.store).queries(turn.user_id, outfit_id)]
     if not queries:
         return [Reply(prompts.reply("shop_photo_gone"))]
-    return _menu_reply(outfit_id, queries) if len(queries) > 1 else \
-        await _results(turn, outfit_id, queries[0], "default", 0)
+    problem = _catalogue_problem(turn)
+    if problem:
+        return [problem]
+    return await _menu_or_results(turn, outfit_id, queries)
 
 
 async def shop_item(turn: Turn, payload: str) -> list[Reply]:
@@ -106,9 +108,24 @@ async def _garment_menu(turn: Turn, outfit_id: int, outfit: Outfit) -> list[Repl
     queries = await turn.run(pipeline.garment_queries, outfit)
     CatalogStore(turn.store).save_queries(turn.user_id, outfit_id, pipeline.embedder.name,
                                           [q.as_row() for q in queries])
-    if len(queries) == 1:
-        return await _results(turn, outfit_id, queries[0], "default", 0)
-    return _menu_reply(outfit_id, queries)
+    return await _menu_or_results(turn, outfit_id, queries)
+
+
+async def _menu_or_results(turn: Turn, outfit_id: int,
+                           queries: list[GarmentQuery]) -> list[Reply]:
+    """Buttons for the garments the catalogue has items of (straight to the matches when
+    there is one), and a word about the ones it has none of."""
+    index = _index(turn)
+    stocked = [q for q in queries if index is not None and index.categories.get(q.category)]
+    missing = [q.name for q in queries if q not in stocked]
+    if not stocked:
+        return [Reply(prompts.reply("shop_none_stocked", items=", ".join(missing)))]
+    if len(stocked) == 1 and not missing:
+        return await _results(turn, outfit_id, stocked[0], "default", 0)
+    [reply] = _menu_reply(outfit_id, stocked)
+    if missing:
+        reply.text += "\n" + prompts.reply("shop_not_stocked", items=", ".join(missing))
+    return [reply]
 
 
 def _menu_reply(outfit_id: int, queries: list[GarmentQuery]) -> list[Reply]:
