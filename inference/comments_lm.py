@@ -11,7 +11,13 @@ from typing import Any
 import torch
 
 import prompts
-from inference.comments import Comment, TemplateCommenter, mentionable_items, text_key, violations
+from inference.comments import (
+    Comment,
+    TemplateCommenter,
+    acceptable,
+    mentionable_items,
+    named_items,
+)
 from inference.styles import detect_styles
 
 log = logging.getLogger(__name__)
@@ -73,9 +79,9 @@ class LMCommenter:
         items = mentionable_items(outfit)
         kept: list[Comment] = []
         for text in self.generate(outfit, max(4, 2 * n), seed) if items else []:
-            if len(text) < 8 or violations(text, outfit) or text_key(text) in recent_keys:
+            if len(text) < 8 or not acceptable(text, outfit, recent_keys):
                 continue
-            named = [i for i in items if i["name"] in text.lower()]
+            named = named_items(text, items)
             kept.append(
                 Comment(
                     text,

@@ -28,6 +28,9 @@ class Segmenter(Protocol):
     def segment(self, image: Image.Image) -> np.ndarray:
         """uint8 class ids (H, W) at the image's own size, in inference.taxonomy's classes."""
 
+    def segment_scored(self, image: Image.Image) -> tuple[np.ndarray, dict[int, float]]:
+        """The same labels, and each class's mean confidence (0-1) over its pixels."""
+
 
 @dataclass
 class Item:
@@ -37,6 +40,7 @@ class Item:
     area: float  # share of the person's pixels
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in parse-image pixels
     fine_label: str | None = None
+    confidence: float = 1.0  # the parser's mean probability over the item's pixels
 
     @property
     def colour(self) -> Colour:
@@ -72,6 +76,7 @@ class Item:
             "pattern": self.pattern,
             "area": round(self.area, 4),
             "box": list(self.box),
+            "confidence": round(self.confidence, 3),
         }
 
 
@@ -133,7 +138,9 @@ def _count_people(person: np.ndarray) -> tuple[int, float]:
     return people, float(height)
 
 
-def items_from_labels(image: Image.Image, labels: np.ndarray) -> list[Item]:
+def items_from_labels(
+    image: Image.Image, labels: np.ndarray, confidence: dict[int, float] | None = None
+) -> list[Item]:
     rgb = np.asarray(image.convert("RGB"))
     person_pixels = int((labels != CLASS_INDEX["background"]).sum())
     items: list[Item] = []
@@ -155,7 +162,17 @@ def items_from_labels(image: Image.Image, labels: np.ndarray) -> list[Item]:
         # Texture on small garments (shoes, glasses, belts) is mostly edges and shine.
         area = pixels / max(person_pixels, 1)
         kind = pattern.detect(rgb[sub], mask[sub])[0] if area >= MIN_PATTERN_AREA else "solid"
-        items.append(Item(category, colours, kind, area, box, _fine_label(category, colours)))
+        items.append(
+            Item(
+                category,
+                colours,
+                kind,
+                area,
+                box,
+                _fine_label(category, colours),
+                (confidence or {}).get(int(cls), 1.0 if confidence is None else 0.0),
+            )
+        )
     items.sort(key=lambda i: -i.area)
     return items
 
@@ -164,7 +181,7 @@ def parse_outfit(photo: Image.Image, segmenter: Segmenter) -> Outfit:
     image = (
         resize_long_side(photo, PARSE_LONG_SIDE) if max(photo.size) > PARSE_LONG_SIDE else photo
     )
-    labels = segmenter.segment(image)
+    labels, confidence = segmenter.segment_scored(image)
     person = labels != CLASS_INDEX["background"]
     person_share = float(person.mean())
     people, height = _count_people(person)
@@ -175,6 +192,6 @@ def parse_outfit(photo: Image.Image, segmenter: Segmenter) -> Outfit:
         problems.append("tiny")
     elif people > 1:
         problems.append("several_people")
-    items = items_from_labels(image, labels) if "no_person" not in problems else []
+    items = items_from_labels(image, labels, confidence) if "no_person" not in problems else []
     skin = float((labels == CLASS_INDEX["skin"]).sum() / max(int(person.sum()), 1))
     return Outfit(image, labels, items, person_share, people, height, skin, problems)

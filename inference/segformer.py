@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from inference.segment import resize_long_side
+from inference.segment import confidence_by_class, resize_long_side
 from inference.taxonomy import ATR_TO_CLASS, CLASS_INDEX
 
 log = logging.getLogger(__name__)
@@ -151,11 +151,20 @@ class SegformerSegmenter:
         return F.interpolate(logits, size=pixels.shape[-2:], mode="bilinear", align_corners=False)
 
     @torch.inference_mode()
+    def segment_scored(self, image: Image.Image) -> tuple[np.ndarray, dict[int, float]]:
+        """uint8 (H, W) class ids in our taxonomy at the photo's own size, and each class's
+        mean confidence (the winning ATR label's probability)."""
+        small = resize_long_side(image, self.long_side)
+        best, ids = self.logits(small)[0].softmax(0).max(0)
+        labels = self._lut[ids].numpy()
+        scores = confidence_by_class(labels, best.numpy())
+        if small.size != image.size:
+            labels = np.asarray(
+                Image.fromarray(labels).resize(image.size, Image.Resampling.NEAREST)
+            )
+        return labels, scores
+
     def segment(self, image: Image.Image) -> np.ndarray:
         """uint8 (H, W) class ids in our taxonomy at the photo's own size."""
-        small = resize_long_side(image, self.long_side)
-        ids = self.logits(small)[0].argmax(0)
-        labels = self._lut[ids].numpy()
-        if small.size == image.size:
-            return labels
-        return np.asarray(Image.fromarray(labels).resize(image.size, Image.Resampling.NEAREST))
+        return self.segment_scored(image)[0]
+

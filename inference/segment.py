@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from inference.models.backbone import MEAN, STD
@@ -32,6 +33,14 @@ def to_tensor(image: Image.Image) -> torch.Tensor:
     x = arr.permute(2, 0, 1)
     x = (x - torch.tensor(MEAN)[:, None, None]) / torch.tensor(STD)[:, None, None]
     return x.unsqueeze(0)
+
+
+def confidence_by_class(labels: np.ndarray, confidence: np.ndarray) -> dict[int, float]:
+    """Mean confidence (winning-class probability) over the pixels of each class present."""
+    flat = labels.ravel().astype(np.int64)
+    counts = np.bincount(flat)
+    sums = np.bincount(flat, weights=confidence.ravel())
+    return {int(c): float(sums[c] / counts[c]) for c in np.nonzero(counts)[0]}
 
 
 def save_weights(
@@ -69,11 +78,19 @@ class Lite0Segmenter:
         self.long_side = long_side or int(self.meta["long_side"])
 
     @torch.inference_mode()
-    def segment(self, image: Image.Image) -> np.ndarray:
-        """uint8 (H, W) class ids at the photo's own size."""
+    def segment_scored(self, image: Image.Image) -> tuple[np.ndarray, dict[int, float]]:
+        """uint8 (H, W) class ids at the photo's own size, and each class's mean confidence.
+
+        The stride-4 logits go straight to the photo's size (one bilinear resampling, no
+        nearest-neighbour step); confidences are read at stride 4, where they cost nothing."""
         small = resize_long_side(image, self.long_side)
         x = to_tensor(small).contiguous(memory_format=torch.channels_last)
-        labels = self.model(x)[0].argmax(0).to(torch.uint8).numpy()
-        if small.size == image.size:
-            return labels
-        return np.asarray(Image.fromarray(labels).resize(image.size, Image.Resampling.NEAREST))
+        logits = self.model.decoder(self.model.backbone(x))
+        best, ids = logits[0].softmax(0).max(0)
+        scores = confidence_by_class(ids.numpy(), best.numpy())
+        full = F.interpolate(logits, size=image.size[::-1], mode="bilinear", align_corners=False)
+        return full[0].argmax(0).to(torch.uint8).numpy(), scores
+
+    def segment(self, image: Image.Image) -> np.ndarray:
+        """uint8 (H, W) class ids at the photo's own size."""
+        return self.segment_scored(image)[0]

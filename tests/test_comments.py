@@ -15,6 +15,7 @@ from inference import registry
 from inference.comments import TemplateCommenter, make_comments, text_key, violations
 from inference.pipeline import Pipeline
 from inference.styles import detect_styles
+from inference.taxonomy import DISPLAY_NAME
 
 from .conftest import ROOT
 
@@ -72,12 +73,18 @@ def test_comments_name_only_what_was_detected(outfits: list[dict]) -> None:
         for c in comments:
             assert not violations(c.text, outfit), c.text
             assert c.items and set(c.items) <= names
-            for name in c.items:
+            said = c.text.lower()
+            for name in c.items:  # its noun, with its own colour (name or family) or pattern
                 detected = next(i for i in outfit["items"] if i["name"] == name)
-                said = c.text.lower()
-                assert name in said or (
-                    c.family in ("colour", "pattern")
-                    and (detected["colour_name"] in said or detected["pattern"] in said)
+                noun = detected["fine_label"] or DISPLAY_NAME[detected["category"]]
+                assert re.search(rf"\b{noun}\b", said), c.text
+                assert any(
+                    word in said
+                    for word in (
+                        detected["colour_name"],
+                        detected["colour_family"],
+                        detected["pattern"],
+                    )
                 ), c.text
 
 
@@ -187,3 +194,31 @@ def test_cli_eval_comments(tmp_path: Path) -> None:
     result = json.loads(done.stdout)
     assert result["comments"] == 4 and 0 <= result["groundedness"] <= 1
     assert re.match(r"\d", str(result["distinct_2"]))
+
+
+def test_grammar_agrees_and_leaves_no_template_marks() -> None:
+    outfit = {
+        "summary": "grammar",
+        "items": [
+            item("footwear", "black", "black shoes", 0.2),
+            item("pants", "navy", "navy jeans", 0.3),
+            item("bag", "brown", "saddle brown bag", 0.1),
+        ],
+    }
+    outfit["items"][1]["fine_label"] = "jeans"
+    texts = [c.text for seed in range(60) for c in make_comments(outfit, 3, seed=seed)]
+    assert len(set(texts)) > 150
+    for text in texts:
+        assert not re.search(r"[\[\]{}|]", text), text
+        assert not re.search(r"\b(shoes|jeans) (is|has|makes|looks|steals|works)\b", text), text
+        assert not re.search(r"\bbag (are|have|make|look)\b", text), text
+        assert not re.search(r"\b(a|an) (shoes|jeans)\b", text, re.IGNORECASE), text
+
+
+def test_unsure_garments_are_never_named() -> None:
+    sure, unsure = item("outer", "black", "black jacket", 0.4), item("dress", "red", "red dress")
+    sure["confidence"], unsure["confidence"] = 0.9, 0.5
+    outfit = {"summary": "unsure", "items": [sure, unsure]}
+    for seed in range(30):
+        for c in make_comments(outfit, 3, seed=seed):
+            assert "dress" not in c.text.lower() and c.categories == ["outer"], c.text

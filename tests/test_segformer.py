@@ -200,4 +200,9 @@ def test_parser_backend_keeps_the_segmenter_contract(
         assert labels.dtype == np.uint8, backend
         assert labels.shape == (image.height, image.width), (backend, image.size)
         assert int(labels.max()) < NUM_CLASSES, backend
+        scored, confidence = segmenter.segment_scored(image)
+        np.testing.assert_array_equal(scored, labels)
+        assert all(0.0 < c <= 1.0 for c in confidence.values()), (backend, confidence)
+        biggest = int(np.bincount(labels.ravel()).argmax())
+        assert biggest in confidence, (backend, "the dominant class has a confidence")
     np.testing.assert_array_equal(segmenter.segment(photo), segmenter.segment(photo))
