@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from pydantic import SecretStr
 
 from bot.app import Services, build_services
 from bot.config import Settings, load_settings
 from inference.pipeline import Pipeline, PipelineConfig
+from tests.botapi_standin import TOKEN, BotApiStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "ccp_sample"
@@ -77,6 +79,23 @@ def services(settings: Settings, pipeline: Pipeline) -> Services:
     svc = build_services(settings, pipeline)
     yield svc
     svc.close()
+
+
+@pytest.fixture
+async def api() -> BotApiStandIn:
+    """A local Bot API stand-in over HTTP on 127.0.0.1, fresh per test."""
+    standin = await BotApiStandIn().start()
+    yield standin
+    await standin.close()
+
+
+@pytest.fixture
+def tg_settings(settings: Settings, api: BotApiStandIn) -> Settings:
+    """Settings that point the real python-telegram-bot at the stand-in."""
+    settings.telegram.token = SecretStr(TOKEN)
+    settings.telegram.base_url = api.base_url
+    settings.telegram.base_file_url = api.base_file_url
+    return settings
 
 
 @pytest.fixture

@@ -9,32 +9,21 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from pydantic import SecretStr
 
 from bot.app import build_services
 from bot.flows.reminders import due, find_zone, parse_day, parse_time
 from bot.telegram import build_application, running
 from storage import Store
 from storage.diary import DiaryStore
-from tests.botapi_standin import TOKEN, BotApiStandIn
+from tests.botapi_standin import BotApiStandIn
 
 REMINDER = ("What are you wearing today", "Time for today's outfit", "Outfit check")
 
 
 @pytest.fixture
-async def api():
-    standin = await BotApiStandIn().start()
-    yield standin
-    await standin.close()
-
-
-@pytest.fixture
-def tg_settings(settings, api):
-    settings.telegram.token = SecretStr(TOKEN)
-    settings.telegram.base_url = api.base_url
-    settings.telegram.base_file_url = api.base_file_url
-    settings.diary.reminder_tick_seconds = 0.2
-    return settings
+def tg_settings(tg_settings):
+    tg_settings.diary.reminder_tick_seconds = 0.2
+    return tg_settings
 
 
 def reminders_to(api: BotApiStandIn, chat_id: int) -> list:

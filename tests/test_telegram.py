@@ -24,19 +24,9 @@ PHOTO_REPLIES = ("sendPhoto", "sendMediaGroup")
 
 
 @pytest.fixture
-async def api():
-    standin = await BotApiStandIn().start()
-    yield standin
-    await standin.close()
-
-
-@pytest.fixture
-def tg_settings(settings, api):
-    settings.telegram.token = SecretStr(TOKEN)
-    settings.telegram.base_url = api.base_url
-    settings.telegram.base_file_url = api.base_file_url
-    settings.telegram.album_wait_seconds = 0.3
-    return settings
+def tg_settings(tg_settings):
+    tg_settings.telegram.album_wait_seconds = 0.3
+    return tg_settings
 
 
 @pytest.fixture
