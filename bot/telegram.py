@@ -50,10 +50,8 @@ log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT, CAPTION_LIMIT, ALBUM_LIMIT = 4096, 1024, 10
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
-TOO_BIG = "it is over the 20 MB Telegram lets me download"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 UPDATE_TYPES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-PRIVATE_ONLY = "I only chat one-to-one, so your outfits stay private: message me directly. 🙂"
 COMMANDS = [("start", "what I can do"), ("help", "all commands"), ("prefs", "your taste so far"),
             ("keepphotos", "keep your photos: on or off"), ("export", "all your data as a file"),
             ("forget", "delete everything about you"), ("privacy", "what I keep"),
@@ -227,7 +225,8 @@ async def on_message(update: Update, context: BotContext) -> None:
             return
     photos = [m for m in messages if _is_photo(m)]
     if any((_media(m).file_size or 0) > DOWNLOAD_LIMIT for m in photos):
-        await context.bot.send_message(message.chat_id, prompts.reply("bad_image", reason=TOO_BIG))
+        too_big = prompts.reply("bad_image", reason=prompts.reply("too_big_for_telegram"))
+        await context.bot.send_message(message.chat_id, too_big)
         return
     if photos:
         with suppress(TelegramError):
@@ -252,7 +251,7 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 async def on_group_command(update: Update, context: BotContext) -> None:
     """A command in a group: point to the private chat, where data stays private."""
-    await update.message.reply_text(PRIVATE_ONLY)
+    await update.message.reply_text(prompts.reply("private_only"))
 
 
 async def on_error(update: object, context: BotContext) -> None:
