@@ -41,6 +41,10 @@ MIN_AREA = 0.03
 #: training photos (share of named garments really there: 0.84 with no threshold, 0.94 at 0.7,
 #: 0.96 at 0.8); 0.7 keeps a garment to name in all but 1 of 804 CCP photos.
 MIN_CONFIDENCE = 0.7
+#: Nouns that take "those ... are" (agreement in the templates: {that} {is} {s}...).
+PLURAL_NOUNS = frozenset({"pants", "shorts", "shoes", "glasses", "tights", "jeans"})
+SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
+ALTERNATIVES = re.compile(r"\[([^\[\]]*)\]")  # [a|b|c] in a template
 GARMENT_NOUNS = frozenset(DISPLAY_NAME.values()) | {
     "jeans",
     "sneakers",
@@ -112,13 +116,6 @@ def acceptable(text: str, outfit: dict, recent_keys: frozenset[str]) -> bool:
 
 def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
-
-
-PLURAL_NOUNS = frozenset({"pants", "shorts", "shoes", "glasses", "tights", "jeans"})
-SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
-
-
-ALTERNATIVES = re.compile(r"\[([^\[\]]*)\]")
 
 
 def _fill(template: str, slots: dict[str, str], rng: random.Random) -> str:
