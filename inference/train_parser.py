@@ -6,8 +6,12 @@ garment mean IoU on it is saved. Recipe, and why:
   net sees people at the scales it meets at run time, plus flips and mild colour jitter;
 - cross-entropy weighted by inverse square-root class frequency plus a soft Dice term: the
   garment classes that matter most (belts, scarves, glasses, jewellery) are tiny;
+- photos drawn with class-balanced weights (a photo with a belt, scarf or jewellery comes up more
+  often), so the rare small garments get enough gradient;
 - the stem and first block stay as bundled (they are generic edges; freezing them also saves the
-  costly high-resolution backward pass), everything else is fine-tuned with AdamW + cosine.
+  costly high-resolution backward pass), everything else is fine-tuned with AdamW + cosine;
+- `--init` continues from earlier weights (a second, lower-rate cosine cycle), so a schedule can be
+  run in stages on a small machine; the weights' meta records every stage.
 """
 
 from __future__ import annotations
@@ -95,6 +99,15 @@ class CropDataset(torch.utils.data.Dataset):
         return img, mask[0].long()
 
 
+def photo_weights(masks: list[torch.Tensor]) -> torch.Tensor:
+    """Sampling weight per photo: the rarest class it shows, by inverse square-root photo count."""
+    present = torch.stack(
+        [torch.bincount(m[m < NUM_CLASSES].flatten(), minlength=NUM_CLASSES) > 0 for m in masks]
+    )
+    rarity = 1.0 / present.sum(0).clamp_min(1).float().sqrt()
+    return (present.float() * rarity).max(1).values
+
+
 def class_weights(masks: list[torch.Tensor]) -> torch.Tensor:
     counts = torch.zeros(NUM_CLASSES)
     for m in masks:
@@ -116,7 +129,16 @@ def dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return dice[present].mean()
 
 
-def train(data: Path, out: Path, epochs: int, seed: int, batch: int, channels: int) -> dict:
+def train(
+    data: Path,
+    out: Path,
+    epochs: int,
+    seed: int,
+    batch: int,
+    channels: int,
+    init: Path | None = None,
+    lr_scale: float = 1.0,
+) -> dict:
     seed_everything(seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     items = labelled_photos(data)
@@ -126,15 +148,25 @@ def train(data: Path, out: Path, epochs: int, seed: int, batch: int, channels: i
     train_items, val_items = train_val_split(items)
     log.info("%d training photos, %d validation photos", len(train_items), len(val_items))
     dataset = CropDataset(train_items, lut)
-    loader = torch.utils.data.DataLoader(
-        dataset,
-        batch_size=batch,
-        shuffle=True,
-        drop_last=True,
-        generator=torch.Generator().manual_seed(seed),
+    generator = torch.Generator().manual_seed(seed)
+    sampler = torch.utils.data.WeightedRandomSampler(
+        photo_weights(dataset.masks), len(dataset), replacement=True, generator=generator
     )
+    loader = torch.utils.data.DataLoader(
+        dataset, batch_size=batch, sampler=sampler, drop_last=True, generator=generator
+    )
+    stages: list[dict] = []
+    if init is not None:  # continue from earlier weights: same network, frozen part as bundled
+        previous = Lite0Segmenter(init)
+        model = previous.model.train()
+        channels = previous.meta["channels"]
+        stages = previous.meta.get("stages") or [  # weights from before stages were recorded
+            {k: previous.meta[k] for k in ("seed", "epochs", "crop") if k in previous.meta}
+        ]
+    else:
+        model = ClothingSegmenter(NUM_CLASSES, channels=channels)
     # channels_last makes the CPU convolutions about 30% faster here
-    model = ClothingSegmenter(NUM_CLASSES, channels=channels).to(memory_format=torch.channels_last)
+    model = model.to(memory_format=torch.channels_last)
     frozen = model.frozen_prefixes(FROZEN_BLOCKS)
     backbone_params, decoder_params = [], []
     for name, p in model.named_parameters():
@@ -143,7 +175,10 @@ def train(data: Path, out: Path, epochs: int, seed: int, batch: int, channels: i
         else:
             (decoder_params if name.startswith("decoder") else backbone_params).append(p)
     optimiser = torch.optim.AdamW(
-        [{"params": backbone_params, "lr": 1e-3}, {"params": decoder_params, "lr": 3e-3}],
+        [
+            {"params": backbone_params, "lr": 1e-3 * lr_scale},
+            {"params": decoder_params, "lr": 3e-3 * lr_scale},
+        ],
         weight_decay=1e-4,
     )
     steps = epochs * len(loader)
@@ -153,20 +188,26 @@ def train(data: Path, out: Path, epochs: int, seed: int, batch: int, channels: i
         lambda s: (
             (s + 1) / warmup
             if s < warmup
-            else 0.5 * (1 + math.cos(math.pi * (s - warmup) / (steps - warmup)))
+            else 0.5 * (1 + math.cos(math.pi * (s - warmup) / max(1, steps - warmup)))
         ),
     )
     weights = class_weights(dataset.masks)
+    stage = {
+        "init": init.name if init else None,  # the file name: paths differ between machines
+        "seed": seed,
+        "epochs": epochs,
+        "lr_scale": lr_scale,
+        "crop": list(CROP),
+        "balanced_sampling": True,
+    }
     meta = {
         "classes": list(CLASSES),
         "channels": channels,
         "long_side": LONG_SIDE,
         "frozen_prefixes": list(frozen),
-        "seed": seed,
-        "epochs": epochs,
-        "crop": list(CROP),
         "train_photos": len(train_items),
         "val_photos": len(val_items),
+        "stages": [*stages, stage],
     }
     best: dict = {"garment_mean_iou": -1.0}
     started = time.time()
@@ -222,9 +263,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--channels", type=int, default=96)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--init", type=Path, help="continue from these weights (a later stage)")
+    parser.add_argument("--lr-scale", type=float, default=1.0, help="multiplies both rates")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    best = train(args.data, args.out, args.epochs, args.seed, args.batch, args.channels)
+    best = train(
+        args.data,
+        args.out,
+        args.epochs,
+        args.seed,
+        args.batch,
+        args.channels,
+        args.init,
+        args.lr_scale,
+    )
     log.info(
         "best epoch %s: %s",
         best.get("epoch"),

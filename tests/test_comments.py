@@ -222,3 +222,13 @@ def test_unsure_garments_are_never_named() -> None:
     for seed in range(30):
         for c in make_comments(outfit, 3, seed=seed):
             assert "dress" not in c.text.lower() and c.categories == ["outer"], c.text
+
+
+def test_nothing_sure_gets_a_warm_word_on_the_whole_look() -> None:
+    unsure = item("dress", "red", "red dress")
+    unsure["confidence"] = 0.5
+    outfit = {"summary": "nothing sure", "items": [unsure]}
+    comments = make_comments(outfit, 3, seed=1)
+    assert len(comments) == 3 and len({c.text for c in comments}) == 3
+    for c in comments:
+        assert not c.items and not violations(c.text, outfit), c.text

@@ -153,3 +153,28 @@ def test_a_tiny_person_is_noticed(pipeline: Pipeline, photo_paths: list[Path]) -
     canvas.paste(person, (700, 1000))
     outfit = parse_outfit(canvas, pipeline.parser)
     assert outfit.problems and outfit.problems[0] in ("tiny", "no_person")
+
+
+def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None:
+    """`stylebot train parser` end to end on the four sample photos (one held out): a first
+    stage from the bundled backbone, then a second stage from its weights; the same seed gives
+    the same weights (each run in its own process, as the command runs), and the stages are
+    recorded in the weights."""
+    from inference.segment import Lite0Segmenter
+
+    def train(out: Path, *extra: str) -> None:
+        command = [sys.executable, "-m", "bot", "train", "parser", "--data", str(SAMPLE)]
+        command += ["--out", str(out), "--epochs", "1", "--batch", "2", "--channels", "16"]
+        subprocess.run([*command, "--seed", "3", *extra], cwd=ROOT, check=True,
+                       capture_output=True, timeout=300)
+
+    first, again, second = tmp_path / "first.pt", tmp_path / "again.pt", tmp_path / "second.pt"
+    train(first)
+    train(again)
+    a = torch.load(first, weights_only=True)["state_dict"]
+    b = torch.load(again, weights_only=True)["state_dict"]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    train(second, "--init", str(first), "--lr-scale", "0.5")
+    meta = Lite0Segmenter(second).meta
+    assert [s["init"] for s in meta["stages"]] == [None, first.name]
+    assert meta["stages"][1]["lr_scale"] == 0.5 and meta["val_photos"] == 1
