@@ -146,9 +146,9 @@ def _noun(item: dict) -> str:
 
 
 def _item_name(item: dict, rng: random.Random) -> str:
-    """The garment as people would name it, varied but true: its colour name ("dim gray
-    jacket"), its colour family ("gray jacket"), or its two main colours when the second is a
-    real part of it ("black and white shoes")."""
+    """The garment as people would name it, varied but true: by its colour name ("dim gray
+    jacket") or its colour family ("gray jacket"). (Naming its second colour as well, "black
+    and dim gray top", was tried: it repeats colour words and lowered distinct-2.)"""
     noun = _noun(item)
     prefix = f"{item['pattern']} " if item["pattern"] not in ("solid", "printed") else ""
     names = [item["name"]]
