@@ -46,6 +46,8 @@ MIN_CONFIDENCE = 0.85
 PLURAL_NOUNS = frozenset({"pants", "shorts", "shoes", "glasses", "tights", "jeans"})
 SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
 ALTERNATIVES = re.compile(r"\[([^\[\]]*)\]")  # [a|b|c] in a template
+ARTICLE = re.compile(r"\b([Aa]) (?=([aeiouAEIOU]\w*))")
+CONSONANT_U = ("uni", "use", "usu", "uti", "one")  # "a unique", "a useful": no "an"
 GARMENT_NOUNS = frozenset(DISPLAY_NAME.values()) | {
     "jeans",
     "sneakers",
@@ -137,7 +139,12 @@ def _join(opener: str, sentence: str) -> str:
     return f"{opener} {sentence}"
 
 
-def _sentence_case(text: str) -> str:
+def _tidy(text: str) -> str:
+    """Sentence capitals, and "an" before a vowel sound ("an effortless duo", "an olive bag")."""
+    text = ARTICLE.sub(
+        lambda m: m.group(0) if m.group(2).lower().startswith(CONSONANT_U) else m.group(1) + "n ",
+        text,
+    )
     return SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), text)
 
 
@@ -253,7 +260,7 @@ def _candidates(outfit: dict, rng: random.Random, count: int) -> list[Comment]:
             parts.append(slots["hype"])
         if rng.random() < 0.8:
             parts.append(slots["emoji"])
-        text = _sentence_case(" ".join(parts))
+        text = _tidy(" ".join(parts))
         named = named_items(text, chosen)
         if not named:
             continue
@@ -277,7 +284,7 @@ def _whole_look(data: dict, rng: random.Random, count: int) -> list[Comment]:
         parts = [_join(slots["opener"], _fill(data["templates"]["follow_up"][follow], slots, rng))]
         parts += [slots["hype"], slots["emoji"]]
         key = f"follow_up:{follow}"
-        text = _sentence_case(" ".join(parts))
+        text = _tidy(" ".join(parts))
         out.append(Comment(text, [], [], "whole_look", extras={"template": key, "jitter": 0.0}))
     return out
 

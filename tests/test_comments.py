@@ -213,6 +213,8 @@ def test_grammar_agrees_and_leaves_no_template_marks() -> None:
         assert not re.search(r"\b(shoes|jeans) (is|has|makes|looks|steals|works)\b", text), text
         assert not re.search(r"\bbag (are|have|make|look)\b", text), text
         assert not re.search(r"\b(a|an) (shoes|jeans)\b", text, re.IGNORECASE), text
+        assert not re.search(r"\b(this|that|a) (\w+ )?(black shoes|navy jeans)\b", text), text
+        assert not re.search(r"\b[Aa] [aeio]", text), text  # "an effortless", not "a"
 
 
 def test_unsure_garments_are_never_named() -> None:
