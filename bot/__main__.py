@@ -169,7 +169,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from inference.eval_parser import evaluate_folder
 
         settings = _settings(args)
-        result = evaluate_folder(Path(args.data), settings.inference.parser, limit=args.limit)
+        result = evaluate_folder(
+            Path(args.data), settings.inference.parser, limit=args.limit, split=args.split
+        )
         if args.json:
             print(json.dumps(result, indent=2))
         else:
@@ -183,7 +185,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from inference.eval_comments import evaluate_comments
 
         settings = _settings(args)
-        result = evaluate_comments(Path(args.data), args.limit or 500, settings.inference.comments)
+        result = evaluate_comments(
+            Path(args.data), args.limit or 500, settings.inference.comments, args.split
+        )
         if args.json:
             print(json.dumps(result, indent=2, ensure_ascii=False))
         else:

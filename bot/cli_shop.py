@@ -45,7 +45,8 @@ def add_eval_arguments(ev: argparse.ArgumentParser) -> None:
     ev.add_argument("--queries", help="retrieval: street photos laid out like ../shared/data/ccp")
     ev.add_argument("--catalog", help="retrieval: products laid out like ../shared/data/products")
     ev.add_argument("--split", choices=["train", "val"], default=None,
-                    help="retrieval: only the parser's train or held-out photos of --queries")
+                    help="parser, comments, retrieval: only the bundled parser's training or "
+                    "held-out photos (every 10th by id) of --data / --queries")
     ev.add_argument("--query-masks", choices=["parser", "gt"], default="parser",
                     help="retrieval: cut queries with the parser's masks (default) or the true "
                     "ones (diagnostic)")

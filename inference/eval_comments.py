@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from inference.ccp_data import merged_mask_lut
+from inference.ccp_data import labelled_photos, merged_mask_lut, train_val_split
 from inference.pipeline import Pipeline, PipelineConfig
 from inference.taxonomy import CCP_TO_CLASS, CLASSES
 
@@ -55,8 +55,16 @@ def _entropy(counts: Counter) -> float:
     return h / math.log(len(counts))
 
 
-def evaluate_comments(data: Path, n: int = 500, backend: str = "templates") -> dict:
+def evaluate_comments(
+    data: Path, n: int = 500, backend: str = "templates", split: str | None = None
+) -> dict:
+    """`split`: "train" or "val" keeps only the bundled parser's training or held-out photos
+    (held-out photos are the fair test of groundedness: the parser is right more often on the
+    photos it trained on)."""
     truth = ground_truth(data)
+    if split in ("train", "val"):
+        keep = {i.photo_id for i in train_val_split(labelled_photos(data))[split == "val"]}
+        truth = {k: v for k, v in truth.items() if k in keep}
     photos = [p for p in sorted((data / "photos").glob("*.jpg")) if p.stem in truth]
     if not photos:
         raise SystemExit(f"no photos with masks or tags under {data}")
@@ -82,6 +90,7 @@ def evaluate_comments(data: Path, n: int = 500, backend: str = "templates") -> d
     bigrams = [b for ts in tokens for b in zip(ts, ts[1:], strict=False)]
     return {
         "backend": backend,
+        "split": split,
         "photos": len(photos),
         "comments": len(texts),
         "groundedness": round(grounded / max(mentions, 1), 4),

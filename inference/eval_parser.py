@@ -15,7 +15,13 @@ from PIL import Image
 from tqdm import tqdm
 
 from inference import registry
-from inference.ccp_data import LabelledPhoto, labelled_photos, load_merged_mask, merged_mask_lut
+from inference.ccp_data import (
+    LabelledPhoto,
+    labelled_photos,
+    load_merged_mask,
+    merged_mask_lut,
+    train_val_split,
+)
 from inference.parse import Segmenter
 from inference.segmentation_metrics import confusion, summarise
 from inference.taxonomy import NUM_CLASSES
@@ -40,11 +46,17 @@ def evaluate_items(
     }
 
 
-def evaluate_folder(data: Path, backend: str = "lite0-fpn", limit: int | None = None) -> dict:
-    items = labelled_photos(data)[:limit]
+def evaluate_folder(
+    data: Path, backend: str = "lite0-fpn", limit: int | None = None, split: str | None = None
+) -> dict:
+    """`split`: "train" or "val" keeps only the bundled parser's training or held-out photos."""
+    items = labelled_photos(data)
+    if split in ("train", "val"):
+        items = train_val_split(items)[0 if split == "train" else 1]
+    items = items[:limit]
     if not items:
         raise SystemExit(f"no photos with masks under {data} (expected photos/ and masks/)")
     result = evaluate_items(
         registry.create("parser", backend), items, merged_mask_lut(data), progress=True
     )
-    return {"backend": backend, "data": str(data), **result}
+    return {"backend": backend, "data": str(data), "split": split, **result}

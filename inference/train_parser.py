@@ -2,8 +2,9 @@
 
 Seeded and single-command. Every 10th photo (by id) is held out for validation; the best epoch by
 garment mean IoU on it is saved. Recipe, and why:
-- crops of 352x256 from photos rescaled around the 512-pixel inference size (x0.7-1.3), so the
-  net sees people at the scales it meets at run time, plus flips and mild colour jitter;
+- crops (352x256 unless `--crop H W`) from photos rescaled around the 512-pixel inference size
+  (x0.7-1.3), so the net sees people at the scales it meets at run time, plus flips and mild
+  colour jitter;
 - cross-entropy weighted by inverse square-root class frequency plus a soft Dice term: the
   garment classes that matter most (belts, scarves, glasses, jewellery) are tiny;
 - photos drawn with class-balanced weights (a photo with a belt, scarf or jewellery comes up more
@@ -40,7 +41,7 @@ from inference.taxonomy import CLASSES, NUM_CLASSES
 log = logging.getLogger(__name__)
 
 LONG_SIDE = 512
-CROP = (352, 256)  # H, W
+DEFAULT_CROP = (352, 256)  # H, W
 IGNORE = 255
 FROZEN_BLOCKS = 1
 
@@ -55,7 +56,8 @@ def seed_everything(seed: int) -> None:
 class CropDataset(torch.utils.data.Dataset):
     """Photos cached in memory at a 640-pixel long side; random scale, crop, flip, jitter."""
 
-    def __init__(self, items: list, lut: np.ndarray) -> None:
+    def __init__(self, items: list, lut: np.ndarray, crop: tuple[int, int] = DEFAULT_CROP) -> None:
+        self.crop = crop
         self.images: list[torch.Tensor] = []
         self.masks: list[torch.Tensor] = []
         for item in tqdm(items, desc="loading", leave=False):
@@ -78,7 +80,7 @@ class CropDataset(torch.utils.data.Dataset):
         size = [round(h * scale), round(w * scale)]
         img = TF.resize(img, size, antialias=True)
         mask = TF.resize(mask, size, interpolation=TF.InterpolationMode.NEAREST)
-        ch, cw = CROP
+        ch, cw = self.crop
         pad_h, pad_w = max(0, ch - size[0]), max(0, cw - size[1])
         if pad_h or pad_w:
             img = TF.pad(img, [0, 0, pad_w, pad_h], fill=0)
@@ -138,6 +140,7 @@ def train(
     channels: int,
     init: Path | None = None,
     lr_scale: float = 1.0,
+    crop: tuple[int, int] = DEFAULT_CROP,
 ) -> dict:
     seed_everything(seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
@@ -147,7 +150,7 @@ def train(
     lut = merged_mask_lut(data)
     train_items, val_items = train_val_split(items)
     log.info("%d training photos, %d validation photos", len(train_items), len(val_items))
-    dataset = CropDataset(train_items, lut)
+    dataset = CropDataset(train_items, lut, crop)
     generator = torch.Generator().manual_seed(seed)
     sampler = torch.utils.data.WeightedRandomSampler(
         photo_weights(dataset.masks), len(dataset), replacement=True, generator=generator
@@ -197,7 +200,7 @@ def train(
         "seed": seed,
         "epochs": epochs,
         "lr_scale": lr_scale,
-        "crop": list(CROP),
+        "crop": list(crop),
         "balanced_sampling": True,
     }
     meta = {
@@ -265,6 +268,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--init", type=Path, help="continue from these weights (a later stage)")
     parser.add_argument("--lr-scale", type=float, default=1.0, help="multiplies both rates")
+    parser.add_argument("--crop", type=int, nargs=2, default=DEFAULT_CROP, metavar=("H", "W"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     best = train(
@@ -276,6 +280,7 @@ def main(argv: list[str] | None = None) -> None:
         args.channels,
         args.init,
         args.lr_scale,
+        tuple(args.crop),
     )
     log.info(
         "best epoch %s: %s",

@@ -126,6 +126,9 @@ def test_cli_eval_parser_json() -> None:
         "per_class_iou",
         "photos_per_second",
     } <= set(result)
+    done = run_cli("eval", "parser", "--data", str(SAMPLE), "--split", "val", "--json")
+    held_out = json.loads(done.stdout)  # every 10th photo by id: the first of the four
+    assert held_out["photos"] == 1 and held_out["split"] == "val"
 
 
 @pytest.mark.slow
@@ -174,7 +177,8 @@ def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None
     a = torch.load(first, weights_only=True)["state_dict"]
     b = torch.load(again, weights_only=True)["state_dict"]
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    train(second, "--init", str(first), "--lr-scale", "0.5")
+    train(second, "--init", str(first), "--lr-scale", "0.5", "--crop", "256", "192")
     meta = Lite0Segmenter(second).meta
     assert [s["init"] for s in meta["stages"]] == [None, first.name]
-    assert meta["stages"][1]["lr_scale"] == 0.5 and meta["val_photos"] == 1
+    assert meta["stages"][1]["lr_scale"] == 0.5 and meta["stages"][1]["crop"] == [256, 192]
+    assert meta["val_photos"] == 1
