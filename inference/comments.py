@@ -39,8 +39,9 @@ MENTIONABLE = (
 MIN_AREA = 0.03
 #: The parser's mean probability over the garment's pixels needed to name it. Share of named
 #: garments really there, on the parser's own training photos: 0.84 with no threshold, 0.94 at
-#: 0.7, 0.96 at 0.8; on the 81 held-out photos, one comment each: 0.88 at 0.7, 0.93 at 0.8 (80
-#: of 81 photos keep a garment to name; the others get a comment on the whole look).
+#: 0.7, 0.97 at 0.85; on the 81 held-out photos, one comment each: 0.88 at 0.7, 0.93 at 0.8,
+#: 0.94 at 0.85 (mean of six seeds). Photos with nothing this sure (2 of 81) get a comment on
+#: the whole look.
 MIN_CONFIDENCE = 0.85
 #: Nouns that take "those ... are" (agreement in the templates: {that} {is} {s}...).
 PLURAL_NOUNS = frozenset({"pants", "shorts", "shoes", "glasses", "tights", "jeans"})
