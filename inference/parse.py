@@ -170,7 +170,8 @@ def items_from_labels(
                 area,
                 box,
                 _fine_label(category, colours),
-                (confidence or {}).get(int(cls), 1.0 if confidence is None else 0.0),
+                # a class seen only after upsampling has no confidence: treat it as unsure
+                1.0 if confidence is None else confidence.get(int(cls), 0.0),
             )
         )
     items.sort(key=lambda i: -i.area)
