@@ -43,3 +43,12 @@ def train_val_split(items: list[LabelledPhoto], every: int = 10) -> tuple[list, 
     val = items[::every]
     val_ids = {i.photo_id for i in val}
     return [i for i in items if i.photo_id not in val_ids], val
+
+
+def split_photos(items: list[LabelledPhoto], split: str | None) -> list[LabelledPhoto]:
+    """"train" or "val": the bundled parser's training or held-out photos; None: all of them."""
+    if split is None:
+        return items
+    if split not in ("train", "val"):
+        raise ValueError(f"unknown split {split!r}: train or val")
+    return train_val_split(items)[split == "val"]

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from inference.ccp_data import labelled_photos, merged_mask_lut, train_val_split
+from inference.ccp_data import labelled_photos, merged_mask_lut, split_photos
 from inference.pipeline import Pipeline, PipelineConfig
 from inference.taxonomy import CCP_TO_CLASS, CLASSES
 
@@ -62,8 +62,8 @@ def evaluate_comments(
     (held-out photos are the fair test of groundedness: the parser is right more often on the
     photos it trained on)."""
     truth = ground_truth(data)
-    if split in ("train", "val"):
-        keep = {i.photo_id for i in train_val_split(labelled_photos(data))[split == "val"]}
+    if split is not None:
+        keep = {i.photo_id for i in split_photos(labelled_photos(data), split)}
         truth = {k: v for k, v in truth.items() if k in keep}
     photos = [p for p in sorted((data / "photos").glob("*.jpg")) if p.stem in truth]
     if not photos:

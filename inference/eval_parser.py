@@ -20,7 +20,7 @@ from inference.ccp_data import (
     labelled_photos,
     load_merged_mask,
     merged_mask_lut,
-    train_val_split,
+    split_photos,
 )
 from inference.parse import Segmenter
 from inference.segmentation_metrics import confusion, summarise
@@ -50,10 +50,7 @@ def evaluate_folder(
     data: Path, backend: str = "lite0-fpn", limit: int | None = None, split: str | None = None
 ) -> dict:
     """`split`: "train" or "val" keeps only the bundled parser's training or held-out photos."""
-    items = labelled_photos(data)
-    if split in ("train", "val"):
-        items = train_val_split(items)[0 if split == "train" else 1]
-    items = items[:limit]
+    items = split_photos(labelled_photos(data), split)[:limit]
     if not items:
         raise SystemExit(f"no photos with masks under {data} (expected photos/ and masks/)")
     result = evaluate_items(

@@ -31,15 +31,14 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 from tqdm import tqdm
 
 from inference import registry
 from inference.catalog_index import CatalogIndex, build_index
-from inference.ccp_data import labelled_photos, load_merged_mask, merged_mask_lut, train_val_split
+from inference.ccp_data import labelled_photos, load_merged_mask, merged_mask_lut, split_photos
 from inference.colour import dominant_colours
 from inference.garment_crop import crop_garment
-from inference.parse import parse_outfit
+from inference.parse import garment_colours, parse_outfit
 from inference.retrieval import GarmentQuery, product_segmenter, search
 from inference.shop_taxonomy import category_for, family_for
 from inference.taxonomy import CLASS_INDEX, GARMENT_CLASSES
@@ -91,9 +90,7 @@ def true_garments(labels: np.ndarray, rgb: np.ndarray) -> list[tuple[str, str, n
         pixels = int(mask.sum())
         if pixels < MIN_GARMENT_PIXELS or pixels < MIN_GARMENT_SHARE * person:
             continue
-        inner = ndimage.binary_erosion(mask, iterations=1)
-        source = inner if inner.sum() >= 60 else mask
-        family = dominant_colours(rgb[source], k=3, max_points=1000)[0].family
+        family = garment_colours(rgb, mask)[0].family
         out.append((cls, family, mask))
     return out
 
@@ -110,10 +107,7 @@ def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
     class_sizes = defaultdict(int)
     for item in items:
         class_sizes[item["category"]] += 1
-    photos = labelled_photos(queries)
-    if split in ("train", "val"):
-        photos = train_val_split(photos)[0 if split == "train" else 1]
-    photos = photos[:limit]
+    photos = split_photos(labelled_photos(queries), split)[:limit]
     lut = merged_mask_lut(queries)
     records: list[dict] = []
     parse_times, query_times = [], []

@@ -138,6 +138,14 @@ def _count_people(person: np.ndarray) -> tuple[int, float]:
     return people, float(height)
 
 
+def garment_colours(rgb: np.ndarray, mask: np.ndarray) -> list[Colour]:
+    """A garment's main colours (k-means in CIELAB), from its inner pixels: mask borders mix in
+    skin and background. Evaluations and training use this same rule for true garments."""
+    inner = ndimage.binary_erosion(mask, iterations=1)
+    source = inner if inner.sum() >= 60 else mask
+    return dominant_colours(rgb[source], k=3, max_points=1000)
+
+
 def items_from_labels(
     image: Image.Image, labels: np.ndarray, confidence: dict[int, float] | None = None
 ) -> list[Item]:
@@ -154,10 +162,7 @@ def items_from_labels(
             continue
         ys, xs = np.nonzero(mask)
         box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
-        # Colour from the inner pixels: mask borders mix in skin and background.
-        inner = ndimage.binary_erosion(mask, iterations=1)
-        source = inner if inner.sum() >= 60 else mask
-        colours = dominant_colours(rgb[source], k=3, max_points=1000)
+        colours = garment_colours(rgb, mask)
         sub = (slice(box[1], box[3]), slice(box[0], box[2]))
         # Texture on small garments (shoes, glasses, belts) is mostly edges and shine.
         area = pixels / max(person_pixels, 1)

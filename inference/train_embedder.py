@@ -295,7 +295,7 @@ def train(args: argparse.Namespace) -> dict:
 
 def _street_families(ccp: Path, limit: int | None = None) -> np.ndarray:
     """Colour family of each held-out street crop, in the order extract() wrote them."""
-    from inference.colour import dominant_colours
+    from inference.parse import garment_colours
 
     photos = labelled_photos(ccp)
     val = train_val_split(photos)[1][:limit]
@@ -306,9 +306,7 @@ def _street_families(ccp: Path, limit: int | None = None) -> np.ndarray:
         labels = load_merged_mask(photo.mask, lut)
         for cls in street_garments(labels):
             mask = labels == CLASS_INDEX[cls]
-            inner = ndimage.binary_erosion(mask, iterations=1)
-            source = inner if inner.sum() >= 60 else mask
-            out.append(dominant_colours(rgb[source], k=3, max_points=1000)[0].family)
+            out.append(garment_colours(rgb, mask)[0].family)
     return np.array(out, dtype=object)
 
 
