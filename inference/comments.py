@@ -132,8 +132,9 @@ def _fill(template: str, slots: dict[str, str], rng: random.Random) -> str:
 
 
 def _join(opener: str, sentence: str) -> str:
-    """'Okay,' + 'The bag...' -> 'Okay, the bag...'; 'Yes!' keeps the capital; 'I' stays 'I'."""
-    if not opener:
+    """'Okay,' + 'The bag...' -> 'Okay, the bag...'; 'Yes!' keeps the capital; 'I' stays 'I'.
+    An opener ending in ':' is left out before a sentence with its own colon."""
+    if not opener or (opener.endswith(":") and ":" in sentence):
         return sentence
     if not opener.endswith(("!", "?", ".")) and not re.match(r"I\b", sentence):
         sentence = sentence[:1].lower() + sentence[1:]
@@ -255,7 +256,7 @@ def _candidates(outfit: dict, rng: random.Random, count: int) -> list[Comment]:
             fresh = {**slots, **_word_slots(data, rng)}  # its own words, not the lead's again
             parts.append(_fill(templates[extra][follow], fresh, rng))
             keys.append(f"{extra}:{follow}")
-        if rng.random() < 0.55 and not (slots["opener"].endswith(":") and ":" in parts[0]):
+        if rng.random() < 0.55:
             parts[0] = _join(slots["opener"], parts[0])
         if rng.random() < 0.3:
             parts.append(slots["hype"])
