@@ -51,8 +51,9 @@ def add_eval_arguments(ev: argparse.ArgumentParser) -> None:
                     help="retrieval: cut queries with the parser's masks (default) or the true "
                     "ones (diagnostic)")
     ev.add_argument("--embedder", default=None, help="retrieval: override inference.embedder")
-    ev.add_argument("--match", choices=["iou", "class"], default="iou",
-                    help="retrieval: pair true and parsed garments by IoU (default) or by class")
+    ev.add_argument("--match", choices=["iou", "nearest", "class"], default="iou",
+                    help="retrieval: pair true and parsed garments one-to-one by IoU (default), "
+                    "each with its highest-IoU parsed garment, or by class")
 
 
 def _pipeline(settings: Settings):  # noqa: ANN202

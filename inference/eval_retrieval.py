@@ -4,11 +4,10 @@ Queries: a folder laid out like ../shared/data/ccp (photos/, masks/, labels.json
 say which garments are there and what they truly are: each garment class covering at least 1% of
 the person (and 400 pixels) is one query, with its true class and its true colour family (our
 colour rules on the ground-truth pixels, as the parser's items get theirs). The query itself is
-what the bot would send: the parser runs on the photo; the parser's garment with the highest IoU
-with the true one (`--match iou`, the default; `--match class` takes the parser's garment of the
-true class, as a user picking the garment button by its name would) is cut out with the parser's
-own mask, embedded, and searched with the parser's class and colour; a true garment the parser
-missed entirely scores zero.
+what the bot would send: the parser runs on the photo; the parser's garment paired with the true
+one (`--match`, see `pair_items`: by default one-to-one by IoU) is cut out with the parser's own
+mask, embedded, and searched with the parser's class and colour; a true garment left without a
+parsed one scores zero.
 
 Catalogue: a folder laid out like ../shared/data/products (catalog.csv with id, articleType,
 baseColour, productDisplayName; images/<id>.jpg), mapped to our classes and colour families by
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from scipy.optimize import linear_sum_assignment
 from tqdm import tqdm
 
 from inference import registry
@@ -126,13 +126,17 @@ def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
             truth = np.asarray(Image.fromarray(truth).resize(outfit.image.size,
                                                              Image.Resampling.NEAREST))
             rgb = np.asarray(outfit.image)
+            garments = []
             for cls, family, mask in true_garments(truth, rgb):
                 if class_sizes[cls] < MIN_CLASS_ITEMS:
                     skipped_classes[cls] += 1
-                    continue
+                else:
+                    garments.append((cls, family, mask))
+            pairs = pair_items(outfit, [(cls, mask) for cls, _, mask in garments], match)
+            for (cls, family, mask), paired in zip(garments, pairs, strict=True):
                 record = {"photo": photo.photo_id, "class": cls, "family": family}
                 started = time.perf_counter()
-                query = _query(outfit, mask, cls, embedder, query_masks, match)
+                query = _query(outfit, mask, cls, embedder, query_masks, paired)
                 if query is None:
                     records.append({**record, "found": False})
                     continue
@@ -152,12 +156,12 @@ def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
 
 
 def _query(outfit, truth_mask: np.ndarray, cls: str, embedder,  # noqa: ANN001
-           query_masks: str, match: str = "iou") -> GarmentQuery | None:
+           query_masks: str, best: int | None) -> GarmentQuery | None:
+    """The query for one true garment: the parser's garment `best` paired with it."""
     if query_masks == "gt":  # diagnostic: the true mask, class and colour
         crop = crop_garment(outfit.image, truth_mask)
         family = dominant_colours(crop.pixels, k=3, max_points=1000)[0].family
         return GarmentQuery(0, cls, family, family, cls, embedder.embed([crop])[0])
-    best = match_item(outfit, truth_mask, cls, match)
     if best is None:
         return None
     item = outfit.items[best]
@@ -166,20 +170,35 @@ def _query(outfit, truth_mask: np.ndarray, cls: str, embedder,  # noqa: ANN001
                         embedder.embed([crop])[0])
 
 
-def match_item(outfit, truth_mask: np.ndarray, cls: str, match: str) -> int | None:  # noqa: ANN001
-    """Which of the parser's garments is the true one: "iou", the one with the highest
-    intersection over union (the usual way to pair predicted and true segments); "class", the
-    one the parser gave the true class (the user picks the garment button by its name)."""
+def pair_items(outfit, truths: list[tuple[str, np.ndarray]],  # noqa: ANN001
+               match: str) -> list[int | None]:
+    """Which of the parser's garments answers each true garment (None: missed).
+
+    "iou" (default): one-to-one, the pairing with the largest total intersection over union
+    (Hungarian assignment), as detection and panoptic evaluations pair segments: each parsed
+    garment is one button in the chat, so it answers for one true garment; a true garment left
+    without an overlapping parsed one is missed. "nearest": each true garment takes the parsed
+    garment with its highest IoU, even one already taken (a jacket parsed over the top as well
+    answers for both). "class": the parser's garment of the true class, as a user picking the
+    garment button by its name would."""
     if match == "class":
-        return next((n for n, i in enumerate(outfit.items) if i.category == cls), None)
-    best, best_iou = None, 0.0
+        return [next((n for n, i in enumerate(outfit.items) if i.category == cls), None)
+                for cls, _ in truths]
+    iou = np.zeros((len(truths), len(outfit.items)))
     for n, item in enumerate(outfit.items):
-        mask = outfit.labels == CLASS_INDEX[item.category]
-        inter = int((truth_mask & mask).sum())
-        iou = inter / max(int((truth_mask | mask).sum()), 1)
-        if iou > best_iou:
-            best, best_iou = n, iou
-    return best
+        parsed = outfit.labels == CLASS_INDEX[item.category]
+        for t, (_, truth) in enumerate(truths):
+            inter = int((truth & parsed).sum())
+            iou[t, n] = inter / max(int((truth | parsed).sum()), 1)
+    if match == "nearest":
+        return [int(row.argmax()) if row.max() > 0 else None for row in iou]
+    if match != "iou":
+        raise ValueError(f"unknown pairing {match!r}: iou, nearest or class")
+    pairs: list[int | None] = [None] * len(truths)
+    for t, n in zip(*linear_sum_assignment(iou, maximize=True), strict=True):
+        if iou[t, n] > 0:
+            pairs[t] = int(n)
+    return pairs
 
 
 def _precision(records: list[dict], mode: str, field: int, key: str, k: int) -> float:

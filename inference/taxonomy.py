@@ -32,6 +32,11 @@ NUM_CLASSES = len(CLASSES)
 NON_GARMENT: frozenset[str] = frozenset({"background", "skin", "hair"})
 GARMENT_CLASSES: tuple[str, ...] = tuple(c for c in CLASSES if c not in NON_GARMENT)
 
+#: Classes one person does not wear together: in CCP's 804 labelled photos a dress, a skirt and
+#: shorts share a photo once, shorts and pants never. The parser keeps one class of each group
+#: per photo (see inference.segment.decide_classes).
+EXCLUSIVE_GROUPS: tuple[tuple[str, ...], ...] = (("dress", "skirt", "shorts"), ("shorts", "pants"))
+
 #: How each class is said in a reply ("gray pants", "white shoes").
 DISPLAY_NAME: dict[str, str] = {
     "top": "top",

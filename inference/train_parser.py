@@ -6,7 +6,8 @@ garment mean IoU on it is saved. Recipe, and why:
   (x0.7-1.3), so the net sees people at the scales it meets at run time, plus flips and mild
   colour jitter;
 - cross-entropy weighted by inverse square-root class frequency plus a soft Dice term: the
-  garment classes that matter most (belts, scarves, glasses, jewellery) are tiny;
+  garment classes that matter most (belts, scarves, glasses, jewellery) are tiny; the weights
+  are saved with the net, and the parser divides them back out of its scores at run time;
 - photos drawn with class-balanced weights (a photo with a belt, scarf or jewellery comes up more
   often), so the rare small garments get enough gradient;
 - the stem and first block stay as bundled (they are generic edges; freezing them also saves the
@@ -211,6 +212,8 @@ def train(
         "train_photos": len(train_items),
         "val_photos": len(val_items),
         "stages": [*stages, stage],
+        # the parser divides them out of its scores (segment.decide_classes)
+        "loss_class_weights": [round(float(w), 4) for w in weights],
     }
     best: dict = {"garment_mean_iou": -1.0}
     started = time.time()

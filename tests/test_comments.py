@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from inference import registry
-from inference.comments import TemplateCommenter, make_comments, text_key, violations
+from inference.comments import (
+    TemplateCommenter,
+    make_comments,
+    mentionable_items,
+    text_key,
+    violations,
+)
 from inference.pipeline import Pipeline
 from inference.styles import detect_styles
 from inference.taxonomy import DISPLAY_NAME
@@ -65,14 +71,20 @@ def outfits(pipeline: Pipeline, photo_bytes: list[bytes]) -> list[dict]:
 
 
 def test_comments_name_only_what_was_detected(outfits: list[dict]) -> None:
+    """A photo with garments the parser is sure of gets comments naming them (most sample
+    photos); one without gets comments on the whole look that name nothing."""
+    with_sure_garments = 0
     for outfit in outfits:
         names = {i["name"] for i in outfit["items"]}
+        sure = bool(mentionable_items(outfit))
+        with_sure_garments += sure
         comments = make_comments(outfit, n=5, seed=3)
         assert len(comments) == 5
         assert len({text_key(c.text) for c in comments}) == 5
         for c in comments:
             assert not violations(c.text, outfit), c.text
-            assert c.items and set(c.items) <= names
+            assert set(c.items) <= names
+            assert bool(c.items) == sure and (c.family == "whole_look") != sure, c
             said = c.text.lower()
             for name in c.items:  # its noun, with its own colour (name or family) or pattern
                 detected = next(i for i in outfit["items"] if i["name"] == name)
@@ -86,6 +98,7 @@ def test_comments_name_only_what_was_detected(outfits: list[dict]) -> None:
                         detected["pattern"],
                     )
                 ), c.text
+    assert with_sure_garments >= 3
 
 
 def test_violations_catch_invented_garments_and_body_talk() -> None:

@@ -19,8 +19,8 @@ from inference.models.backbone import create_classifier, pretrained_state_dict
 from inference.parse import parse_outfit
 from inference.pictures import cutout_picture, overlay_picture
 from inference.pipeline import Pipeline
-from inference.segment import DEFAULT_WEIGHTS
-from inference.taxonomy import CCP_TO_CLASS, CLASSES, GARMENT_CLASSES
+from inference.segment import DEFAULT_WEIGHTS, decide_classes
+from inference.taxonomy import CCP_TO_CLASS, CLASS_INDEX, CLASSES, GARMENT_CLASSES
 
 from .conftest import ROOT, SAMPLE
 
@@ -42,6 +42,38 @@ def test_backbone_loads_offline_and_classifies() -> None:
 
 def test_bundled_weights_are_small() -> None:
     assert DEFAULT_WEIGHTS.stat().st_size < 20 * 1024 * 1024
+
+
+def test_one_of_each_exclusive_group_is_kept() -> None:
+    """A dress that the net scores partly as a skirt stays a dress: the group's class with the
+    most probability over the photo wins; pants elsewhere are untouched."""
+    dress, skirt, pants = CLASS_INDEX["dress"], CLASS_INDEX["skirt"], CLASS_INDEX["pants"]
+    logits = torch.zeros(1, len(CLASSES), 4, 4)
+    logits[0, dress, :3] = 5.0  # three rows of dress
+    logits[0, dress, 3, :2] = 4.0  # the hem: dress too, but skirt a little more surely
+    logits[0, skirt, 3, :2] = 6.0
+    logits[0, pants, 3, 2:] = 5.0
+    decided = decide_classes(logits, None)[0].argmax(0)
+    assert (decided[:3] == dress).all() and (decided[3, :2] == dress).all()
+    assert (decided[3, 2:] == pants).all()
+
+
+def test_loss_weights_are_divided_out() -> None:
+    """A rare class the loss weighted up 4x no longer wins a pixel it won by less than that."""
+    top, belt = CLASS_INDEX["top"], CLASS_INDEX["belt"]
+    logits = torch.zeros(1, len(CLASSES), 1, 2)
+    logits[0, top] = 2.0
+    logits[0, belt] = torch.tensor([[2.5, 4.0]])  # e^0.5 and e^2 ahead of the top
+    weights = torch.ones(len(CLASSES))
+    weights[belt] = 4.0  # log 4 = 1.39
+    decided = decide_classes(logits, weights)[0].argmax(0)
+    assert decided.tolist() == [[top, belt]]
+
+
+def test_shipped_parser_divides_out_its_loss_weights(pipeline: Pipeline) -> None:
+    weights = pipeline.parser.meta["loss_class_weights"]
+    assert len(weights) == len(CLASSES) and min(weights) > 0
+    assert pipeline.parser.loss_weights is not None
 
 
 def test_parser_is_accurate_on_sample_photos(pipeline: Pipeline) -> None:
@@ -182,3 +214,4 @@ def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None
     assert [s["init"] for s in meta["stages"]] == [None, first.name]
     assert meta["stages"][1]["lr_scale"] == 0.5 and meta["stages"][1]["crop"] == [256, 192]
     assert meta["val_photos"] == 1
+    assert len(meta["loss_class_weights"]) == len(CLASSES)

@@ -273,3 +273,32 @@ async def test_first_start_builds_in_the_background_while_the_bot_answers(
     [menu] = await dialog.handle(event("cli:a", text="where can I buy this?"))
     assert menu.text.startswith("Which piece")
     assert ensure_catalog_in_background(settings, services.pipeline) is None  # built once
+
+
+def test_retrieval_eval_pairs_each_parsed_garment_once() -> None:
+    """A jacket parsed over most of the top answers for the jacket; the top gets the parser's
+    own (smaller) top region, not the jacket a second time, unless asked for "nearest"."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from inference.eval_retrieval import pair_items
+    from inference.taxonomy import CLASS_INDEX
+
+    labels = np.zeros((10, 10), dtype=np.uint8)
+    labels[:, :6] = CLASS_INDEX["outer"]
+    labels[:, 7] = CLASS_INDEX["top"]
+    outfit = SimpleNamespace(labels=labels, items=[SimpleNamespace(category="outer"),
+                                                   SimpleNamespace(category="top"),
+                                                   SimpleNamespace(category="bag")])
+    true_outer = np.zeros((10, 10), dtype=bool)
+    true_outer[:, :3] = True
+    true_top = np.zeros((10, 10), dtype=bool)
+    true_top[:, 3:8] = True  # 3 columns parsed as jacket, 1 as top
+    truths = [("outer", true_outer), ("top", true_top)]
+    assert pair_items(outfit, truths, "iou") == [0, 1]
+    assert pair_items(outfit, truths, "nearest") == [0, 0]
+    assert pair_items(outfit, truths, "class") == [0, 1]
+    true_hat = np.zeros((10, 10), dtype=bool)
+    true_hat[0, 9] = True  # nothing parsed there: missed
+    assert pair_items(outfit, [("hat", true_hat)], "iou") == [None]
