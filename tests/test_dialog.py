@@ -141,6 +141,19 @@ async def test_two_photos_in_a_row_become_a_style_check(services, photo_bytes) -
     assert "%" in reply_check.text
 
 
+async def test_the_same_photo_twice_is_a_fresh_look_not_a_style_check(services,
+                                                                     photo_bytes) -> None:
+    """Sent again by mistake (or for another comment), a photo is not weighed against itself."""
+    dialog = Dialog(services)
+    first = await dialog.handle(event("cli:twice", photos=(PhotoIn(photo_bytes[0], ref="1"),)))
+    again = await dialog.handle(event("cli:twice", photos=(PhotoIn(photo_bytes[0], ref="2"),)))
+    assert first[0].text.startswith("Here's what I see")
+    assert again[0].text.startswith("Here's what I see") and "%" not in again[0].text
+    # ...and it still pairs with a different photo sent next.
+    [check] = await dialog.handle(event("cli:twice", photos=(PhotoIn(photo_bytes[1], ref="3"),)))
+    assert "%" in check.text and check.buttons[0][0].payload.startswith("fb:")
+
+
 async def test_another_take_never_repeats_and_style_is_explained(services, photo_bytes) -> None:
     dialog = Dialog(services)
     [answer, _] = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[0]),)))

@@ -4,6 +4,7 @@ disk only for users who opted in)."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
@@ -21,6 +22,11 @@ class Recent:
     outfit: Outfit
     at: float
     paired: bool = False
+    digest: str = ""  # of the photo's bytes: the same photo sent twice is not a pair
+
+
+def photo_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 class RecentPhotos:
@@ -30,9 +36,9 @@ class RecentPhotos:
         self._by_user: OrderedDict[str, deque[Recent]] = OrderedDict()
 
     def remember(self, user_id: str, ref: str | None, outfit_id: int, outfit: Outfit,
-                 paired: bool = False) -> None:
+                 paired: bool = False, digest: str = "") -> None:
         entries = self._by_user.setdefault(user_id, deque(maxlen=PER_USER))
-        entries.append(Recent(ref, outfit_id, outfit, self.clock(), paired))
+        entries.append(Recent(ref, outfit_id, outfit, self.clock(), paired, digest))
         self._by_user.move_to_end(user_id)
         while len(self._by_user) > MAX_USERS:
             self._by_user.popitem(last=False)
@@ -54,19 +60,21 @@ class RecentPhotos:
                 return entry
         return self.latest(user_id)
 
-    def pair_for(self, user_id: str, reply_to: str | None) -> Recent | None:
+    def pair_for(self, user_id: str, reply_to: str | None, digest: str = "") -> Recent | None:
         """The photo a new photo should be compared with: the one it replies to, or an unpaired
-        single photo sent within the window."""
+        single photo sent within the window; never the very same photo (`digest`) again, which
+        gets a fresh look rather than a 50/50 verdict against itself."""
         entries = self._by_user.get(user_id, ())
+        found = None
         if reply_to is not None:
-            for entry in reversed(entries):
-                if entry.ref == reply_to:
-                    return entry
-        if entries and self.window > 0:
+            found = next((e for e in reversed(entries) if e.ref == reply_to), None)
+        if found is None and entries and self.window > 0:
             last = entries[-1]
             if not last.paired and self.clock() - last.at <= self.window:
-                return last
-        return None
+                found = last
+        if found is not None and digest and found.digest == digest:
+            return None
+        return found
 
     def forget(self, user_id: str) -> None:
         self._by_user.pop(user_id, None)

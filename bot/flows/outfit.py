@@ -6,6 +6,7 @@ import logging
 
 import prompts
 from bot.flows import Turn, diary, preferences
+from bot.flows.memory import photo_digest
 from bot.messages import Button, ImageOut, Reply
 from inference import pictures
 from inference.comments import Comment, text_key
@@ -93,7 +94,9 @@ async def outfit_feedback(turn: Turn) -> list[Reply]:
         outfit_id, outfit = await analyse_and_store(turn, diary_entry=True)
     except BadImage as bad:
         return [Reply(prompts.reply("bad_image", reason=bad.reason))]
-    turn.recent.remember(turn.user_id, turn.event.photos[0].ref, outfit_id, outfit)
+    photo = turn.event.photos[0]
+    turn.recent.remember(turn.user_id, photo.ref, outfit_id, outfit,
+                         digest=photo_digest(photo.data))
     reply = Reply(describe(outfit))
     if repeat := diary.repeat_line(turn, outfit_id):
         reply.text += f"\n{repeat}"
