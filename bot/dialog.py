@@ -22,7 +22,7 @@ from bot.flows import (
     reminders,
     shop,
 )
-from bot.flows.memory import RecentPhotos, photo_digest
+from bot.flows.memory import RecentPhotos
 from bot.messages import Incoming, Reply
 from bot.ratelimit import RateLimiter
 
@@ -91,8 +91,8 @@ class Dialog:
         if event.photos:
             if SHOP_WORDS.search(event.text):
                 return await shop.shop_photo(turn)
-            paired = turn.recent.pair_for(event.user_id, event.reply_to,
-                                          photo_digest(event.photos[0].data))
+            photo = event.photos[0]
+            paired = turn.recent.pair_for(event.user_id, event.reply_to, photo.digest)
             if paired is not None:
                 return await compare.compare_with_recent(turn, paired)
             return await outfit.outfit_feedback(turn)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -12,6 +14,11 @@ class PhotoIn:
     data: bytes
     file_name: str | None = None
     ref: str | None = None  # the channel's own id for the photo (Telegram message id, ...)
+
+    @cached_property
+    def digest(self) -> str:
+        """SHA-256 of the bytes: tells the same photo sent twice (computed once per photo)."""
+        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass(frozen=True)

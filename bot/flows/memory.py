@@ -4,7 +4,6 @@ disk only for users who opted in)."""
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
@@ -23,10 +22,6 @@ class Recent:
     at: float
     paired: bool = False
     digest: str = ""  # of the photo's bytes: the same photo sent twice is not a pair
-
-
-def photo_digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 class RecentPhotos:

@@ -6,7 +6,6 @@ import logging
 
 import prompts
 from bot.flows import Turn, diary, preferences
-from bot.flows.memory import photo_digest
 from bot.messages import Button, ImageOut, Reply
 from inference import pictures
 from inference.comments import Comment, text_key
@@ -95,8 +94,7 @@ async def outfit_feedback(turn: Turn) -> list[Reply]:
     except BadImage as bad:
         return [Reply(prompts.reply("bad_image", reason=bad.reason))]
     photo = turn.event.photos[0]
-    turn.recent.remember(turn.user_id, photo.ref, outfit_id, outfit,
-                         digest=photo_digest(photo.data))
+    turn.recent.remember(turn.user_id, photo.ref, outfit_id, outfit, digest=photo.digest)
     reply = Reply(describe(outfit))
     if repeat := diary.repeat_line(turn, outfit_id):
         reply.text += f"\n{repeat}"
