@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from inference.colour import Colour
-from inference.taxonomy import CLASSES
+from inference.taxonomy import CLASS_INDEX, CLASSES
 
 #: One distinct colour per class for overlays (background transparent).
 CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
@@ -65,13 +65,20 @@ def overlay_picture(
     names: dict[int, str] | None = None,
     alpha: float = 0.55,
 ) -> Image.Image:
-    """The photo with each class tinted, and a legend of the classes present on the right."""
-    lut = np.array(CLASS_COLOURS, dtype=np.uint8)
-    colour = lut[labels]
-    photo = np.asarray(image.convert("RGB"), dtype=np.float32)
-    tint = (labels > 0)[..., None] * alpha
-    blended = (photo * (1 - tint) + colour * tint).astype(np.uint8)
+    """The photo with each class tinted, and a legend of the classes tinted on the right.
+
+    With `names` (class id -> the item's name), only those classes and the person's skin and
+    hair are tinted and listed: a class too small to be an item would be an unnamed legend row
+    for a speck."""
     present = [int(c) for c in np.unique(labels) if c > 0]
+    if names is not None:
+        person = {CLASS_INDEX["skin"], CLASS_INDEX["hair"]}
+        present = [c for c in present if c in names or c in person]
+    lut = np.zeros((len(CLASSES), 3), dtype=np.uint8)
+    lut[present] = np.array(CLASS_COLOURS, dtype=np.uint8)[present]
+    photo = np.asarray(image.convert("RGB"), dtype=np.float32)
+    tint = np.isin(labels, present)[..., None] * alpha
+    blended = (photo * (1 - tint) + lut[labels] * tint).astype(np.uint8)
     legend_font = font(14)
     labels_text = [(names or {}).get(c, CLASSES[c]) for c in present]
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))

@@ -110,6 +110,21 @@ def test_overlay_and_cutout(pipeline: Pipeline, photo_bytes: list[bytes]) -> Non
     assert alpha.min() == 0 and alpha.max() == 255
 
 
+def test_overlay_with_item_names_tints_only_the_items_and_the_person() -> None:
+    """A class too small to be an item is left untinted and out of the legend."""
+    photo = Image.new("RGB", (60, 80), (200, 200, 200))
+    labels = np.zeros((80, 60), dtype=np.uint8)
+    labels[10:40] = CLASS_INDEX["top"]
+    labels[40:45] = CLASS_INDEX["skin"]
+    labels[70:72, 5:7] = CLASS_INDEX["accessory"]  # a speck, not an item
+    overlay = np.asarray(overlay_picture(photo, labels, {CLASS_INDEX["top"]: "navy top"}))
+    assert (overlay[20, 30] != 200).any() and (overlay[42, 30] != 200).any()
+    assert (overlay[71, 6] == 200).all()
+    legend = overlay[:, 60:]
+    rows = [y for y in (10, 32, 54) if (legend[y + 8, 10:26] != 255).any()]
+    assert rows == [10, 32]  # top and skin, no accessory row
+
+
 def test_no_person_in_a_flat_picture(pipeline: Pipeline) -> None:
     wall = Image.new("RGB", (600, 800), (180, 170, 160))
     assert "no_person" in parse_outfit(wall, pipeline.parser).problems
