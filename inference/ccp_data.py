@@ -52,19 +52,3 @@ def split_photos(items: list[LabelledPhoto], split: str | None) -> list[Labelled
     if split not in ("train", "val"):
         raise ValueError(f"unknown split {split!r}: train or val")
     return train_val_split(items)[split == "val"]
-
-
-def tagged_photos(root: Path) -> list[tuple[Path, list[str]]]:
-    """Photos with image-level tags only (image_tags.json; no mask), sorted by id.
-
-    Tags name CCP fine labels; photos that also have a mask are left out (the mask says more)."""
-    tags_file = root / "image_tags.json"
-    if not tags_file.exists():
-        return []
-    masked = {p.stem for p in (root / "masks").glob("*.png")}
-    tags: dict[str, list[str]] = json.loads(tags_file.read_text())
-    return [
-        (root / "photos" / f"{k}.jpg", tags[k])
-        for k in sorted(tags)
-        if k not in masked and (root / "photos" / f"{k}.jpg").exists()
-    ]

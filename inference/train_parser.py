@@ -13,12 +13,7 @@ garment mean IoU on it is saved. Recipe, and why:
 - the stem and first block stay as bundled (they are generic edges; freezing them also saves the
   costly high-resolution backward pass), everything else is fine-tuned with AdamW + cosine;
 - `--init` continues from earlier weights (a second, lower-rate cosine cycle), so a schedule can be
-  run in stages on a small machine; the weights' meta records every stage;
-- `--tag-weight W` adds CCP's photos that have only image-level tags (image_tags.json: 894 more
-  photos, more than the 723 with masks): whole photos, with a multi-label loss on each class's
-  strongest pixels, so the net learns from twice as many photos which garments are *not* there
-  (a class seen where it is absent costs garment IoU most: on the held-out photos, knowing which
-  classes are present would lift garment mIoU from 0.47 to 0.57).
+  run in stages on a small machine; the weights' meta records every stage.
 """
 
 from __future__ import annotations
@@ -37,18 +32,12 @@ import torchvision.transforms.v2.functional as TF
 from PIL import Image
 from tqdm import tqdm
 
-from inference.ccp_data import (
-    labelled_photos,
-    load_merged_mask,
-    merged_mask_lut,
-    tagged_photos,
-    train_val_split,
-)
+from inference.ccp_data import labelled_photos, load_merged_mask, merged_mask_lut, train_val_split
 from inference.eval_parser import evaluate_items
 from inference.models.backbone import MEAN, STD
 from inference.models.segmenter import ClothingSegmenter
 from inference.segment import DEFAULT_WEIGHTS, Lite0Segmenter, save_weights
-from inference.taxonomy import CCP_TO_CLASS, CLASS_INDEX, CLASSES, NON_GARMENT, NUM_CLASSES
+from inference.taxonomy import CLASSES, NUM_CLASSES
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +45,6 @@ LONG_SIDE = 512
 DEFAULT_CROP = (352, 256)  # H, W
 IGNORE = 255
 FROZEN_BLOCKS = 1
-TAGGED_SIZE = (480, 320)  # H, W: whole tagged photos (CCP's are about 830x550), stride-32 sides
-TAGGED_BATCH = 4
-#: A class's image-level score is the mean probability of its this many strongest stride-4
-#: pixels: a ring or a belt covers only a few dozen of them.
-TOP_PIXELS = 16
-GARMENT_IDS = [i for i, name in enumerate(CLASSES) if name not in NON_GARMENT]
 
 
 def seed_everything(seed: int) -> None:
@@ -111,56 +94,12 @@ class CropDataset(torch.utils.data.Dataset):
         )
         if random.random() < 0.5:
             img, mask = img.flip(-1), mask.flip(-1)
-        return jitter_colour(img), mask[0].long()
-
-
-def jitter_colour(img: torch.Tensor) -> torch.Tensor:
-    """uint8 (3,H,W) -> normalised float, with mild brightness, contrast and saturation jitter."""
-    img = img.float() / 255.0
-    img = TF.adjust_brightness(img, random.uniform(0.8, 1.2))
-    img = TF.adjust_contrast(img, random.uniform(0.8, 1.2))
-    img = TF.adjust_saturation(img, random.uniform(0.8, 1.2))
-    return TF.normalize(img, MEAN, STD)
-
-
-class TaggedDataset(torch.utils.data.Dataset):
-    """Whole photos with image-level tags (a crop could cut a tagged garment off): each photo at
-    TAGGED_SIZE with its garment classes as a multi-hot vector."""
-
-    def __init__(self, photos: list[tuple[Path, list[str]]]) -> None:
-        self.images: list[torch.Tensor] = []
-        self.targets = torch.zeros(len(photos), NUM_CLASSES)
-        for n, (path, tags) in enumerate(tqdm(photos, desc="loading tagged", leave=False)):
-            img = Image.open(path).convert("RGB").resize(
-                TAGGED_SIZE[::-1], Image.Resampling.BILINEAR
-            )
-            self.images.append(TF.pil_to_tensor(img))
-            for tag in tags:
-                self.targets[n, CLASS_INDEX[CCP_TO_CLASS[tag]]] = 1.0
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        img = self.images[i].flip(-1) if random.random() < 0.5 else self.images[i]
-        return jitter_colour(img), self.targets[i]
-
-
-def tag_loss(logits: torch.Tensor, targets: torch.Tensor, log_weights: torch.Tensor) -> torch.Tensor:
-    """Multi-label loss for tagged photos: each garment class's image score (mean probability
-    of its TOP_PIXELS strongest stride-4 pixels) against whether the photo is tagged with it.
-    Probabilities as the parser decides by them, the loss weights' log taken out (logit
-    adjustment, segment.decide_classes)."""
-    adjusted = logits - log_weights[None, :, None, None]
-    probs = adjusted.softmax(1).flatten(2)[:, GARMENT_IDS]
-    score = probs.topk(TOP_PIXELS, dim=2).values.mean(2).clamp(1e-4, 1 - 1e-4)
-    return F.binary_cross_entropy(score, targets[:, GARMENT_IDS])
-
-
-def _forever(loader: torch.utils.data.DataLoader):  # noqa: ANN202
-    """Batches from `loader`, reshuffled each pass, without end."""
-    while True:
-        yield from loader
+        img = img.float() / 255.0
+        img = TF.adjust_brightness(img, random.uniform(0.8, 1.2))
+        img = TF.adjust_contrast(img, random.uniform(0.8, 1.2))
+        img = TF.adjust_saturation(img, random.uniform(0.8, 1.2))
+        img = TF.normalize(img, MEAN, STD)
+        return img, mask[0].long()
 
 
 def photo_weights(masks: list[torch.Tensor]) -> torch.Tensor:
@@ -203,7 +142,6 @@ def train(
     init: Path | None = None,
     lr_scale: float = 1.0,
     crop: tuple[int, int] = DEFAULT_CROP,
-    tag_weight: float = 0.0,
 ) -> dict:
     seed_everything(seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
@@ -221,21 +159,6 @@ def train(
     loader = torch.utils.data.DataLoader(
         dataset, batch_size=batch, sampler=sampler, drop_last=True, generator=generator
     )
-    tagged = tagged_photos(data) if tag_weight > 0 else []
-    tag_batches = (
-        _forever(
-            torch.utils.data.DataLoader(
-                TaggedDataset(tagged),
-                batch_size=TAGGED_BATCH,
-                shuffle=True,
-                drop_last=True,
-                generator=generator,
-            )
-        )
-        if len(tagged) >= TAGGED_BATCH
-        else None
-    )
-    log.info("%d photos with image-level tags only", len(tagged) if tag_batches else 0)
     stages: list[dict] = []
     if init is not None:  # continue from earlier weights: same network, frozen part as bundled
         previous = Lite0Segmenter(init)
@@ -280,8 +203,6 @@ def train(
         "lr_scale": lr_scale,
         "crop": list(crop),
         "balanced_sampling": True,
-        "tag_weight": tag_weight if tag_batches else 0.0,
-        "tagged_photos": len(tagged) if tag_batches else 0,
     }
     meta = {
         "classes": list(CLASSES),
@@ -308,12 +229,6 @@ def train(
             logits = model(images.contiguous(memory_format=torch.channels_last))
             loss = F.cross_entropy(logits, masks, weight=weights, ignore_index=IGNORE)
             loss = loss + 0.5 * dice_loss(logits, masks)
-            if tag_batches is not None:
-                tag_images, targets = next(tag_batches)
-                tag_logits = model.decoder(
-                    model.backbone(tag_images.contiguous(memory_format=torch.channels_last))
-                )
-                loss = loss + tag_weight * tag_loss(tag_logits, targets, weights.log())
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
@@ -357,12 +272,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--init", type=Path, help="continue from these weights (a later stage)")
     parser.add_argument("--lr-scale", type=float, default=1.0, help="multiplies both rates")
     parser.add_argument("--crop", type=int, nargs=2, default=DEFAULT_CROP, metavar=("H", "W"))
-    parser.add_argument(
-        "--tag-weight",
-        type=float,
-        default=0.0,
-        help="also learn from the photos with image-level tags only, at this loss weight",
-    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     best = train(
@@ -375,7 +284,6 @@ def main(argv: list[str] | None = None) -> None:
         args.init,
         args.lr_scale,
         tuple(args.crop),
-        args.tag_weight,
     )
     log.info(
         "best epoch %s: %s",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ from inference.pipeline import Pipeline
 from inference.segment import DEFAULT_WEIGHTS, decide_classes
 from inference.taxonomy import CCP_TO_CLASS, CLASS_INDEX, CLASSES, GARMENT_CLASSES
 
-from .conftest import ROOT, SAMPLE, sample_photo_paths
+from .conftest import ROOT, SAMPLE
 
 
 def test_every_ccp_label_is_mapped() -> None:
@@ -208,24 +207,13 @@ def test_a_tiny_person_is_noticed(pipeline: Pipeline, photo_paths: list[Path]) -
 
 def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None:
     """`stylebot train parser` end to end on the four sample photos (one held out): a first
-    stage from the bundled backbone, then a second stage from its weights that also learns from
-    photos with image-level tags only; the same seed gives the same weights (each run in its own
-    process, as the command runs), and the stages are recorded in the weights."""
+    stage from the bundled backbone, then a second stage from its weights; the same seed gives
+    the same weights (each run in its own process, as the command runs), and the stages are
+    recorded in the weights."""
     from inference.segment import Lite0Segmenter
 
-    data = tmp_path / "ccp"
-    shutil.copytree(SAMPLE, data)
-    tags = {"0005": ["skin"]}  # a photo with a mask: its mask is used, not its tags
-    for n, (photo, photo_tags) in enumerate(
-        zip(sample_photo_paths(), (["dress", "bag"], ["jacket", "skirt"], ["jeans"], ["belt"]),
-            strict=True)
-    ):
-        shutil.copy(photo, data / "photos" / f"9{n:03d}.jpg")
-        tags[f"9{n:03d}"] = photo_tags
-    (data / "image_tags.json").write_text(json.dumps(tags))
-
     def train(out: Path, *extra: str) -> None:
-        command = [sys.executable, "-m", "bot", "train", "parser", "--data", str(data)]
+        command = [sys.executable, "-m", "bot", "train", "parser", "--data", str(SAMPLE)]
         command += ["--out", str(out), "--epochs", "1", "--batch", "2", "--channels", "16"]
         subprocess.run([*command, "--seed", "3", *extra], cwd=ROOT, check=True,
                        capture_output=True, timeout=300)
@@ -236,39 +224,9 @@ def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None
     a = torch.load(first, weights_only=True)["state_dict"]
     b = torch.load(again, weights_only=True)["state_dict"]
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    train(second, "--init", str(first), "--lr-scale", "0.5", "--crop", "256", "192",
-          "--tag-weight", "1")
+    train(second, "--init", str(first), "--lr-scale", "0.5", "--crop", "256", "192")
     meta = Lite0Segmenter(second).meta
     assert [s["init"] for s in meta["stages"]] == [None, first.name]
     assert meta["stages"][1]["lr_scale"] == 0.5 and meta["stages"][1]["crop"] == [256, 192]
-    assert meta["stages"][0]["tagged_photos"] == 0
-    assert meta["stages"][1]["tag_weight"] == 1 and meta["stages"][1]["tagged_photos"] == 4
     assert meta["val_photos"] == 1
     assert len(meta["loss_class_weights"]) == len(CLASSES)
-
-
-def test_tagged_photos_leave_out_photos_with_masks(shared_data: Path) -> None:
-    from inference.ccp_data import tagged_photos
-
-    assert tagged_photos(SAMPLE) == []  # no image_tags.json
-    tagged = tagged_photos(shared_data / "ccp")
-    masked = {p.photo_id for p in labelled_photos(shared_data / "ccp")}
-    assert len(tagged) == 894 and not {path.stem for path, _ in tagged} & masked
-    assert all(tags and all(t in CCP_TO_CLASS for t in tags) for _, tags in tagged)
-
-
-def test_tag_loss_rewards_a_tagged_class_and_punishes_an_untagged_one() -> None:
-    """A photo whose few strongest belt pixels say belt: cheap when it is tagged with a belt,
-    costly when it is not; a photo without belt pixels the other way round."""
-    from inference.train_parser import tag_loss
-
-    no_weights = torch.zeros(len(CLASSES))
-    logits = torch.zeros(1, len(CLASSES), 32, 32)
-    logits[0, CLASS_INDEX["background"]] = 5.0
-    with_belt = logits.clone()
-    with_belt[0, CLASS_INDEX["belt"], :4, :6] = 10.0  # 24 pixels, above TOP_PIXELS
-    tagged, untagged = torch.zeros(1, len(CLASSES)), torch.zeros(1, len(CLASSES))
-    tagged[0, CLASS_INDEX["belt"]] = 1.0
-    assert tag_loss(with_belt, tagged, no_weights) < tag_loss(with_belt, untagged, no_weights)
-    assert tag_loss(logits, untagged, no_weights) < tag_loss(logits, tagged, no_weights)
-    assert tag_loss(logits, untagged, no_weights) < 0.01
