@@ -277,7 +277,8 @@ def dominant_colours(
     merge_delta: float = 10.0,
     min_share: float = 0.08,
 ) -> list[Colour]:
-    """The main colours of (N,3) uint8 pixels, largest first; near-identical clusters merged."""
+    """The main colours of (N,3) uint8 pixels, largest first; clusters merged when they are
+    near-identical or would be called by the same name (two shades of tan are one tan)."""
     pixels = np.asarray(rgb_pixels).reshape(-1, 3)
     if len(pixels) == 0:
         return []
@@ -288,7 +289,10 @@ def dominant_colours(
     merged: list[tuple[np.ndarray, int]] = []
     for centre, count in zip(centres, counts, strict=True):
         for i, (other, n) in enumerate(merged):
-            if deltaE_ciede2000(centre, other) < merge_delta:
+            if (
+                deltaE_ciede2000(centre, other) < merge_delta
+                or colour_name(centre) == colour_name(other)
+            ):
                 merged[i] = ((other * n + centre * count) / (n + count), n + int(count))
                 break
         else:

@@ -82,3 +82,15 @@ def test_dominant_colours_are_deterministic_and_sorted() -> None:
     assert first == dominant_colours(rgb[mask])
     assert [c.share for c in first] == sorted((c.share for c in first), reverse=True)
     assert abs(sum(c.share for c in first) - 1) < 1e-6 or len(first) < 3
+
+
+def test_two_shades_with_one_name_are_one_colour() -> None:
+    """Near-black and charcoal-black (CIEDE2000 10.2 apart, both "black") are one black, not
+    "black, black"; a clearly different colour stays apart."""
+    pixels = np.concatenate([
+        np.tile([[5, 5, 10]], (500, 1)), np.tile([[45, 40, 45]], (400, 1)),
+        np.tile([[222, 192, 152]], (200, 1)),
+    ]).astype(np.uint8)
+    colours = dominant_colours(pixels)
+    assert [c.name for c in colours] == ["black", "tan"]
+    assert abs(colours[0].share - 900 / 1100) < 1e-6
