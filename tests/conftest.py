@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "ccp_sample"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 ARTIFACTS = ROOT / "test-artifacts"
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, check: bool = False
+) -> subprocess.CompletedProcess:
+    """`stylebot ARGS` in a fresh process from the project root, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env, check=check,
+    )
 
 
 def sample_photo_paths() -> list[Path]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +21,7 @@ from inference.pipeline import Pipeline
 from inference.styles import detect_styles
 from inference.taxonomy import DISPLAY_NAME
 
-from .conftest import ROOT
+from .conftest import SAMPLE, run_cli
 
 STYLES = {
     "bohemian",
@@ -172,13 +170,7 @@ def test_causal_lm_backend_loads_generates_and_filters(
 
 
 def test_cli_comment_json(photo_paths: list[Path]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "comment", str(photo_paths[0]), "-n", "4", "--json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_cli("comment", str(photo_paths[0]), "-n", "4", "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert len(result["comments"]) == 4
@@ -187,22 +179,7 @@ def test_cli_comment_json(photo_paths: list[Path]) -> None:
 
 
 def test_cli_eval_comments(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "eval",
-            "comments",
-            "--data",
-            str(ROOT / "tests" / "data" / "ccp_sample"),
-            "--json",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_cli("eval", "comments", "--data", str(SAMPLE), "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["comments"] == 4 and 0 <= result["groundedness"] <= 1

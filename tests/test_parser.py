@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +20,7 @@ from inference.pipeline import Pipeline
 from inference.segment import DEFAULT_WEIGHTS, decide_classes
 from inference.taxonomy import CCP_TO_CLASS, CLASS_INDEX, CLASSES, GARMENT_CLASSES
 
-from .conftest import ROOT, SAMPLE
+from .conftest import SAMPLE, run_cli
 
 
 def test_every_ccp_label_is_mapped() -> None:
@@ -136,12 +134,6 @@ def test_parse_is_deterministic(pipeline: Pipeline, photo_bytes: list[bytes]) ->
     assert a == b
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-
-
 def test_cli_parse_json_and_overlay(tmp_path: Path, photo_paths: list[Path]) -> None:
     out = tmp_path / "overlay.png"
     done = run_cli("parse", str(photo_paths[0]), "--json", "--out", str(out))
@@ -213,10 +205,8 @@ def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None
     from inference.segment import Lite0Segmenter
 
     def train(out: Path, *extra: str) -> None:
-        command = [sys.executable, "-m", "bot", "train", "parser", "--data", str(SAMPLE)]
-        command += ["--out", str(out), "--epochs", "1", "--batch", "2", "--channels", "16"]
-        subprocess.run([*command, "--seed", "3", *extra], cwd=ROOT, check=True,
-                       capture_output=True, timeout=300)
+        run_cli("train", "parser", "--data", str(SAMPLE), "--out", str(out), "--epochs", "1",
+                "--batch", "2", "--channels", "16", "--seed", "3", *extra, check=True)
 
     first, again, second = tmp_path / "first.pt", tmp_path / "again.pt", tmp_path / "second.pt"
     train(first)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from inference.style_features import FEATURE_NAMES, hue_harmony, outfit_features
 from inference.style_verdict import style_check
 from inference.stylecheck import ALL_FEATURES, PRIOR, Example, fit_weights, judge
 
-from .conftest import ROOT
+from .conftest import run_cli
 
 TODAY = date(2026, 11, 29)
 BODY_WORDS = re.compile(
@@ -150,22 +148,9 @@ async def test_dialog_style_check_and_feedback(services, photo_bytes: list[bytes
 
 
 def test_cli_check_json(photo_paths: list[Path], tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "check",
-            str(photo_paths[0]),
-            str(photo_paths[1]),
-            "--json",
-            "--out",
-            str(tmp_path / "pair.png"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = run_cli(
+        "check", str(photo_paths[0]), str(photo_paths[1]), "--json",
+        "--out", str(tmp_path / "pair.png"),
         env={"STYLEBOT_STORAGE__DATABASE": str(tmp_path / "db.sqlite"), "PATH": "/usr/bin"},
     )
     assert done.returncode == 0, done.stderr
