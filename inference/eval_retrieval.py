@@ -191,7 +191,7 @@ def pair_items(outfit, truths: list[tuple[str, np.ndarray]],  # noqa: ANN001
             inter = int((truth & parsed).sum())
             iou[t, n] = inter / max(int((truth | parsed).sum()), 1)
     if match == "nearest":
-        return [int(row.argmax()) if row.max() > 0 else None for row in iou]
+        return [int(row.argmax()) if row.size and row.max() > 0 else None for row in iou]
     if match != "iou":
         raise ValueError(f"unknown pairing {match!r}: iou, nearest or class")
     pairs: list[int | None] = [None] * len(truths)

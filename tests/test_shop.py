@@ -302,3 +302,6 @@ def test_retrieval_eval_pairs_each_parsed_garment_once() -> None:
     true_hat = np.zeros((10, 10), dtype=bool)
     true_hat[0, 9] = True  # nothing parsed there: missed
     assert pair_items(outfit, [("hat", true_hat)], "iou") == [None]
+    nothing_parsed = SimpleNamespace(labels=np.zeros((10, 10), dtype=np.uint8), items=[])
+    for match in ("iou", "nearest", "class"):  # a photo where the parser found no garment
+        assert pair_items(nothing_parsed, truths, match) == [None, None]
