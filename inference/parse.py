@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -96,10 +97,16 @@ class Outfit:
         return " · ".join(item.name for item in self.items)
 
     def palette(self) -> list[Colour]:
-        """Garment colours over the whole outfit, weighted by area."""
-        colours: list[Colour] = []
+        """Garment colours over the whole outfit, weighted by area; one swatch per colour name
+        (a black top and black shoes are one black), shown in the shade that covers most."""
+        by_name: dict[str, list[Colour]] = defaultdict(list)
         for item in self.items:
-            colours += [Colour(c.rgb, c.share * item.area, c.name, c.family) for c in item.colours]
+            for c in item.colours:
+                by_name[c.name].append(replace(c, share=c.share * item.area))
+        colours = [
+            replace(max(shades, key=lambda c: c.share), share=sum(c.share for c in shades))
+            for shades in by_name.values()
+        ]
         return sorted(colours, key=lambda c: -c.share)[:6]
 
     def as_dict(self) -> dict:

@@ -45,7 +45,7 @@ def png_bytes(image: Image.Image) -> bytes:
 
 
 def palette_picture(colours: Sequence[Colour], width: int = 600, height: int = 160) -> Image.Image:
-    """Swatches sized by share, each labelled with its name."""
+    """Swatches sized by share, each labelled with its name where the name fits under it."""
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     total = sum(c.share for c in colours) or 1.0
@@ -54,7 +54,8 @@ def palette_picture(colours: Sequence[Colour], width: int = 600, height: int = 1
     for colour in colours:
         w = width * colour.share / total
         draw.rectangle([x, 0, x + w, height - 36], fill=colour.rgb)
-        draw.text((x + 6, height - 30), colour.name, fill=(40, 40, 40), font=label_font)
+        if draw.textlength(colour.name, font=label_font) <= w - 8:  # else it runs into the next
+            draw.text((x + 6, height - 30), colour.name, fill=(40, 40, 40), font=label_font)
         x += w
     return image
 

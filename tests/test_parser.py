@@ -15,7 +15,7 @@ from inference.ccp_data import labelled_photos, merged_mask_lut
 from inference.eval_parser import evaluate_items
 from inference.models.backbone import create_classifier, pretrained_state_dict
 from inference.parse import parse_outfit
-from inference.pictures import cutout_picture, overlay_picture
+from inference.pictures import cutout_picture, overlay_picture, palette_picture
 from inference.pipeline import Pipeline
 from inference.segment import DEFAULT_WEIGHTS, decide_classes
 from inference.taxonomy import CCP_TO_CLASS, CLASS_INDEX, CLASSES, GARMENT_CLASSES
@@ -106,6 +106,29 @@ def test_overlay_and_cutout(pipeline: Pipeline, photo_bytes: list[bytes]) -> Non
     assert cut.mode == "RGBA"
     alpha = np.asarray(cut.getchannel("A"))
     assert alpha.min() == 0 and alpha.max() == 255
+
+
+def test_palette_has_one_swatch_per_colour_name() -> None:
+    """A black top and black shoes are one black swatch, their shares added, in the shade that
+    covers most; the swatch too narrow for its name is drawn without it, not over its neighbour."""
+    from inference.colour import Colour
+    from inference.parse import Item, Outfit
+
+    box = (0, 0, 1, 1)
+    top = Item("top", [Colour((20, 20, 20), 0.8, "black", "black"),
+                       Colour((70, 130, 180), 0.2, "steel blue", "blue")], "solid", 0.5, box)
+    shoes = Item("footwear", [Colour((10, 10, 12), 1.0, "black", "black")], "solid", 0.1, box)
+    labels = np.zeros((4, 4), np.uint8)
+    outfit = Outfit(Image.new("RGB", (4, 4)), labels, [top, shoes], 0.5, 1, 1.0)
+    palette = outfit.palette()
+    assert [(c.name, c.rgb) for c in palette] == [("black", (20, 20, 20)),
+                                                   ("steel blue", (70, 130, 180))]
+    assert palette[0].share == pytest.approx(0.5), palette
+    narrow = [Colour((20, 20, 20), 0.49, "black", "black"),
+              Colour((47, 79, 79), 0.02, "dark slate gray", "gray"),
+              Colour((250, 250, 250), 0.49, "white", "white")]
+    under_narrow = np.asarray(palette_picture(narrow))[126:160, 296:310]  # swatch: x 294-306
+    assert (under_narrow == 255).all()  # no name under the 12-pixel swatch
 
 
 def test_overlay_with_item_names_tints_only_the_items_and_the_person() -> None:

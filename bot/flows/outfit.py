@@ -67,7 +67,7 @@ def describe(outfit: Outfit) -> str:
     if "several_people" in outfit.problems:
         return prompts.reply("several_people", summary=summary)
     text = prompts.reply("outfit_seen", summary=summary)
-    colours = ", ".join(dict.fromkeys(c.name for c in outfit.palette()[:4]))
+    colours = ", ".join(c.name for c in outfit.palette()[:4])
     return f"{text}\n{prompts.reply('outfit_colours', colours=colours)}" if colours else text
 
 
