@@ -11,9 +11,6 @@ from PIL import Image
 
 from inference.taxonomy import ccp_lookup_table
 
-#: Mask value for pixels without a class (CCP ids we do not map; unsure pseudo-labels).
-IGNORE = 255
-
 
 @dataclass(frozen=True)
 class LabelledPhoto:
@@ -32,7 +29,7 @@ def labelled_photos(root: Path) -> list[LabelledPhoto]:
 def merged_mask_lut(root: Path) -> np.ndarray:
     """uint8[256] table turning CCP label ids into merged class ids (unknown ids -> 255)."""
     labels = json.loads((root / "labels.json").read_text())
-    lut = np.full(256, IGNORE, dtype=np.uint8)
+    lut = np.full(256, 255, dtype=np.uint8)
     lut[: len(labels)] = ccp_lookup_table(labels)
     return lut
 

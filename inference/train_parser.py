@@ -19,13 +19,10 @@ garment mean IoU on it is saved. Recipe, and why:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import math
 import random
 import time
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -35,31 +32,19 @@ import torchvision.transforms.v2.functional as TF
 from PIL import Image
 from tqdm import tqdm
 
-from inference.ccp_data import (
-    IGNORE,
-    labelled_photos,
-    load_merged_mask,
-    merged_mask_lut,
-    train_val_split,
-)
+from inference.ccp_data import labelled_photos, load_merged_mask, merged_mask_lut, train_val_split
 from inference.eval_parser import evaluate_items
 from inference.models.backbone import MEAN, STD
 from inference.models.segmenter import ClothingSegmenter
-from inference.pseudo_labels import build_pseudo_masks
 from inference.segment import DEFAULT_WEIGHTS, Lite0Segmenter, save_weights
 from inference.taxonomy import CLASSES, NUM_CLASSES
 
 log = logging.getLogger(__name__)
 
 LONG_SIDE = 512
-CACHE_LONG_SIDE = 640
 DEFAULT_CROP = (352, 256)  # H, W
+IGNORE = 255
 FROZEN_BLOCKS = 1
-DEFAULT_PSEUDO_DIR = Path("var/pseudo-masks")
-#: Tag-only photos' pixels the teacher is less sure of are left out of the loss: at 0.7, 96% of
-#: the pixels keep a label, and on the held-out photos (their masks' classes as tags) those
-#: labels score garment mIoU 0.70, against 0.61 for all pixels (BENCHMARKS.md).
-PSEUDO_MIN_CONFIDENCE = 0.7
 
 
 def seed_everything(seed: int) -> None:
@@ -70,22 +55,16 @@ def seed_everything(seed: int) -> None:
 
 
 class CropDataset(torch.utils.data.Dataset):
-    """Photos cached in memory at a 640-pixel long side; random scale, crop, flip, jitter.
+    """Photos cached in memory at a 640-pixel long side; random scale, crop, flip, jitter."""
 
-    `samples`: (photo, function reading its mask as merged class ids, any size)."""
-
-    def __init__(
-        self,
-        samples: list[tuple[Path, Callable[[], np.ndarray]]],
-        crop: tuple[int, int] = DEFAULT_CROP,
-    ) -> None:
+    def __init__(self, items: list, lut: np.ndarray, crop: tuple[int, int] = DEFAULT_CROP) -> None:
         self.crop = crop
         self.images: list[torch.Tensor] = []
         self.masks: list[torch.Tensor] = []
-        for photo, read_mask in tqdm(samples, desc="loading", leave=False):
-            img = Image.open(photo).convert("RGB")
-            mask = Image.fromarray(read_mask())
-            scale = CACHE_LONG_SIDE / max(img.size)
+        for item in tqdm(items, desc="loading", leave=False):
+            img = Image.open(item.photo).convert("RGB")
+            mask = Image.fromarray(load_merged_mask(item.mask, lut))
+            scale = 640 / max(img.size)
             size = (round(img.width * scale), round(img.height * scale))
             self.images.append(TF.pil_to_tensor(img.resize(size, Image.Resampling.BILINEAR)))
             self.masks.append(
@@ -121,15 +100,6 @@ class CropDataset(torch.utils.data.Dataset):
         img = TF.adjust_saturation(img, random.uniform(0.8, 1.2))
         img = TF.normalize(img, MEAN, STD)
         return img, mask[0].long()
-
-
-def file_digest(path: Path) -> str:
-    """Short content hash: masks made by other weights of the same name are not reused."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-
-
-def read_png(path: Path) -> np.ndarray:
-    return np.asarray(Image.open(path))
 
 
 def photo_weights(masks: list[torch.Tensor]) -> torch.Tensor:
@@ -172,8 +142,6 @@ def train(
     init: Path | None = None,
     lr_scale: float = 1.0,
     crop: tuple[int, int] = DEFAULT_CROP,
-    tagged: bool = False,
-    pseudo_dir: Path = DEFAULT_PSEUDO_DIR,
 ) -> dict:
     seed_everything(seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
@@ -183,16 +151,7 @@ def train(
     lut = merged_mask_lut(data)
     train_items, val_items = train_val_split(items)
     log.info("%d training photos, %d validation photos", len(train_items), len(val_items))
-    samples = [(i.photo, partial(load_merged_mask, i.mask, lut)) for i in train_items]
-    if tagged:  # the tag-only photos, labelled by the --init weights and corrected by their tags
-        if init is None:
-            raise SystemExit("--tagged needs --init: those weights label the tag-only photos")
-        pseudo = build_pseudo_masks(
-            data, init, pseudo_dir / file_digest(init), CACHE_LONG_SIDE, PSEUDO_MIN_CONFIDENCE
-        )
-        log.info("%d tag-only photos with masks made by %s", len(pseudo), init.name)
-        samples += [(photo, partial(read_png, mask)) for photo, mask in pseudo]
-    dataset = CropDataset(samples, crop)
+    dataset = CropDataset(train_items, lut, crop)
     generator = torch.Generator().manual_seed(seed)
     sampler = torch.utils.data.WeightedRandomSampler(
         photo_weights(dataset.masks), len(dataset), replacement=True, generator=generator
@@ -244,7 +203,6 @@ def train(
         "lr_scale": lr_scale,
         "crop": list(crop),
         "balanced_sampling": True,
-        "tagged_photos": len(samples) - len(train_items),
     }
     meta = {
         "classes": list(CLASSES),
@@ -314,15 +272,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--init", type=Path, help="continue from these weights (a later stage)")
     parser.add_argument("--lr-scale", type=float, default=1.0, help="multiplies both rates")
     parser.add_argument("--crop", type=int, nargs=2, default=DEFAULT_CROP, metavar=("H", "W"))
-    parser.add_argument(
-        "--tagged",
-        action="store_true",
-        help="also train on the tag-only photos (image_tags.json), masks made by the --init "
-        "weights with every class their tags do not name ruled out",
-    )
-    parser.add_argument(
-        "--pseudo-dir", type=Path, default=DEFAULT_PSEUDO_DIR, help="where those masks are kept"
-    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     best = train(
@@ -335,8 +284,6 @@ def main(argv: list[str] | None = None) -> None:
         args.init,
         args.lr_scale,
         tuple(args.crop),
-        args.tagged,
-        args.pseudo_dir,
     )
     log.info(
         "best epoch %s: %s",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,17 +11,16 @@ import pytest
 import torch
 from PIL import Image
 
-from inference.ccp_data import IGNORE, labelled_photos, merged_mask_lut
+from inference.ccp_data import labelled_photos, merged_mask_lut
 from inference.eval_parser import evaluate_items
 from inference.models.backbone import create_classifier, pretrained_state_dict
 from inference.parse import parse_outfit
 from inference.pictures import cutout_picture, overlay_picture, palette_picture
 from inference.pipeline import Pipeline
-from inference.pseudo_labels import allowed_classes, pseudo_mask, tagged_photos
 from inference.segment import DEFAULT_WEIGHTS, decide_classes
 from inference.taxonomy import CCP_TO_CLASS, CLASS_INDEX, CLASSES, GARMENT_CLASSES
 
-from .conftest import SAMPLE, run_cli, sample_photo_paths
+from .conftest import SAMPLE, run_cli
 
 
 def test_every_ccp_label_is_mapped() -> None:
@@ -224,24 +222,13 @@ def test_a_tiny_person_is_noticed(pipeline: Pipeline, photo_paths: list[Path]) -
 
 def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None:
     """`stylebot train parser` end to end on the four sample photos (one held out): a first
-    stage from the bundled backbone, then a second stage from its weights that also learns from
-    photos with image-level tags only, masked by the first stage's weights within their tags;
-    the same seed gives the same weights (each run in its own process, as the command runs), and
-    the stages are recorded in the weights."""
+    stage from the bundled backbone, then a second stage from its weights; the same seed gives
+    the same weights (each run in its own process, as the command runs), and the stages are
+    recorded in the weights."""
     from inference.segment import Lite0Segmenter
 
-    data = tmp_path / "ccp"
-    shutil.copytree(SAMPLE, data)
-    tags = {"0005": ["skin"]}  # a photo with a mask: its mask is used, not its tags
-    photo_tags = (["dress", "bag"], ["jacket", "skirt"], ["jeans"], ["belt", "heels"])
-    for n, (photo, names) in enumerate(zip(sample_photo_paths(), photo_tags, strict=True)):
-        shutil.copy(photo, data / "photos" / f"9{n:03d}.jpg")
-        tags[f"9{n:03d}"] = names
-    (data / "image_tags.json").write_text(json.dumps(tags))
-    pseudo_dir = tmp_path / "pseudo"
-
     def train(out: Path, *extra: str) -> None:
-        run_cli("train", "parser", "--data", str(data), "--out", str(out), "--epochs", "1",
+        run_cli("train", "parser", "--data", str(SAMPLE), "--out", str(out), "--epochs", "1",
                 "--batch", "2", "--channels", "16", "--seed", "3", *extra, check=True)
 
     first, again, second = tmp_path / "first.pt", tmp_path / "again.pt", tmp_path / "second.pt"
@@ -250,46 +237,9 @@ def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None
     a = torch.load(first, weights_only=True)["state_dict"]
     b = torch.load(again, weights_only=True)["state_dict"]
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    train(second, "--init", str(first), "--lr-scale", "0.5", "--crop", "256", "192",
-          "--tagged", "--pseudo-dir", str(pseudo_dir))
+    train(second, "--init", str(first), "--lr-scale", "0.5", "--crop", "256", "192")
     meta = Lite0Segmenter(second).meta
     assert [s["init"] for s in meta["stages"]] == [None, first.name]
     assert meta["stages"][1]["lr_scale"] == 0.5 and meta["stages"][1]["crop"] == [256, 192]
-    assert meta["stages"][0]["tagged_photos"] == 0 and meta["stages"][1]["tagged_photos"] == 4
     assert meta["val_photos"] == 1
     assert len(meta["loss_class_weights"]) == len(CLASSES)
-    masks = sorted(pseudo_dir.glob("*/*.png"))
-    assert [m.stem for m in masks] == ["9000", "9001", "9002", "9003"]
-    for mask_path, names in zip(masks, photo_tags, strict=True):
-        mask = np.asarray(Image.open(mask_path))
-        assert max(mask.shape) == 640
-        allowed = {CLASS_INDEX[c] for c in ("background", "skin", "hair")}
-        allowed |= {CLASS_INDEX[CCP_TO_CLASS[t]] for t in names} | {IGNORE}
-        assert set(np.unique(mask).tolist()) <= allowed
-
-
-def test_tagged_photos_leave_out_photos_with_masks(shared_data: Path) -> None:
-    assert tagged_photos(SAMPLE) == []  # no image_tags.json
-    tagged = tagged_photos(shared_data / "ccp")
-    masked = {p.photo_id for p in labelled_photos(shared_data / "ccp")}
-    assert len(tagged) == 894 and not {path.stem for path, _ in tagged} & masked
-    assert all(tags and all(t in CCP_TO_CLASS for t in tags) for _, tags in tagged)
-
-
-def test_pseudo_mask_keeps_only_tagged_garments_and_sure_pixels() -> None:
-    """The teacher says skirt on the left and a belt in the middle column; the tags name a
-    dress and no belt. The skirt pixels, where the dress is a close second, become dress; the
-    belt column, with nothing tagged behind it, is left unlabelled; sure background stays."""
-    probs = torch.full((len(CLASSES), 4, 3), 0.01)
-    skirt, dress, belt = CLASS_INDEX["skirt"], CLASS_INDEX["dress"], CLASS_INDEX["belt"]
-    background = CLASS_INDEX["background"]
-    probs[skirt, :, 0], probs[dress, :, 0] = 0.6, 0.3
-    probs[belt, :, 1], probs[background, :, 1], probs[dress, :, 1] = 0.7, 0.1, 0.1
-    probs[background, :, 2] = 0.9
-    allowed = allowed_classes(["dress", "heels"])
-    assert allowed[CLASS_INDEX["footwear"]] and allowed[CLASS_INDEX["hair"]]
-    assert not allowed[skirt] and not allowed[belt]
-    mask = pseudo_mask(probs, allowed, min_confidence=0.7)
-    assert (mask[:, 0] == dress).all()
-    assert (mask[:, 1] == IGNORE).all()
-    assert (mask[:, 2] == background).all()
