@@ -175,7 +175,16 @@ def to_lab(rgb: np.ndarray) -> np.ndarray:
 
 
 def colour_name(lab: np.ndarray) -> str:
+    """The nearest CSS colour name (CIEDE2000) to one CIELAB colour (3,)."""
+    lightness, a, b = (float(v) for v in np.asarray(lab).reshape(3))
+    return _nearest_name(lightness, a, b)
+
+
+@lru_cache(maxsize=4096)
+def _nearest_name(lightness: float, a: float, b: float) -> str:
+    # cached: a garment's k-means centres are named several times (merging, then describing)
     names, table = _name_table()
+    lab = np.array([lightness, a, b])
     return names[int(np.argmin(deltaE_ciede2000(table, np.broadcast_to(lab, table.shape))))]
 
 

@@ -148,6 +148,10 @@ def _count_people(person: np.ndarray) -> tuple[int, float]:
 def garment_colours(rgb: np.ndarray, mask: np.ndarray) -> list[Colour]:
     """A garment's main colours (k-means in CIELAB), from its inner pixels: mask borders mix in
     skin and background. Evaluations and training use this same rule for true garments."""
+    rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
+    if rows.size:  # the garment's box only: eroding the whole photo's mask costs 4x more
+        box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+        rgb, mask = rgb[box], mask[box]
     inner = ndimage.binary_erosion(mask, iterations=1)
     source = inner if inner.sum() >= 60 else mask
     return dominant_colours(rgb[source], k=3, max_points=1000)
