@@ -23,24 +23,25 @@ from inference.ccp_data import (
     split_photos,
 )
 from inference.parse import Segmenter
-from inference.segmentation_metrics import confusion, summarise
+from inference.segmentation_metrics import bootstrap_intervals, confusion, summarise
 from inference.taxonomy import NUM_CLASSES
 
 
 def evaluate_items(
     segmenter: Segmenter, items: list[LabelledPhoto], lut: np.ndarray, progress: bool = False
 ) -> dict:
-    conf = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
+    per_photo = np.zeros((len(items), NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
     seconds = 0.0
-    for item in tqdm(items, desc="evaluating", disable=not progress, leave=False):
+    for n, item in enumerate(tqdm(items, desc="evaluating", disable=not progress, leave=False)):
         image = Image.open(item.photo).convert("RGB")
         truth = load_merged_mask(item.mask, lut)
         started = time.perf_counter()
         pred = segmenter.segment(image)
         seconds += time.perf_counter() - started
-        conf += confusion(truth, pred)
+        per_photo[n] = confusion(truth, pred)
     return {
-        **summarise(conf),
+        **summarise(per_photo.sum(0)),
+        "bootstrap_95": bootstrap_intervals(per_photo) if len(items) > 1 else None,
         "photos": len(items),
         "photos_per_second": round(len(items) / seconds, 2) if seconds else None,
     }

@@ -18,6 +18,7 @@ from inference.parse import parse_outfit
 from inference.pictures import cutout_picture, overlay_picture, palette_picture
 from inference.pipeline import Pipeline
 from inference.segment import DEFAULT_WEIGHTS, decide_classes
+from inference.segmentation_metrics import bootstrap_intervals
 from inference.taxonomy import CCP_TO_CLASS, CLASS_INDEX, CLASSES, GARMENT_CLASSES
 
 from .conftest import SAMPLE, run_cli
@@ -188,9 +189,29 @@ def test_cli_eval_parser_json() -> None:
         "per_class_iou",
         "photos_per_second",
     } <= set(result)
+    low, high = result["bootstrap_95"]["garment_mean_iou"]
+    assert low <= result["garment_mean_iou"] <= high
     done = run_cli("eval", "parser", "--data", str(SAMPLE), "--split", "val", "--json")
     held_out = json.loads(done.stdout)  # every 10th photo by id: the first of the four
     assert held_out["photos"] == 1 and held_out["split"] == "val"
+    assert held_out["bootstrap_95"] is None  # one photo: nothing to resample
+
+
+def test_bootstrap_interval_is_as_wide_as_the_photos_disagree() -> None:
+    """Photos the parser gets equally right give a zero-width interval at the pooled figure;
+    a perfect photo and a hopeless one give an interval spanning most of the range."""
+    classes = len(CLASSES)
+    top, background = CLASS_INDEX["top"], CLASS_INDEX["background"]
+    good = np.zeros((classes, classes), dtype=np.int64)
+    good[background, background], good[top, top] = 900, 100
+    bad = np.zeros_like(good)
+    bad[background, background], bad[top, background] = 900, 100
+    same = bootstrap_intervals(np.stack([good] * 20))
+    assert same == {"pixel_accuracy": [1.0, 1.0], "garment_mean_iou": [1.0, 1.0]}
+    mixed = bootstrap_intervals(np.stack([good, bad] * 10))
+    low, high = mixed["garment_mean_iou"]
+    assert low < 0.4 and high > 0.6  # pooled: 0.5
+    assert mixed == bootstrap_intervals(np.stack([good, bad] * 10))  # seeded
 
 
 @pytest.mark.slow
