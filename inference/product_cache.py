@@ -26,9 +26,10 @@ CACHE = Path("var/cache/products")
 
 
 def parser_digest() -> str:
-    from inference.segment import DEFAULT_WEIGHTS
+    """The parser's weights and how labels are read from its scores: either changes the masks."""
+    from inference.segment import DECODING, DEFAULT_WEIGHTS
 
-    return hashlib.sha256(DEFAULT_WEIGHTS.read_bytes()).hexdigest()[:12]
+    return hashlib.sha256(DEFAULT_WEIGHTS.read_bytes() + DECODING.encode()).hexdigest()[:12]
 
 
 def rows_digest(rows: list[dict]) -> str:

@@ -17,6 +17,9 @@ from inference.taxonomy import CLASS_INDEX, CLASSES, EXCLUSIVE_GROUPS
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "parser_lite0_fpn.pt"
+#: How labels are read from the net's scores; caches of parsed masks are keyed by it, so change
+#: it whenever decide_classes or the upsampling changes.
+DECODING = "groups+logit-adjustment+guided-upsampling"
 
 
 def resize_long_side(image: Image.Image, long_side: int) -> Image.Image:
