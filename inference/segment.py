@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
-from inference.guided_filter import brightness, guided_upsample
 from inference.models.backbone import MEAN, STD
 from inference.models.segmenter import ClothingSegmenter
 from inference.taxonomy import CLASS_INDEX, CLASSES, EXCLUSIVE_GROUPS
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "parser_lite0_fpn.pt"
 #: How labels are read from the net's scores; caches of parsed masks are keyed by it, so change
 #: it whenever decide_classes or the upsampling changes.
-DECODING = "groups+logit-adjustment+guided-upsampling"
+DECODING = "groups+logit-adjustment+bilinear"
 
 
 def resize_long_side(image: Image.Image, long_side: int) -> Image.Image:
@@ -110,20 +110,15 @@ class Lite0Segmenter:
     def segment_scored(self, image: Image.Image) -> tuple[np.ndarray, dict[int, float]]:
         """uint8 (H, W) class ids at the photo's own size, and each class's mean confidence.
 
-        The stride-4 probabilities go straight to the photo's size, their edges snapped to the
-        photo's own (inference.guided_filter); confidences are read at stride 4, where they
-        cost nothing."""
+        The stride-4 logits go straight to the photo's size (one bilinear resampling, no
+        nearest-neighbour step); confidences are read at stride 4, where they cost nothing."""
         small = resize_long_side(image, self.long_side)
         x = to_tensor(small).contiguous(memory_format=torch.channels_last)
         logits = decide_classes(self.model.decoder(self.model.backbone(x)), self.loss_weights)
-        probs = logits.softmax(1)
-        best, ids = probs[0].max(0)
+        best, ids = logits[0].softmax(0).max(0)
         scores = confidence_by_class(ids.numpy(), best.numpy())
-        # A class below 1/C everywhere is nowhere the most probable: upsampling skips it
-        # (a photo shows 7-10 of the 17 classes; this halves the full-size work).
-        contenders = torch.nonzero(probs[0].amax((1, 2)) >= 1 / probs.shape[1])[:, 0]
-        full = guided_upsample(probs[:, contenders], brightness(image))
-        return contenders[full[0].argmax(0)].to(torch.uint8).numpy(), scores
+        full = F.interpolate(logits, size=image.size[::-1], mode="bilinear", align_corners=False)
+        return full[0].argmax(0).to(torch.uint8).numpy(), scores
 
     def segment(self, image: Image.Image) -> np.ndarray:
         """uint8 (H, W) class ids at the photo's own size."""
