@@ -82,12 +82,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
         Path(args.out).write_bytes(render_outfit(outfit)[0].png)
     if args.cutout:
-        import numpy as np
-
-        from inference.taxonomy import CLASSES, NON_GARMENT
-
-        garments = [i for i, c in enumerate(CLASSES) if c not in NON_GARMENT]
-        cut = pictures.cutout_picture(outfit.image, np.isin(outfit.labels, garments))
+        cut = pictures.outfit_cutout(outfit.image, outfit.labels)
         Path(args.cutout).write_bytes(pictures.png_bytes(cut))
     if args.json:
         print(json.dumps(outfit.as_dict(), indent=2))

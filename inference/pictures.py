@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from inference.colour import Colour
-from inference.taxonomy import CLASS_INDEX, CLASSES
+from inference.taxonomy import CLASS_INDEX, CLASSES, GARMENT_IDS
 
 #: One distinct colour per class for overlays (background transparent).
 CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
@@ -92,6 +92,11 @@ def overlay_picture(
         draw.rectangle([image.width + 10, y, image.width + 26, y + 16], fill=CLASS_COLOURS[cls])
         draw.text((image.width + 32, y), label, fill=(30, 30, 30), font=legend_font)
     return out
+
+
+def outfit_cutout(image: Image.Image, labels: np.ndarray) -> Image.Image:
+    """The garments alone (no background, skin or hair), cropped to them: "background cleaning"."""
+    return cutout_picture(image, np.isin(labels, GARMENT_IDS))
 
 
 def cutout_picture(image: Image.Image, keep: np.ndarray) -> Image.Image:

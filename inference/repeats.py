@@ -26,7 +26,7 @@ from scipy import ndimage
 from skimage.color import rgb2lab
 
 from inference.parse import Outfit
-from inference.taxonomy import CLASS_INDEX, NON_GARMENT
+from inference.taxonomy import GARMENT_IDS
 
 APPEARANCE_DIM = 1280
 AB_BINS, L_BINS = 8, 5
@@ -36,7 +36,6 @@ INPUT_SIZE = 224
 #: Measured with `stylebot eval repeats` (see the module docstring and BENCHMARKS.md).
 APPEARANCE_WEIGHT = 0.6
 REPEAT_THRESHOLD = 0.916
-GARMENT_IDS = [i for c, i in CLASS_INDEX.items() if c not in NON_GARMENT]
 MIN_GARMENT_PIXELS = 400
 _lock = threading.Lock()
 

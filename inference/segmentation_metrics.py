@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference.taxonomy import CLASSES, NON_GARMENT, NUM_CLASSES
+from inference.taxonomy import CLASSES, GARMENT_IDS, NUM_CLASSES
 
 
 def confusion(truth: np.ndarray, pred: np.ndarray, num_classes: int = NUM_CLASSES) -> np.ndarray:
@@ -23,7 +23,6 @@ def summarise(conf: np.ndarray) -> dict:
         name: (None if np.isnan(v) else round(float(v), 4))
         for name, v in zip(CLASSES, iou, strict=False)
     }
-    garment = [i for i, name in enumerate(CLASSES) if name not in NON_GARMENT]
 
     def mean(ids: list[int]) -> float:
         vals = iou[ids]
@@ -33,7 +32,7 @@ def summarise(conf: np.ndarray) -> dict:
         "pixel_accuracy": round(float(tp.sum() / max(conf.sum(), 1)), 4),
         "mean_iou": mean(list(range(NUM_CLASSES))),
         "mean_iou_no_background": mean(list(range(1, NUM_CLASSES))),
-        "garment_mean_iou": mean(garment),
+        "garment_mean_iou": mean(list(GARMENT_IDS)),
         "per_class_iou": per_class,
     }
 
@@ -52,12 +51,13 @@ def bootstrap_intervals(
     conf = (draws @ per_photo.reshape(n, -1).astype(np.float64)).reshape(-1, classes, classes)
     tp = np.diagonal(conf, axis1=1, axis2=2)
     union = conf.sum(1) + conf.sum(2) - tp
-    with np.errstate(invalid="ignore", divide="ignore"):
-        iou = np.where(union > 0, tp / union, np.nan)
-    garment = [i for i, name in enumerate(CLASSES) if name not in NON_GARMENT]
+    # as in summarise: a class in neither truth nor prediction does not count; no garment: 0
+    ids = list(GARMENT_IDS)
+    seen = union[:, ids] > 0
+    iou = np.where(seen, tp[:, ids] / np.maximum(union[:, ids], 1), 0.0)
     metrics = {
         "pixel_accuracy": tp.sum(1) / np.maximum(conf.sum((1, 2)), 1),
-        "garment_mean_iou": np.nanmean(iou[:, garment], axis=1),
+        "garment_mean_iou": iou.sum(1) / np.maximum(seen.sum(1), 1),
     }
     return {
         name: [round(float(v), 4) for v in np.percentile(values, [2.5, 97.5])]

@@ -31,6 +31,7 @@ NUM_CLASSES = len(CLASSES)
 #: Classes that are the person, not what they wear.
 NON_GARMENT: frozenset[str] = frozenset({"background", "skin", "hair"})
 GARMENT_CLASSES: tuple[str, ...] = tuple(c for c in CLASSES if c not in NON_GARMENT)
+GARMENT_IDS: tuple[int, ...] = tuple(CLASS_INDEX[c] for c in GARMENT_CLASSES)
 
 #: Classes one person does not wear together: in CCP's 804 labelled photos a dress, a skirt and
 #: shorts share a photo once, shorts and pants never. The parser keeps one class of each group

@@ -12,7 +12,7 @@ from inference.comments import Comment, text_key
 from inference.images import BadImage
 from inference.parse import Outfit
 from inference.styles import detect_styles
-from inference.taxonomy import CLASS_INDEX, DISPLAY_NAME, NON_GARMENT
+from inference.taxonomy import CLASS_INDEX
 from storage.db import NotFound
 
 log = logging.getLogger(__name__)
@@ -154,13 +154,9 @@ async def cutout(turn: Turn, payload: str) -> list[Reply]:
     if recent is None:
         return [Reply(prompts.reply("feedback_stale"))]
     outfit = recent.outfit
-    garment_ids = [CLASS_INDEX[c] for c in DISPLAY_NAME if c not in NON_GARMENT]
 
     def render() -> bytes:
-        import numpy as np
-
-        keep = np.isin(outfit.labels, garment_ids)
-        return pictures.png_bytes(pictures.cutout_picture(outfit.image, keep))
+        return pictures.png_bytes(pictures.outfit_cutout(outfit.image, outfit.labels))
 
     png = await turn.run(render)
     return [Reply("Here's your outfit without the background.",
