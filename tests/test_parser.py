@@ -159,14 +159,18 @@ def test_parse_is_deterministic(pipeline: Pipeline, photo_bytes: list[bytes]) ->
 
 
 def test_cli_parse_json_and_overlay(tmp_path: Path, photo_paths: list[Path]) -> None:
-    out = tmp_path / "overlay.png"
-    done = run_cli("parse", str(photo_paths[0]), "--json", "--out", str(out))
+    out, cut = tmp_path / "overlay.png", tmp_path / "cut.png"
+    done = run_cli("parse", str(photo_paths[0]), "--json", "--out", str(out), "--cutout", str(cut))
     assert done.returncode == 0, done.stderr
     parsed = json.loads(done.stdout)
     assert parsed["items"] and {"category", "colour_name", "rgb", "pattern", "area", "box"} <= set(
         parsed["items"][0]
     )
     assert Image.open(io.BytesIO(out.read_bytes())).format == "PNG"
+    cutout = Image.open(cut)  # the garments only: transparent around them, cropped to them
+    alpha = np.asarray(cutout.getchannel("A"))
+    assert cutout.mode == "RGBA" and 0 < (alpha > 0).mean() < 1
+    assert cutout.size[0] < Image.open(photo_paths[0]).size[0]
 
 
 def test_cli_parse_refuses_a_non_image(tmp_path: Path) -> None:
