@@ -22,7 +22,7 @@ from tqdm import tqdm
 from bot.config import Settings
 from inference.catalog_index import build_index, current_build
 from inference.pipeline import Pipeline
-from inference.retrieval import embed_products
+from inference.retrieval import embed_products, product_masks_key
 from storage import Store
 from storage.catalog import CatalogStore
 
@@ -86,7 +86,9 @@ def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progre
     if embedder is None:
         raise RuntimeError(f"no garment embedder: {pipeline.embedder_error}")
     items = [i for i in catalog.items() if i.get("image_path")]
-    cached = catalog.cached_vectors(embedder.name)
+    # vectors are kept per embedder *and* per product parser: new parser weights re-embed
+    vectors_key = f"{embedder.name}|{product_masks_key(pipeline.config.parser)}"
+    cached = catalog.cached_vectors(vectors_key)
     todo = [i for i in items if cached.get(i["id"], ("",))[0] != i["image_sha256"]]
     segmenter = pipeline.product_segmenter() if todo else None
     bar = tqdm(total=len(todo), desc="embedding", unit="img", disable=not progress,
@@ -111,9 +113,10 @@ def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progre
                 continue
             rows.append((item["id"], item["image_sha256"], vector.astype(np.float32).tobytes(),
                          family))
-        catalog.save_vectors(embedder.name, rows)
+        catalog.save_vectors(vectors_key, rows)
     bar.close()
-    cached = catalog.cached_vectors(embedder.name)
+    catalog.drop_stale_vectors(embedder.name, vectors_key)
+    cached = catalog.cached_vectors(vectors_key)
     items = [i for i in items if i["id"] in cached and i["id"] not in unreadable]
     vectors = np.stack([np.frombuffer(cached[i["id"]][1], np.float32) for i in items]) \
         if items else np.zeros((0, embedder.dim), np.float32)

@@ -161,6 +161,16 @@ def embed_products(images: Iterable[tuple[Image.Image | None, str | None]], embe
     return (np.stack(vectors) if vectors else np.zeros((0, embedder.dim), np.float32)), families
 
 
+def product_masks_key(parser: str = "lite0-fpn") -> str:
+    """Names what cuts garments out of product photos: the parser backend and, for the bundled
+    one, its weights and decoding. Vectors cached under another key came from other masks."""
+    if parser != "lite0-fpn":
+        return parser
+    from inference.product_cache import parser_digest
+
+    return f"{parser}:{parser_digest()}"
+
+
 def product_segmenter(parser: str = "lite0-fpn"):  # noqa: ANN201
     """The parser used on product photos (smaller input: one person on a 224-pixel photo)."""
     from inference import registry

@@ -79,7 +79,8 @@ class CatalogStore:
 
     # vectors -----------------------------------------------------------------------------
     def cached_vectors(self, embedder: str) -> dict[str, tuple[str, bytes, str | None]]:
-        """item id -> (image digest, vector bytes, colour family seen) for this embedder."""
+        """item id -> (image digest, vector bytes, colour family seen) kept under `embedder`
+        (the key: the embedder's name, and for garment vectors what cut the photos)."""
         return {r["item_id"]: (r["image_sha256"], r["vector"], r["colour_family"])
                 for r in self.db["catalog_vectors"].rows_where("embedder = ?", [embedder])}
 
@@ -92,6 +93,15 @@ class CatalogStore:
                   "colour_family": fam, "created_at": stamp} for i, sha, vec, fam in rows),
                 pk=("item_id", "embedder"),
             )
+
+    def drop_stale_vectors(self, embedder: str, current: str) -> int:
+        """Delete `embedder`'s vectors kept under any key but `current` (made with an older
+        product parser, or before keys named the parser): they would never be read again."""
+        prefix = embedder + "|"
+        with self.store.transaction() as db:
+            return db.execute(
+                "delete from catalog_vectors where (embedder = ? or substr(embedder, 1, ?) = ?)"
+                " and embedder != ?", [embedder, len(prefix), prefix, current]).rowcount
 
     def record_build(self, embedder: str, path: str, items: int, dims: int,
                      seconds: float) -> int:

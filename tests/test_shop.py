@@ -9,6 +9,7 @@ import io
 import json
 import re
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -181,7 +182,7 @@ def run_cli(capsys, *args: str) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-def test_cli_catalog_shop_search_and_eval(tmp_path, capsys, shared_data) -> None:
+def test_cli_catalog_shop_search_and_eval(tmp_path, capsys, monkeypatch, shared_data) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(
         f"storage:\n  database: {tmp_path / 'db.sqlite'}\n  files_dir: {tmp_path / 'files'}\n"
@@ -196,6 +197,13 @@ def test_cli_catalog_shop_search_and_eval(tmp_path, capsys, shared_data) -> None
     assert code == 0 and built["items"] == 24 and built["embedded"] == 24
     code, out = run_cli(capsys, "--config", str(config), "catalog", "build", "--json")
     assert json.loads(out)["embedded"] == 0  # cached vectors: only new photos are embedded
+    monkeypatch.setattr("inference.segment.DECODING", "another way of reading the scores")
+    code, out = run_cli(capsys, "--config", str(config), "catalog", "build", "--json")
+    assert json.loads(out)["embedded"] == 24  # other product masks: every vector is redone
+    with sqlite3.connect(tmp_path / "db.sqlite") as db:  # and the old ones are gone
+        keys = db.execute("select embedder, count(*) from catalog_vectors "
+                          "where embedder not like 'text:%' group by embedder").fetchall()
+    assert len(keys) == 1 and keys[0][1] == 24
     code, out = run_cli(capsys, "--config", str(config), "shop",
                         str(SAMPLE / "photos" / "0005.jpg"), "--item", "shoes", "--k", "3",
                         "--json")
