@@ -39,7 +39,7 @@ from inference.ccp_data import labelled_photos, load_merged_mask, merged_mask_lu
 from inference.colour import dominant_colours
 from inference.garment_crop import crop_garment
 from inference.parse import garment_colours, parse_outfit
-from inference.retrieval import GarmentQuery, product_segmenter, search
+from inference.retrieval import GarmentQuery, search
 from inference.shop_taxonomy import category_for, family_for
 from inference.taxonomy import CLASS_INDEX, GARMENT_CLASSES
 
@@ -73,11 +73,11 @@ def read_catalog(folder: Path) -> list[dict]:
 def catalog_vectors(items: list[dict], embedder, parser: str,  # noqa: ANN001
                     cache_dir: Path | None) -> tuple[np.ndarray, float]:
     """(n, dim) vectors of the catalogue's photos (masks and backbone features cached by the
-    parser's weights and the rows, see inference.product_cache); and the seconds spent."""
+    parser and the rows, see inference.product_cache); and the seconds spent."""
     from inference.product_cache import vectors_for
 
     started = time.monotonic()
-    vectors = vectors_for(items, embedder, product_segmenter(parser), cache_dir)
+    vectors = vectors_for(items, embedder, parser, cache_dir)
     return vectors, time.monotonic() - started
 
 

@@ -3,7 +3,8 @@ garment masks (one parser run per worn product) and, for the Lite0 family of emb
 backbone features and colour histograms of the clean crops. The evaluation and the projection's
 training share them, so the 9.6k product photos are parsed and embedded once per parser.
 
-Cached under var/cache/products/, keyed by the parser's weights and the catalogue's rows.
+Cached under var/cache/products/, keyed by the parser (backend, and for the bundled one its
+weights and decoding) and the catalogue's rows.
 """
 
 from __future__ import annotations
@@ -18,18 +19,16 @@ from PIL import Image
 from tqdm import tqdm
 
 from inference.garment_crop import WORN, GarmentCrop, crop_garment, product_mask
-from inference.retrieval import seen_family
+from inference.retrieval import product_masks_key, product_segmenter, seen_family
 
 log = logging.getLogger(__name__)
 
 CACHE = Path("var/cache/products")
 
 
-def parser_digest() -> str:
-    """The parser's weights and how labels are read from its scores: either changes the masks."""
-    from inference.segment import DECODING, DEFAULT_WEIGHTS
-
-    return hashlib.sha256(DEFAULT_WEIGHTS.read_bytes() + DECODING.encode()).hexdigest()[:12]
+def masks_digest(parser: str) -> str:
+    """Short name for what cut the product photos (retrieval.product_masks_key)."""
+    return hashlib.sha256(product_masks_key(parser).encode()).hexdigest()[:12]
 
 
 def rows_digest(rows: list[dict]) -> str:
@@ -37,16 +36,18 @@ def rows_digest(rows: list[dict]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def product_masks(rows: list[dict], segmenter, cache: Path | None = CACHE,  # noqa: ANN001
+def product_masks(rows: list[dict], parser: str = "lite0-fpn", cache: Path | None = CACHE,
                   ) -> list[np.ndarray]:
-    """Each product's garment mask (bool, at the photo's size)."""
-    path = cache / f"masks-{parser_digest()}-{rows_digest(rows)}.npz" if cache else None
+    """Each product's garment mask (bool, at the photo's size), cut by the `parser` backend
+    (loaded only when the cache does not have them)."""
+    path = cache / f"masks-{masks_digest(parser)}-{rows_digest(rows)}.npz" if cache else None
     if path is not None and path.exists():
         data = np.load(path)
         shapes, bits = data["shapes"], data["bits"]
         offsets = np.concatenate([[0], np.cumsum([(h * w + 7) // 8 for h, w in shapes])])
         return [np.unpackbits(bits[offsets[i]:offsets[i + 1]])[:h * w].reshape(h, w)
                 .astype(bool) for i, (h, w) in enumerate(shapes)]
+    segmenter = product_segmenter(parser)
     masks = []
     for row in tqdm(rows, desc="product masks", unit="img"):
         image = Image.open(row["image_path"]).convert("RGB")
@@ -65,13 +66,14 @@ def clean_crops(rows: list[dict], masks: list[np.ndarray]):  # noqa: ANN201
 
 
 def lite0_features(rows: list[dict], masks: list[np.ndarray], embedder,  # noqa: ANN001
-                   cache: Path | None = CACHE, batch: int = 64,
+                   parser: str = "lite0-fpn", cache: Path | None = CACHE, batch: int = 64,
                    ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
     """Backbone features (n, 1280), colour histograms (n, 64) and seen colour families of the
-    clean crops, for any Lite0Embedder (the projection is applied by the caller)."""
+    clean crops (`masks`, cut by `parser`), for any Lite0Embedder (the projection is applied by
+    the caller)."""
     from inference.embedders import colour_descriptor
 
-    path = cache / f"lite0-{parser_digest()}-{rows_digest(rows)}.npz" if cache else None
+    path = cache / f"lite0-{masks_digest(parser)}-{rows_digest(rows)}.npz" if cache else None
     if path is not None and path.exists():
         data = np.load(path, allow_pickle=False)
         return (data["pooled"].astype(np.float32), data["colours"].astype(np.float32),
@@ -100,7 +102,7 @@ def lite0_features(rows: list[dict], masks: list[np.ndarray], embedder,  # noqa:
     return result
 
 
-def vectors_for(rows: list[dict], embedder, segmenter,  # noqa: ANN001
+def vectors_for(rows: list[dict], embedder, parser: str = "lite0-fpn",  # noqa: ANN001
                 cache: Path | None = CACHE,
                 progress: Callable[[int], None] | None = None) -> np.ndarray:
     """Catalogue vectors for any embedder, reusing the caches where the embedder allows."""
@@ -108,9 +110,9 @@ def vectors_for(rows: list[dict], embedder, segmenter,  # noqa: ANN001
 
     from inference.embedders import Lite0Embedder, combine
 
-    masks = product_masks(rows, segmenter, cache)
+    masks = product_masks(rows, parser, cache)
     if isinstance(embedder, Lite0Embedder):
-        pooled, colours, _ = lite0_features(rows, masks, embedder, cache)
+        pooled, colours, _ = lite0_features(rows, masks, embedder, parser, cache)
         visual = pooled
         if embedder.head is not None:
             with torch.inference_mode():

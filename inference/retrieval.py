@@ -166,7 +166,7 @@ def product_masks_key(parser: str = "lite0-fpn") -> str:
     one, its weights and decoding. Vectors cached under another key came from other masks."""
     if parser != "lite0-fpn":
         return parser
-    from inference.product_cache import parser_digest
+    from inference.segment import parser_digest
 
     return f"{parser}:{parser_digest()}"
 

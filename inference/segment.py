@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -20,6 +21,12 @@ DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "parser_lite0_fpn.pt"
 #: How labels are read from the net's scores; caches of parsed masks are keyed by it, so change
 #: it whenever decide_classes or the upsampling changes.
 DECODING = "groups+logit-adjustment+bilinear"
+
+
+def parser_digest() -> str:
+    """The bundled parser's weights and how labels are read from its scores: either changes
+    the masks, so caches of parsed masks (and what is made from them) are keyed by this."""
+    return hashlib.sha256(DEFAULT_WEIGHTS.read_bytes() + DECODING.encode()).hexdigest()[:12]
 
 
 def resize_long_side(image: Image.Image, long_side: int) -> Image.Image:

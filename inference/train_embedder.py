@@ -40,7 +40,7 @@ from inference.embedders import (
     combine,
 )
 from inference.garment_crop import GarmentCrop, crop_garment
-from inference.retrieval import product_segmenter
+from inference.segment import parser_digest
 from inference.shop_taxonomy import OTHER, family_for
 from inference.taxonomy import CLASS_INDEX, CLASSES, GARMENT_CLASSES
 from inference.train_parser import seed_everything
@@ -156,7 +156,7 @@ def extract(products: Path, ccp: Path, street_aug: int, product_aug: int, seed: 
 
         # The same rows as `stylebot eval retrieval`, so masks and clean features are shared.
         rows = read_catalog(products)[:limit]
-        masks = product_masks(rows, product_segmenter())
+        masks = product_masks(rows)
         pooled, colours, _ = lite0_features(rows, masks, embedder)
         out = _Features(embedder)
         for gid, (row, mask) in enumerate(tqdm(list(zip(rows, masks, strict=True)),
@@ -171,14 +171,8 @@ def extract(products: Path, ccp: Path, street_aug: int, product_aug: int, seed: 
         return out.arrays()
 
     a = _cached("street", f"{ccp}|{street_aug}|{seed}|{limit}", street)
-    b = _cached("shop", f"{products}|{product_aug}|{seed}|{limit}|{_parser_stamp()}", shop)
+    b = _cached("shop", f"{products}|{product_aug}|{seed}|{limit}|{parser_digest()}", shop)
     return {k: np.concatenate([a[k], b[k]]) for k in a}
-
-
-def _parser_stamp() -> str:
-    from inference.segment import DEFAULT_WEIGHTS
-
-    return hashlib.sha256(DEFAULT_WEIGHTS.read_bytes()).hexdigest()[:12]
 
 
 def batch_hard_triplet(emb: torch.Tensor, labels: torch.Tensor, margin: float) -> torch.Tensor:
