@@ -23,6 +23,7 @@ import logging
 import math
 import random
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -55,10 +56,19 @@ def seed_everything(seed: int) -> None:
 
 
 class CropDataset(torch.utils.data.Dataset):
-    """Photos cached in memory at a 640-pixel long side; random scale, crop, flip, jitter."""
+    """Photos cached in memory at a 640-pixel long side; random scale, tilt, crop, flip, jitter."""
 
-    def __init__(self, items: list, lut: np.ndarray, crop: tuple[int, int] = DEFAULT_CROP) -> None:
+    def __init__(
+        self,
+        items: list,
+        lut: np.ndarray,
+        crop: tuple[int, int] = DEFAULT_CROP,
+        scales: tuple[float, float] = (0.7, 1.3),
+        max_tilt: float = 0.0,
+    ) -> None:
         self.crop = crop
+        self.scales = scales
+        self.max_tilt = max_tilt
         self.images: list[torch.Tensor] = []
         self.masks: list[torch.Tensor] = []
         for item in tqdm(items, desc="loading", leave=False):
@@ -77,10 +87,14 @@ class CropDataset(torch.utils.data.Dataset):
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         img, mask = self.images[i], self.masks[i][None]
         h, w = img.shape[-2:]
-        scale = LONG_SIDE * random.uniform(0.7, 1.3) / max(h, w)
+        scale = LONG_SIDE * random.uniform(*self.scales) / max(h, w)
         size = [round(h * scale), round(w * scale)]
         img = TF.resize(img, size, antialias=True)
         mask = TF.resize(mask, size, interpolation=TF.InterpolationMode.NEAREST)
+        if self.max_tilt:  # hand-held phones are rarely level
+            angle = random.uniform(-self.max_tilt, self.max_tilt)
+            img = TF.rotate(img, angle, TF.InterpolationMode.BILINEAR, fill=0)
+            mask = TF.rotate(mask, angle, TF.InterpolationMode.NEAREST, fill=IGNORE)
         ch, cw = self.crop
         pad_h, pad_w = max(0, ch - size[0]), max(0, cw - size[1])
         if pad_h or pad_w:
@@ -132,17 +146,31 @@ def dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return dice[present].mean()
 
 
-def train(
-    data: Path,
-    out: Path,
-    epochs: int,
-    seed: int,
-    batch: int,
-    channels: int,
-    init: Path | None = None,
-    lr_scale: float = 1.0,
-    crop: tuple[int, int] = DEFAULT_CROP,
-) -> dict:
+@dataclass(frozen=True)
+class Recipe:
+    """One training stage's settings; recorded in the weights' meta."""
+
+    epochs: int = 30
+    seed: int = 0
+    batch: int = 8
+    channels: int = 96
+    init: Path | None = None  # continue from these weights (a later stage)
+    lr_scale: float = 1.0
+    crop: tuple[int, int] = DEFAULT_CROP
+    scales: tuple[float, float] = (0.7, 1.3)  # of the 512-pixel inference size
+    max_tilt: float = 0.0  # degrees
+    weight_decay: float = 1e-4  # AdamW, on convolution weights only
+    ema: float = 0.0  # decay of an exponential moving average of the weights; 0 = none
+
+    def record(self) -> dict:
+        stage = {k: v for k, v in asdict(self).items() if k not in ("batch", "channels")}
+        stage["init"] = self.init.name if self.init else None  # paths differ between machines
+        stage["crop"], stage["scales"] = list(self.crop), list(self.scales)
+        return {**stage, "balanced_sampling": True}
+
+
+def train(data: Path, out: Path, recipe: Recipe) -> dict:
+    seed, epochs, init = recipe.seed, recipe.epochs, recipe.init
     seed_everything(seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     items = labelled_photos(data)
@@ -151,13 +179,13 @@ def train(
     lut = merged_mask_lut(data)
     train_items, val_items = train_val_split(items)
     log.info("%d training photos, %d validation photos", len(train_items), len(val_items))
-    dataset = CropDataset(train_items, lut, crop)
+    dataset = CropDataset(train_items, lut, recipe.crop, recipe.scales, recipe.max_tilt)
     generator = torch.Generator().manual_seed(seed)
     sampler = torch.utils.data.WeightedRandomSampler(
         photo_weights(dataset.masks), len(dataset), replacement=True, generator=generator
     )
     loader = torch.utils.data.DataLoader(
-        dataset, batch_size=batch, sampler=sampler, drop_last=True, generator=generator
+        dataset, batch_size=recipe.batch, sampler=sampler, drop_last=True, generator=generator
     )
     stages: list[dict] = []
     if init is not None:  # continue from earlier weights: same network, frozen part as bundled
@@ -168,22 +196,37 @@ def train(
             {k: previous.meta[k] for k in ("seed", "epochs", "crop") if k in previous.meta}
         ]
     else:
+        channels = recipe.channels
         model = ClothingSegmenter(NUM_CLASSES, channels=channels)
     # channels_last makes the CPU convolutions about 30% faster here
     model = model.to(memory_format=torch.channels_last)
     frozen = model.frozen_prefixes(FROZEN_BLOCKS)
-    backbone_params, decoder_params = [], []
+    groups: dict[tuple[str, bool], list] = {}
     for name, p in model.named_parameters():
         if name.startswith(frozen):
             p.requires_grad_(False)
-        else:
-            (decoder_params if name.startswith("decoder") else backbone_params).append(p)
+        else:  # decoder learns faster; norms and biases are not decayed
+            part = "decoder" if name.startswith("decoder") else "backbone"
+            groups.setdefault((part, p.ndim > 1), []).append(p)
+    rates = {"backbone": 1e-3 * recipe.lr_scale, "decoder": 3e-3 * recipe.lr_scale}
     optimiser = torch.optim.AdamW(
         [
-            {"params": backbone_params, "lr": 1e-3 * lr_scale},
-            {"params": decoder_params, "lr": 3e-3 * lr_scale},
-        ],
-        weight_decay=1e-4,
+            {
+                "params": params,
+                "lr": rates[part],
+                "weight_decay": recipe.weight_decay if decayed else 0.0,
+            }
+            for (part, decayed), params in groups.items()
+        ]
+    )
+    # the moving average smooths the epoch-to-epoch swings of a small training set
+    averaged = (
+        torch.optim.swa_utils.AveragedModel(
+            model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(recipe.ema),
+            use_buffers=True,
+        )
+        if recipe.ema
+        else None
     )
     steps = epochs * len(loader)
     warmup = len(loader)
@@ -196,14 +239,6 @@ def train(
         ),
     )
     weights = class_weights(dataset.masks)
-    stage = {
-        "init": init.name if init else None,  # the file name: paths differ between machines
-        "seed": seed,
-        "epochs": epochs,
-        "lr_scale": lr_scale,
-        "crop": list(crop),
-        "balanced_sampling": True,
-    }
     meta = {
         "classes": list(CLASSES),
         "channels": channels,
@@ -211,7 +246,7 @@ def train(
         "frozen_prefixes": list(frozen),
         "train_photos": len(train_items),
         "val_photos": len(val_items),
-        "stages": [*stages, stage],
+        "stages": [*stages, recipe.record()],
         # the parser divides them out of its scores (segment.decide_classes)
         "loss_class_weights": [round(float(w), 4) for w in weights],
     }
@@ -233,9 +268,12 @@ def train(
             loss.backward()
             optimiser.step()
             schedule.step()
+            if averaged is not None:
+                averaged.update_parameters(model)
             bar.set_postfix(loss=f"{loss.item():.3f}")
+        kept = model if averaged is None else averaged.module
         tmp = out.with_suffix(".last.pt")
-        save_weights(model, tmp, meta, frozen)
+        save_weights(kept, tmp, meta, frozen)
         metrics = evaluate_items(Lite0Segmenter(tmp), val_items, lut)
         log.info(
             "epoch %d: val pixel acc %.4f, mIoU %.4f, garment mIoU %.4f (%.0f min)",
@@ -248,7 +286,7 @@ def train(
         if metrics["garment_mean_iou"] > best["garment_mean_iou"]:
             best = {**metrics, "epoch": epoch + 1}
             save_weights(
-                model,
+                kept,
                 out,
                 {
                     **meta,
@@ -265,26 +303,39 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="stylebot train parser", description=__doc__)
     parser.add_argument("--data", type=Path, default=Path("../shared/data/ccp"))
     parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--channels", type=int, default=96)
-    parser.add_argument("--seed", type=int, default=0)
+    default = Recipe()
+    parser.add_argument("--epochs", type=int, default=default.epochs)
+    parser.add_argument("--batch", type=int, default=default.batch)
+    parser.add_argument("--channels", type=int, default=default.channels)
+    parser.add_argument("--seed", type=int, default=default.seed)
     parser.add_argument("--init", type=Path, help="continue from these weights (a later stage)")
-    parser.add_argument("--lr-scale", type=float, default=1.0, help="multiplies both rates")
-    parser.add_argument("--crop", type=int, nargs=2, default=DEFAULT_CROP, metavar=("H", "W"))
+    parser.add_argument(
+        "--lr-scale", type=float, default=default.lr_scale, help="multiplies both rates"
+    )
+    parser.add_argument("--crop", type=int, nargs=2, default=default.crop, metavar=("H", "W"))
+    parser.add_argument(
+        "--scales", type=float, nargs=2, default=default.scales, metavar=("MIN", "MAX"),
+        help="photo scale range, relative to the 512-pixel inference size",
+    )
+    parser.add_argument("--max-tilt", type=float, default=default.max_tilt, help="degrees")
+    parser.add_argument("--weight-decay", type=float, default=default.weight_decay)
+    parser.add_argument("--ema", type=float, default=default.ema, help="weight-average decay")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    best = train(
-        args.data,
-        args.out,
-        args.epochs,
-        args.seed,
-        args.batch,
-        args.channels,
-        args.init,
-        args.lr_scale,
-        tuple(args.crop),
+    recipe = Recipe(
+        epochs=args.epochs,
+        seed=args.seed,
+        batch=args.batch,
+        channels=args.channels,
+        init=args.init,
+        lr_scale=args.lr_scale,
+        crop=tuple(args.crop),
+        scales=tuple(args.scales),
+        max_tilt=args.max_tilt,
+        weight_decay=args.weight_decay,
+        ema=args.ema,
     )
+    best = train(args.data, args.out, recipe)
     log.info(
         "best epoch %s: %s",
         best.get("epoch"),

@@ -262,9 +262,14 @@ def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None
     a = torch.load(first, weights_only=True)["state_dict"]
     b = torch.load(again, weights_only=True)["state_dict"]
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    train(second, "--init", str(first), "--lr-scale", "0.5", "--crop", "256", "192")
+    train(second, "--init", str(first), "--lr-scale", "0.5", "--crop", "256", "192",
+          "--max-tilt", "10", "--weight-decay", "0.05", "--ema", "0.9")
     meta = Lite0Segmenter(second).meta
     assert [s["init"] for s in meta["stages"]] == [None, first.name]
     assert meta["stages"][1]["lr_scale"] == 0.5 and meta["stages"][1]["crop"] == [256, 192]
+    assert meta["stages"][1]["ema"] == 0.9 and meta["stages"][1]["max_tilt"] == 10
+    # the second stage saved its moving average, which differs from the first stage's weights
+    c = torch.load(second, weights_only=True)["state_dict"]
+    assert c.keys() == a.keys() and not all(torch.equal(a[k], c[k]) for k in a)
     assert meta["val_photos"] == 1
     assert len(meta["loss_class_weights"]) == len(CLASSES)
