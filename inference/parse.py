@@ -173,8 +173,8 @@ def items_from_labels(
             continue
         ys, xs = np.nonzero(mask)
         box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
-        colours = garment_colours(rgb, mask)
         sub = (slice(box[1], box[3]), slice(box[0], box[2]))
+        colours = garment_colours(rgb[sub], mask[sub])
         # Texture on small garments (shoes, glasses, belts) is mostly edges and shine.
         area = pixels / max(person_pixels, 1)
         kind = pattern.detect(rgb[sub], mask[sub])[0] if area >= MIN_PATTERN_AREA else "solid"
