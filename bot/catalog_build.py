@@ -124,6 +124,8 @@ def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progre
         if not item.get("colour_family"):
             item["colour_family"] = cached[item["id"]][2]
     text_vectors = _text_vectors(pipeline, catalog, items) if with_text and items else None
+    if with_text and items and text_vectors is None:
+        log.warning("title search left out of this build: %s", pipeline.text_encoder_error)
     folder = build_index(settings.catalog.index_dir, vectors, items, embedder.name,
                          settings.catalog.annoy_trees, text_vectors,
                          TEXT_EMBEDDER if text_vectors is not None else None)
@@ -135,7 +137,11 @@ def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progre
                        round(seconds, 2), str(folder))
 
 
-def _text_vectors(pipeline: Pipeline, catalog: CatalogStore, items: list[dict]) -> np.ndarray:
+def _text_vectors(
+    pipeline: Pipeline, catalog: CatalogStore, items: list[dict]
+) -> np.ndarray | None:
+    """MiniLM title vectors (cached by text digest); None when the model is not installed, so
+    shopping by photo still gets its index."""
     from inference.text_search import item_text
 
     texts = [item_text(i) for i in items]
@@ -144,7 +150,10 @@ def _text_vectors(pipeline: Pipeline, catalog: CatalogStore, items: list[dict]) 
     todo = [n for n, (item, d) in enumerate(zip(items, digests, strict=True))
             if cached.get(item["id"], ("",))[0] != d]
     if todo:
-        encoded = pipeline.text_encoder().encode([texts[n] for n in todo])
+        encoder = pipeline.text_encoder_or_none()
+        if encoder is None:
+            return None
+        encoded = encoder.encode([texts[n] for n in todo])
         catalog.save_vectors(TEXT_EMBEDDER, [
             (items[n]["id"], digests[n], encoded[j].tobytes(), None)
             for j, n in enumerate(todo)])

@@ -132,7 +132,10 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     pipeline = _pipeline(settings)
     index, problem = _index(settings, pipeline)
     if index is None or index.text_vectors() is None:
-        print(f"stylebot search: {problem or 'the index has no title vectors'}", file=sys.stderr)
+        problem = problem or (
+            'the index has no title vectors: pip install -e ".[text]", then stylebot catalog build'
+        )
+        print(f"stylebot search: {problem}", file=sys.stderr)
         return 1
     text = " ".join(args.text)
     parsed, hits = text_search(index, pipeline.text_encoder(), text, args.k)

@@ -51,6 +51,7 @@ class Pipeline:
         self._shop_lock = threading.Lock()
         self._catalogs: dict[Path, object] = {}
         self._text_encoder = None
+        self.text_encoder_error: str | None = None
         self._product_segmenter = None
 
     def _options(self, backend: str) -> dict:
@@ -98,6 +99,15 @@ class Pipeline:
             if self._text_encoder is None:
                 self._text_encoder = TextEncoder()
             return self._text_encoder
+
+    def text_encoder_or_none(self):  # noqa: ANN201 - inference.text_search.TextEncoder | None
+        """The title encoder, or None (reason in `text_encoder_error`) when the optional `text`
+        extra (sentence-transformers, the bundled MiniLM) is not installed."""
+        try:
+            return self.text_encoder()
+        except (ImportError, OSError) as exc:
+            self.text_encoder_error = f"{type(exc).__name__}: {exc}"
+            return None
 
     def product_segmenter(self):  # noqa: ANN201
         from inference.retrieval import product_segmenter

@@ -3,5 +3,5 @@
 # the Telegram bot when STYLEBOT_TELEGRAM__TOKEN is set, else the web chat on 127.0.0.1:8080.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh text  # the MiniLM title search is part of the embedded default
 exec .venv/bin/stylebot serve "$@"

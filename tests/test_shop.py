@@ -313,3 +313,26 @@ def test_retrieval_eval_pairs_each_parsed_garment_once() -> None:
     nothing_parsed = SimpleNamespace(labels=np.zeros((10, 10), dtype=np.uint8), items=[])
     for match in ("iou", "nearest", "class"):  # a photo where the parser found no garment
         assert pair_items(nothing_parsed, truths, match) == [None, None]
+
+
+async def test_without_the_title_model_photo_shopping_still_works(
+        services, photo_bytes, monkeypatch) -> None:
+    """A bot installed without the optional `text` extra (no sentence-transformers): the
+    catalogue still builds for shopping by photo, and /search says it isn't set up."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import fails
+    monkeypatch.setattr(services.pipeline, "_text_encoder", None)
+    settings = services.settings
+    import_feed(small_demo_feed(Path(settings.catalog.images_dir).parent / "f", 2, False),
+                CatalogStore(services.store), settings.catalog.images_dir, "demo", demo=True,
+                options=FetchOptions(progress=False))
+    report = build_catalog(settings, services.pipeline, services.store, progress=False)
+    assert report.items == 2 * 8
+    assert "sentence_transformers" in services.pipeline.text_encoder_error
+    dialog = Dialog(services)
+    [menu] = await dialog.handle(event("cli:a", text="where can I buy this?",
+                                       photos=(PhotoIn(photo_bytes[0], ref="x"),)))
+    assert menu.text.startswith("Which piece"), menu.text
+    [search] = await dialog.handle(event("cli:a", text="/search red floral dress"))
+    assert "isn't set up" in search.text and "where can I buy this?" in search.text

@@ -250,11 +250,13 @@ async def search_text(turn: Turn, query: str, offset: int = 0) -> list[Reply]:
 
     query = query.strip()[:200]
     index = _index(turn)
-    if index is None or index.text_vectors() is None:
+    if index is None:
         from bot.catalog_build import first_build_running
 
         key = "shop_catalogue_building" if first_build_running() else "shop_no_catalogue"
         return [Reply(prompts.reply(key))]
+    if index.text_vectors() is None:  # built without the optional title model
+        return [Reply(prompts.reply("search_unavailable"))]
     state = turn.store.state(turn.user_id)
     turn.store.set_state(turn.user_id, {**state, "shop_query": query})
     k = turn.services.settings.catalog.results_per_page
