@@ -13,7 +13,10 @@ garment mean IoU on it is saved. Recipe, and why:
 - the stem and first block stay as bundled (they are generic edges; freezing them also saves the
   costly high-resolution backward pass), everything else is fine-tuned with AdamW + cosine;
 - `--init` continues from earlier weights (a second, lower-rate cosine cycle), so a schedule can be
-  run in stages on a small machine; the weights' meta records every stage.
+  run in stages on a small machine; the weights' meta records every stage;
+- `--ema` judges and saves a moving average of the weights instead (smoother from epoch to epoch;
+  session 6 found it no better on the held-out photos, see BENCHMARKS.md), and `--scales`,
+  `--max-tilt`, `--weight-decay` set the augmentation and regularisation tried with it.
 """
 
 from __future__ import annotations
@@ -159,7 +162,7 @@ class Recipe:
     crop: tuple[int, int] = DEFAULT_CROP
     scales: tuple[float, float] = (0.7, 1.3)  # of the 512-pixel inference size
     max_tilt: float = 0.0  # degrees
-    weight_decay: float = 1e-4  # AdamW, on convolution weights only
+    weight_decay: float = 1e-4  # AdamW, on every trained parameter (as the shipped stages)
     ema: float = 0.0  # decay of an exponential moving average of the weights; 0 = none
 
     def record(self) -> dict:
@@ -201,23 +204,18 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
     # channels_last makes the CPU convolutions about 30% faster here
     model = model.to(memory_format=torch.channels_last)
     frozen = model.frozen_prefixes(FROZEN_BLOCKS)
-    groups: dict[tuple[str, bool], list] = {}
+    backbone_params, decoder_params = [], []
     for name, p in model.named_parameters():
         if name.startswith(frozen):
             p.requires_grad_(False)
-        else:  # decoder learns faster; norms and biases are not decayed
-            part = "decoder" if name.startswith("decoder") else "backbone"
-            groups.setdefault((part, p.ndim > 1), []).append(p)
-    rates = {"backbone": 1e-3 * recipe.lr_scale, "decoder": 3e-3 * recipe.lr_scale}
+        else:
+            (decoder_params if name.startswith("decoder") else backbone_params).append(p)
     optimiser = torch.optim.AdamW(
         [
-            {
-                "params": params,
-                "lr": rates[part],
-                "weight_decay": recipe.weight_decay if decayed else 0.0,
-            }
-            for (part, decayed), params in groups.items()
-        ]
+            {"params": backbone_params, "lr": 1e-3 * recipe.lr_scale},
+            {"params": decoder_params, "lr": 3e-3 * recipe.lr_scale},
+        ],
+        weight_decay=recipe.weight_decay,
     )
     # the moving average smooths the epoch-to-epoch swings of a small training set
     averaged = (
