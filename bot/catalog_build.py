@@ -124,8 +124,6 @@ def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progre
         if not item.get("colour_family"):
             item["colour_family"] = cached[item["id"]][2]
     text_vectors = _text_vectors(pipeline, catalog, items) if with_text and items else None
-    if with_text and items and text_vectors is None:
-        log.warning("title search left out of this build: %s", pipeline.text_encoder_error)
     folder = build_index(settings.catalog.index_dir, vectors, items, embedder.name,
                          settings.catalog.annoy_trees, text_vectors,
                          TEXT_EMBEDDER if text_vectors is not None else None)
@@ -152,6 +150,7 @@ def _text_vectors(
     if todo:
         encoder = pipeline.text_encoder_or_none()
         if encoder is None:
+            log.warning("title search left out of this build: %s", pipeline.text_encoder_error)
             return None
         encoded = encoder.encode([texts[n] for n in todo])
         catalog.save_vectors(TEXT_EMBEDDER, [
