@@ -20,7 +20,7 @@ from hashlib import sha1
 
 import prompts
 from inference.styles import detect_styles
-from inference.taxonomy import DISPLAY_NAME
+from inference.taxonomy import DISPLAY_NAME, PLURAL_NOUNS
 
 #: Garment classes whose parse is reliable enough to mention (small ones get confused).
 MENTIONABLE = (
@@ -43,8 +43,6 @@ MIN_AREA = 0.03
 #: 0.94 at 0.85 (mean of six seeds). Photos with nothing this sure (2 of 81) get a comment on
 #: the whole look.
 MIN_CONFIDENCE = 0.85
-#: Nouns that take "those ... are" (agreement in the templates: {that} {is} {s}...).
-PLURAL_NOUNS = frozenset({"pants", "shorts", "shoes", "glasses", "tights", "jeans"})
 SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
 ALTERNATIVES = re.compile(r"\[([^\[\]]*)\]")  # [a|b|c] in a template
 ARTICLE = re.compile(r"\b([Aa]) (?=([aeiouAEIOU]\w*))")

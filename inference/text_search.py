@@ -20,7 +20,7 @@ import numpy as np
 from inference.catalog_index import CatalogIndex, Hit
 from inference.colour import FAMILIES
 from inference.shop_taxonomy import BASE_COLOUR_TO_FAMILY, family_for, keyword_category
-from inference.taxonomy import DISPLAY_NAME
+from inference.taxonomy import DISPLAY_NAME, with_article
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def text_search(index: CatalogIndex, encoder: TextEncoder, query: str, k: int = 
 def _why(item: dict, parsed: ParsedQuery) -> list[str]:
     reasons = []
     if parsed.category and item.get("category") == parsed.category:
-        reasons.append(f"a {DISPLAY_NAME.get(parsed.category, parsed.category)}")
+        reasons.append(with_article(DISPLAY_NAME.get(parsed.category, parsed.category)))
     if parsed.colour_family and item.get("colour_family") == parsed.colour_family:
         reasons.append(f"{parsed.colour_family} like you asked")
     return reasons

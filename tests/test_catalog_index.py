@@ -147,7 +147,9 @@ def test_text_search_with_minilm(tmp_path: Path, encoder: TextEncoder) -> None:
     assert (parsed.category, parsed.colour_family) == ("dress", "red")
     assert [h.item["title"] for h in hits][:2] == ["Red floral wrap dress", "Red plain midi dress"]
     assert all(h.item["category"] == "dress" for h in hits)
-    assert "red like you asked" in hits[0].why
+    assert hits[0].why == ["a dress", "red like you asked"]
+    _, boots = text_search(index, encoder, "black boots", k=1)
+    assert boots[0].why == ["shoes", "black like you asked"]  # not "a shoes"
     _, warm = text_search(index, encoder, "something warm for cold winter days", k=1)
     assert warm[0].item["title"] == "Navy wool coat"  # meaning, not shared words
     assert parse_query("a grey jumper").colour_family == "gray"
