@@ -32,6 +32,9 @@ ITEM_SIGNALS = frozenset({"shop_item"})
 #: In the taste Style Check reads (scaled so the largest learned value is 1).
 AVOID_VALUE, LIKE_VALUE = -1.0, 0.6
 STYLE_MIN_SCORE = 0.3
+#: Positive signals a learned key needs before it is shown as a favourite: one Style Check
+#: answer is not yet a taste ("you like goth" after a single choice reads as presumptuous).
+MIN_SUPPORT = 2
 #: Ties are shown in this order: big garments before small ones, colours as in FAMILIES.
 ORDER = {**{f"garment:{c}": i for i, c in enumerate(CLASSES)},
          **{f"colour:{f}": i for i, f in enumerate(FAMILIES)}}
@@ -46,15 +49,19 @@ def outfit_keys(outfit: dict) -> dict[str, float]:
     return keys
 
 
-def learn(taste: dict[str, float], signals: Iterable[tuple[str, dict]]) -> dict[str, float]:
-    """The Style Check taste plus each (signal, outfit) weighted by SIGNAL_WEIGHTS."""
-    scores = dict(taste)
+def learn(signals: Iterable[tuple[str, dict]]) -> tuple[dict[str, float], dict[str, int]]:
+    """Learned scores (each (signal, outfit) weighted by SIGNAL_WEIGHTS) and, per key, how many
+    positive signals back it."""
+    scores: dict[str, float] = {}
+    support: dict[str, int] = {}
     for signal, outfit in signals:
         # One garment says nothing about a style; a whole outfit does.
         keys = taste_vector(outfit) if signal in ITEM_SIGNALS else outfit_keys(outfit)
         for key, value in keys.items():
             scores[key] = scores.get(key, 0.0) + SIGNAL_WEIGHTS[signal] * value
-    return scores
+            if SIGNAL_WEIGHTS[signal] > 0:
+                support[key] = support.get(key, 0) + 1
+    return scores, support
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,7 @@ def _words(key: str, outfits: Iterable[dict]) -> set[str]:
 class Profile:
     learned: dict[str, float] = field(default_factory=dict)
     corrections: Corrections = Corrections()
+    support: dict[str, int] = field(default_factory=dict)  # positive signals behind each key
 
     def taste(self) -> dict[str, float]:
         """Style Check's taste: learned colour/garment scores (largest 1), corrections on top."""
@@ -130,13 +138,16 @@ class Profile:
 
     def ranked(self, kind: str, n: int = 3) -> list[tuple[str, float, bool]]:
         """(key, score in [-1, 1], said by the user): likes, then learned favourites, then
-        avoided; learned scores that are negative are left out (not enough to call a dislike)."""
+        avoided; learned scores that are negative are left out (not enough to call a dislike),
+        and so are keys fewer than MIN_SUPPORT signals back."""
         prefix = f"{kind}:"
         top = max((abs(v) for k, v in self.learned.items() if k.startswith(prefix)),
                   default=0.0) or 1.0
         likes = [(k, 1.0, True) for k in sorted(self.corrections.like) if k.startswith(prefix)]
         learned = sorted(((k, v / top, False) for k, v in self.learned.items()
-                          if k.startswith(prefix) and v > 0 and k not in self.corrections.avoid
+                          if k.startswith(prefix) and v > 0
+                          and self.support.get(k, 0) >= MIN_SUPPORT
+                          and k not in self.corrections.avoid
                           and k not in self.corrections.like),
                          key=lambda r: (-round(r[1], 6), ORDER.get(r[0], 99)))
         avoid = [(k, -1.0, True) for k in sorted(self.corrections.avoid) if k.startswith(prefix)]

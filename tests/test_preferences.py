@@ -87,6 +87,23 @@ async def test_learned_from_style_check_shop_clicks_and_another_take(services, p
     assert "expired" in stale.text
 
 
+async def test_one_style_check_answer_is_not_yet_shown_as_a_taste(services, photo_bytes):
+    services.settings.dialog.pair_window_seconds = 0
+    dialog = Dialog(services)
+    pair = (PhotoIn(photo_bytes[1]), PhotoIn(photo_bytes[2]))
+    [check] = await dialog.handle(event("cli:a", photos=pair))
+    await dialog.handle(event("cli:a", callback=check.buttons[0][0].payload))  # "I agree"
+    profile = profile_of(services.store, "cli:a")
+    assert any(k.startswith("style:") for k in profile.learned)  # Style Check reads it at once
+    [prefs] = await dialog.handle(event("cli:a", text="/prefs"))
+    assert "(learned)" not in prefs.text
+    [again] = await dialog.handle(event("cli:a", photos=pair))  # the same choice a second time
+    await dialog.handle(event("cli:a", callback=again.buttons[0][0].payload))
+    [prefs] = await dialog.handle(event("cli:a", text="/prefs"))
+    assert "colours you pick (learned)" in prefs.text
+    assert "styles you lean to (learned)" in prefs.text
+
+
 def _family_words(outfit: dict, family: str) -> re.Pattern[str]:
     names = {family} | {i["colour_name"] for i in outfit["items"] if i["colour_family"] == family}
     return re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b", re.IGNORECASE)

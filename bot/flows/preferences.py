@@ -67,8 +67,8 @@ def _shopped_item(store: Store, user_id: str, row: dict, seen: set) -> dict | No
 def profile_of(store: Store, user_id: str) -> Profile:
     """The user's taste as every feature reads it: learned scores plus corrections."""
     prefs = store.preferences(user_id)
-    learned = learn({}, _signals(store, user_id, prefs.get("learned_since")))
-    return Profile(learned, Corrections.from_dict(prefs.get("corrections")))
+    learned, support = learn(_signals(store, user_id, prefs.get("learned_since")))
+    return Profile(learned, Corrections.from_dict(prefs.get("corrections")), support)
 
 
 # Saying it in words --------------------------------------------------------------------------
