@@ -12,9 +12,6 @@ import yaml
 import prompts
 from inference.colour import NEUTRAL_FAMILIES
 
-DARK = frozenset({"black", "navy", "brown", "purple"})
-LIGHT = frozenset({"white", "beige"})
-
 
 @dataclass(frozen=True)
 class StyleScore:
@@ -45,9 +42,9 @@ def _shares(outfit: dict) -> tuple[dict[str, float], float]:
 def _matches(when: dict, outfit: dict, shares: dict[str, float]) -> bool:
     items = outfit["items"]
     chromatic = {f for f, s in shares.items() if f not in NEUTRAL_FAMILIES and s >= 0.05}
-    if "dark_share" in when and sum(shares.get(f, 0) for f in DARK) < when["dark_share"]:
-        return False
-    if "light_share" in when and sum(shares.get(f, 0) for f in LIGHT) < when["light_share"]:
+    if "palette" in when and (
+        sum(shares.get(f, 0) for f in when["palette"]["families"]) < when["palette"]["share"]
+    ):
         return False
     if (
         "neutral_share" in when

@@ -126,6 +126,11 @@ def test_goth_is_detected_with_its_indicators() -> None:
     assert scores[0].style == "goth"
     assert "dark palette" in scores[0].indicators and "black boots" in scores[0].indicators
     assert "->" in scores[0].explanation
+    denim = {"items": [item("dress", "navy", "dark slate blue dress", 0.46),
+                       item("bag", "black", "black bag", 0.15),
+                       item("footwear", "black", "black shoes", 0.04)]}
+    goth = next(s for s in detect_styles(denim) if s.style == "goth")
+    assert "dark palette" not in goth.indicators  # navy denim is dark, not goth (CCP 0230)
 
 
 def test_styles_on_real_photos(outfits: list[dict]) -> None:
