@@ -16,7 +16,9 @@ garment mean IoU on it is saved. Recipe, and why:
   run in stages on a small machine; the weights' meta records every stage;
 - `--ema` judges and saves a moving average of the weights instead (smoother from epoch to epoch;
   session 6 found it no better on the held-out photos, see BENCHMARKS.md), and `--scales`,
-  `--max-tilt`, `--weight-decay` set the augmentation and regularisation tried with it.
+  `--max-tilt`, `--weight-decay` set the augmentation and regularisation tried with it;
+- `--region-loss lovasz` replaces the Dice term by the Lovasz-softmax IoU surrogate (session 7:
+  no better than Dice on the held-out photos, see BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -149,6 +151,35 @@ def dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return dice[present].mean()
 
 
+def _lovasz_grad(fg_sorted: torch.Tensor) -> torch.Tensor:
+    """Gradient of the Lovasz extension of the Jaccard loss w.r.t. sorted errors (Berman 2018)."""
+    total = fg_sorted.sum()
+    intersection = total - fg_sorted.cumsum(0)
+    union = total + (1 - fg_sorted).cumsum(0)
+    jaccard = 1.0 - intersection / union
+    jaccard[1:] = jaccard[1:] - jaccard[:-1]
+    return jaccard
+
+
+def lovasz_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Lovasz-softmax over the batch's pixels: a tight convex surrogate of the mean IoU of the
+    classes present, which cross-entropy and Dice only approximate (Berman et al., CVPR 2018).
+    Every second pixel each way: the per-class sorts would otherwise double the step time."""
+    logits, target = logits[..., ::2, ::2], target[..., ::2, ::2]
+    valid = target != IGNORE
+    probs = logits.softmax(1).permute(0, 2, 3, 1)[valid]  # (P, C)
+    labels = target[valid]
+    losses = []
+    for c in labels.unique():
+        fg = (labels == c).float()
+        errors, order = (fg - probs[:, c]).abs().sort(descending=True)
+        losses.append(torch.dot(errors, _lovasz_grad(fg[order])))
+    return torch.stack(losses).mean()
+
+
+REGION_LOSSES = {"dice": dice_loss, "lovasz": lovasz_loss}
+
+
 @dataclass(frozen=True)
 class Recipe:
     """One training stage's settings; recorded in the weights' meta."""
@@ -164,6 +195,7 @@ class Recipe:
     max_tilt: float = 0.0  # degrees
     weight_decay: float = 1e-4  # AdamW, on every trained parameter (as the shipped stages)
     ema: float = 0.0  # decay of an exponential moving average of the weights; 0 = none
+    region_loss: str = "dice"  # added to the weighted cross-entropy: "dice" (x0.5) or "lovasz"
 
     def record(self) -> dict:
         stage = {k: v for k, v in asdict(self).items() if k not in ("batch", "channels")}
@@ -248,6 +280,7 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
         # the parser divides them out of its scores (segment.decide_classes)
         "loss_class_weights": [round(float(w), 4) for w in weights],
     }
+    region_weight = 0.5 if recipe.region_loss == "dice" else 1.0  # dice: as the shipped stages
     best: dict = {"garment_mean_iou": -1.0}
     started = time.time()
     for epoch in range(epochs):
@@ -261,7 +294,7 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
         for images, masks in bar:
             logits = model(images.contiguous(memory_format=torch.channels_last))
             loss = F.cross_entropy(logits, masks, weight=weights, ignore_index=IGNORE)
-            loss = loss + 0.5 * dice_loss(logits, masks)
+            loss = loss + region_weight * REGION_LOSSES[recipe.region_loss](logits, masks)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
@@ -318,6 +351,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-tilt", type=float, default=default.max_tilt, help="degrees")
     parser.add_argument("--weight-decay", type=float, default=default.weight_decay)
     parser.add_argument("--ema", type=float, default=default.ema, help="weight-average decay")
+    parser.add_argument(
+        "--region-loss", choices=sorted(REGION_LOSSES), default=default.region_loss,
+        help="added to the cross-entropy: soft Dice (as shipped) or Lovasz-softmax",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     recipe = Recipe(
@@ -332,6 +369,7 @@ def main(argv: list[str] | None = None) -> None:
         max_tilt=args.max_tilt,
         weight_decay=args.weight_decay,
         ema=args.ema,
+        region_loss=args.region_loss,
     )
     best = train(args.data, args.out, recipe)
     log.info(

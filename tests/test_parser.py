@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from inference.ccp_data import labelled_photos, merged_mask_lut
@@ -245,6 +246,27 @@ def test_a_tiny_person_is_noticed(pipeline: Pipeline, photo_paths: list[Path]) -
     assert outfit.problems and outfit.problems[0] in ("tiny", "no_person")
 
 
+def test_lovasz_loss_is_one_minus_the_iou_of_hard_predictions() -> None:
+    """On confident predictions the Lovasz-softmax loss is exactly 1 - mean IoU of the classes in
+    the ground truth (the property that makes it an IoU surrogate), and it ignores IGNORE."""
+    from inference.train_parser import IGNORE, lovasz_loss
+
+    truth = torch.zeros(1, 8, 8, dtype=torch.long)
+    truth[0, :4, :4], truth[0, 4:, :] = 1, 2
+    guess = truth.clone()
+    guess[0, :4, 4:6] = 1  # class 1 grows into class 0: IoU of class 1 16/24, of class 0 8/16
+
+    def confident(labels: torch.Tensor) -> torch.Tensor:
+        return F.one_hot(labels, len(CLASSES)).permute(0, 3, 1, 2).float() * 100
+
+    assert lovasz_loss(confident(guess), truth).item() == pytest.approx(
+        1 - (16 / 24 + 8 / 16 + 1) / 3, abs=1e-5)
+    assert lovasz_loss(confident(truth), truth).item() == pytest.approx(0, abs=1e-6)
+    truth[0, :2, :2] = IGNORE  # ignored pixels leave both sides: class 1 now 12/20
+    assert lovasz_loss(confident(guess), truth).item() == pytest.approx(
+        1 - (12 / 20 + 8 / 16 + 1) / 3, abs=1e-5)
+
+
 def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None:
     """`stylebot train parser` end to end on the four sample photos (one held out): a first
     stage from the bundled backbone, then a second stage from its weights; the same seed gives
@@ -263,11 +285,13 @@ def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None
     b = torch.load(again, weights_only=True)["state_dict"]
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     train(second, "--init", str(first), "--lr-scale", "0.5", "--crop", "256", "192",
-          "--max-tilt", "10", "--weight-decay", "0.05", "--ema", "0.9")
+          "--max-tilt", "10", "--weight-decay", "0.05", "--ema", "0.9", "--region-loss", "lovasz")
     meta = Lite0Segmenter(second).meta
     assert [s["init"] for s in meta["stages"]] == [None, first.name]
     assert meta["stages"][1]["lr_scale"] == 0.5 and meta["stages"][1]["crop"] == [256, 192]
     assert meta["stages"][1]["ema"] == 0.9 and meta["stages"][1]["max_tilt"] == 10
+    assert meta["stages"][1]["region_loss"] == "lovasz"
+    assert meta["stages"][0]["region_loss"] == "dice"
     # the second stage saved its moving average, which differs from the first stage's weights
     c = torch.load(second, weights_only=True)["state_dict"]
     assert c.keys() == a.keys() and not all(torch.equal(a[k], c[k]) for k in a)
