@@ -146,6 +146,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     print(f"query: {text!r} -> class {parsed.category or 'any'}, "
           f"colour {parsed.colour_family or 'any'}")
+    if not hits:
+        print("no results" + (f": the catalogue has no {parsed.category} items"
+                              if parsed.category else ""))
     for n, h in enumerate(hits, start=1):
         print(f"{n:3d}. {h.score:.3f} {h.item['title'][:50]:50s} {h.item['category']:9s} "
               f"{h.item.get('colour_family') or '?'}")

@@ -78,8 +78,8 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"belts?\b", "belt"),
     (r"scarf|scarves|ties?\b|stoles?|mufflers?|shawls?|bandana", "scarf"),
     (r"socks?|stockings?|tights|hosiery", "legwear"),
-    (r"watch(es)?|jewel|necklace|bracelet|earrings?|rings?\b|gloves?|bangles?|pendant",
-     "accessory"),
+    (r"watch(es)?|jewel|necklace|bracelet|earrings?|rings?\b|gloves?|bangles?|pendant|"
+     r"accessor(y|ies)", "accessory"),
 )
 _KEYWORDS = [(re.compile(rf"\b(?:{pattern})", re.IGNORECASE), cls) for pattern, cls in KEYWORDS]
 

@@ -90,7 +90,8 @@ class TextEncoder:
 
 def text_search(index: CatalogIndex, encoder: TextEncoder, query: str, k: int = 10,
                 offset: int = 0) -> tuple[ParsedQuery, list[Hit]]:
-    """Ranked items for a free-text query (exact cosine over the title vectors)."""
+    """Ranked items for a free-text query (exact cosine over the title vectors); none when the
+    query names a class the catalogue has no items of (a necklace is not a jacket)."""
     parsed = parse_query(query)
     vectors = index.text_vectors()
     if vectors is None or not len(index):
@@ -99,8 +100,8 @@ def text_search(index: CatalogIndex, encoder: TextEncoder, query: str, k: int = 
     scores = np.asarray(vectors @ q, dtype=np.float32)
     rows = np.arange(len(index.items))
     if parsed.category:
-        in_class = [i for i, item in enumerate(index.items) if item["category"] == parsed.category]
-        rows = np.array(in_class, dtype=int) if in_class else rows
+        rows = np.array([i for i, item in enumerate(index.items)
+                         if item["category"] == parsed.category], dtype=int)
     hits = []
     for row in rows:
         item = index.items[row]

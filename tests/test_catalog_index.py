@@ -150,6 +150,7 @@ def test_text_search_with_minilm(tmp_path: Path, encoder: TextEncoder) -> None:
     assert hits[0].why == ["a dress", "red like you asked"]
     _, boots = text_search(index, encoder, "black boots", k=1)
     assert boots[0].why == ["shoes", "black like you asked"]  # not "a shoes"
+    assert text_search(index, encoder, "a silver necklace", k=3)[1] == []  # no jewellery here
     _, warm = text_search(index, encoder, "something warm for cold winter days", k=1)
     assert warm[0].item["title"] == "Navy wool coat"  # meaning, not shared words
     assert parse_query("a grey jumper").colour_family == "gray"

@@ -175,6 +175,9 @@ async def test_text_search_in_chat(dialog) -> None:
     assert "(from #6)" in more.text
     [said] = await dialog.handle(event("cli:a", text="show me a white top"))
     assert "(white top)" in said.text.splitlines()[0]
+    for query in ("/search a gold necklace", "/search accessories"):  # no jewellery here
+        [none] = await dialog.handle(event("cli:a", text=query))
+        assert "nothing filed under accessory" in none.text and not none.images
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str]:

@@ -262,6 +262,9 @@ async def search_text(turn: Turn, query: str, offset: int = 0) -> list[Reply]:
     k = turn.services.settings.catalog.results_per_page
     encoder = await turn.run(turn.services.pipeline.text_encoder)
     parsed, hits = await turn.run(text_search, index, encoder, query, k + 1, offset)
+    if not hits and parsed.category and not offset:
+        noun = DISPLAY_NAME.get(parsed.category, parsed.category)
+        return [Reply(prompts.reply("search_no_category", noun=noun))]
     if not hits:
         return [Reply(prompts.reply("search_nothing", query=query))]
     more, hits = len(hits) > k, hits[:k]
