@@ -169,6 +169,8 @@ def lovasz_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     valid = target != IGNORE
     probs = logits.softmax(1).permute(0, 2, 3, 1)[valid]  # (P, C)
     labels = target[valid]
+    if not len(labels):  # every pixel padding: nothing to learn from
+        return logits.sum() * 0
     losses = []
     for c in labels.unique():
         fg = (labels == c).float()
@@ -177,7 +179,8 @@ def lovasz_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return torch.stack(losses).mean()
 
 
-REGION_LOSSES = {"dice": dice_loss, "lovasz": lovasz_loss}
+#: The term added to the weighted cross-entropy, and its weight (Dice x0.5, as the shipped stages).
+REGION_LOSSES = {"dice": (0.5, dice_loss), "lovasz": (1.0, lovasz_loss)}
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,7 @@ class Recipe:
     max_tilt: float = 0.0  # degrees
     weight_decay: float = 1e-4  # AdamW, on every trained parameter (as the shipped stages)
     ema: float = 0.0  # decay of an exponential moving average of the weights; 0 = none
-    region_loss: str = "dice"  # added to the weighted cross-entropy: "dice" (x0.5) or "lovasz"
+    region_loss: str = "dice"  # added to the weighted cross-entropy (REGION_LOSSES)
 
     def record(self) -> dict:
         stage = {k: v for k, v in asdict(self).items() if k not in ("batch", "channels")}
@@ -280,7 +283,7 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
         # the parser divides them out of its scores (segment.decide_classes)
         "loss_class_weights": [round(float(w), 4) for w in weights],
     }
-    region_weight = 0.5 if recipe.region_loss == "dice" else 1.0  # dice: as the shipped stages
+    region_weight, region_loss = REGION_LOSSES[recipe.region_loss]
     best: dict = {"garment_mean_iou": -1.0}
     started = time.time()
     for epoch in range(epochs):
@@ -294,7 +297,7 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
         for images, masks in bar:
             logits = model(images.contiguous(memory_format=torch.channels_last))
             loss = F.cross_entropy(logits, masks, weight=weights, ignore_index=IGNORE)
-            loss = loss + region_weight * REGION_LOSSES[recipe.region_loss](logits, masks)
+            loss = loss + region_weight * region_loss(logits, masks)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
