@@ -1,5 +1,5 @@
 """Style detection: scores for ten styles from garment, colour and pattern evidence, with the
-indicators that drove each ("black boots + dark palette -> goth"). Rules are data in
+indicators that drove each ("black shoes + dark palette -> goth"). Rules are data in
 prompts/styles.yaml; this module only matches them against a parse (Outfit.as_dict())."""
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import pytest
 
 from inference import registry
 from inference.comments import (
+    GARMENT_NOUNS,
     TemplateCommenter,
     make_comments,
     mentionable_items,
@@ -18,7 +19,7 @@ from inference.comments import (
     violations,
 )
 from inference.pipeline import Pipeline
-from inference.styles import detect_styles
+from inference.styles import detect_styles, rules
 from inference.taxonomy import DISPLAY_NAME
 
 from .conftest import SAMPLE, run_cli
@@ -124,13 +125,23 @@ def test_goth_is_detected_with_its_indicators() -> None:
     scores = detect_styles(GOTH)
     assert {s.style for s in scores} == STYLES
     assert scores[0].style == "goth"
-    assert "dark palette" in scores[0].indicators and "black boots" in scores[0].indicators
+    assert "dark palette" in scores[0].indicators and "black shoes" in scores[0].indicators
     assert "->" in scores[0].explanation
     denim = {"items": [item("dress", "navy", "dark slate blue dress", 0.46),
                        item("bag", "black", "black bag", 0.15),
                        item("footwear", "black", "black shoes", 0.04)]}
     goth = next(s for s in detect_styles(denim) if s.style == "goth")
     assert "dark palette" not in goth.indicators  # navy denim is dark, not goth (CCP 0230)
+
+
+def test_style_indicators_name_only_what_the_parser_sees() -> None:
+    """The indicators are shown to the user ("My style?", Style Check reasons): like comments,
+    they may not claim garments the parser cannot tell apart (boots, sneakers, a blazer)."""
+    unseen = GARMENT_NOUNS - set(DISPLAY_NAME.values()) - {"jeans"}  # jeans: blue or navy pants
+    for style, indicators in rules().items():
+        for indicator in indicators:
+            named = {n for n in unseen if re.search(rf"\b{n}s?\b", indicator["text"])}
+            assert not named, (style, indicator["text"])
 
 
 def test_styles_on_real_photos(outfits: list[dict]) -> None:
