@@ -139,13 +139,22 @@ def _join(opener: str, sentence: str) -> str:
     return f"{opener} {sentence}"
 
 
-def _tidy(text: str) -> str:
-    """Sentence capitals, and "an" before a vowel sound ("an effortless duo", "an olive bag")."""
-    text = ARTICLE.sub(
+def fix_articles(text: str) -> str:
+    """ "an" before a vowel sound ("an effortless duo", "an olive bag", but "a unique")."""
+    return ARTICLE.sub(
         lambda m: m.group(0) if m.group(2).lower().startswith(CONSONANT_U) else m.group(1) + "n ",
         text,
     )
-    return SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), text)
+
+
+def with_article(noun: str) -> str:
+    """ "a dress", "an accessory", "shoes"."""
+    return noun if noun in PLURAL_NOUNS else fix_articles(f"a {noun}")
+
+
+def _tidy(text: str) -> str:
+    """Sentence capitals, and "an" before a vowel sound."""
+    return SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), fix_articles(text))
 
 
 def _noun(item: dict) -> str:

@@ -4,6 +4,7 @@ prompts/styles.yaml; this module only matches them against a parse (Outfit.as_di
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,17 +40,18 @@ def _shares(outfit: dict) -> tuple[dict[str, float], float]:
     return {k: v / total for k, v in shares.items()}, total
 
 
+def _covers(shares: dict[str, float], families: Iterable[str], share: float) -> bool:
+    """These colour families cover at least `share` of the garment area."""
+    return sum(shares.get(f, 0) for f in families) >= share
+
+
 def _matches(when: dict, outfit: dict, shares: dict[str, float]) -> bool:
     items = outfit["items"]
     chromatic = {f for f, s in shares.items() if f not in NEUTRAL_FAMILIES and s >= 0.05}
-    if "palette" in when and (
-        sum(shares.get(f, 0) for f in when["palette"]["families"]) < when["palette"]["share"]
-    ):
+    palette = when.get("palette")
+    if palette and not _covers(shares, palette["families"], palette["share"]):
         return False
-    if (
-        "neutral_share" in when
-        and sum(shares.get(f, 0) for f in NEUTRAL_FAMILIES) < when["neutral_share"]
-    ):
+    if "neutral_share" in when and not _covers(shares, NEUTRAL_FAMILIES, when["neutral_share"]):
         return False
     if len(chromatic) < when.get("chromatic", 0) or len(items) < when.get("items", 0):
         return False

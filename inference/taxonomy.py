@@ -58,13 +58,6 @@ DISPLAY_NAME: dict[str, str] = {
 #: Nouns that take "those ... are" and no article (agreement in replies and templates).
 PLURAL_NOUNS = frozenset({"pants", "shorts", "shoes", "glasses", "tights", "jeans"})
 
-
-def with_article(noun: str) -> str:
-    """ "a dress", "an accessory", "shoes"."""
-    if noun in PLURAL_NOUNS:
-        return noun
-    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
-
 #: CCP fine label -> merged class.
 CCP_TO_CLASS: dict[str, str] = {
     "null": "background",

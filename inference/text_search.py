@@ -19,8 +19,9 @@ import numpy as np
 
 from inference.catalog_index import CatalogIndex, Hit
 from inference.colour import FAMILIES
+from inference.comments import with_article
 from inference.shop_taxonomy import BASE_COLOUR_TO_FAMILY, family_for, keyword_category
-from inference.taxonomy import DISPLAY_NAME, with_article
+from inference.taxonomy import DISPLAY_NAME
 
 log = logging.getLogger(__name__)
 
