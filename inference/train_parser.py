@@ -179,16 +179,6 @@ def lovasz_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return torch.stack(losses).mean()
 
 
-def presence_loss(presence: torch.Tensor | None, target: torch.Tensor) -> torch.Tensor:
-    """Binary cross-entropy of the presence head against the classes each crop shows."""
-    if presence is None:
-        raise SystemExit("--presence-loss needs --pyramid (the presence head)")
-    shown = torch.stack([
-        torch.bincount(t[t != IGNORE], minlength=NUM_CLASSES)[:NUM_CLASSES] > 0 for t in target
-    ])
-    return F.binary_cross_entropy_with_logits(presence, shown.float())
-
-
 #: The term added to the weighted cross-entropy, and its weight (Dice x0.5, as the shipped stages).
 REGION_LOSSES = {"dice": (0.5, dice_loss), "lovasz": (1.0, lovasz_loss)}
 
@@ -209,8 +199,6 @@ class Recipe:
     weight_decay: float = 1e-4  # AdamW, on every trained parameter (as the shipped stages)
     ema: float = 0.0  # decay of an exponential moving average of the weights; 0 = none
     region_loss: str = "dice"  # added to the weighted cross-entropy (REGION_LOSSES)
-    pyramid: bool = False  # pyramid pooling + presence head (models.segmenter.FPNDecoder)
-    presence_loss: float = 0.0  # weight of the presence head's binary cross-entropy
 
     def record(self) -> dict:
         stage = {k: v for k, v in asdict(self).items() if k not in ("batch", "channels")}
@@ -238,20 +226,16 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
         dataset, batch_size=recipe.batch, sampler=sampler, drop_last=True, generator=generator
     )
     stages: list[dict] = []
-    channels = recipe.channels
-    if init is not None:  # continue from earlier weights: frozen part as bundled
+    if init is not None:  # continue from earlier weights: same network, frozen part as bundled
         previous = Lite0Segmenter(init)
+        model = previous.model.train()
         channels = previous.meta["channels"]
         stages = previous.meta.get("stages") or [  # weights from before stages were recorded
             {k: previous.meta[k] for k in ("seed", "epochs", "crop") if k in previous.meta}
         ]
-    model = ClothingSegmenter(NUM_CLASSES, channels=channels, pyramid=recipe.pyramid)
-    if init is not None:  # a pyramid added now starts from zero output (PyramidPooling)
-        if previous.meta.get("pyramid_pooling", False) and not recipe.pyramid:
-            raise SystemExit(f"{init} has pyramid pooling: continue it with --pyramid")
-        missing, _ = model.load_state_dict(previous.model.state_dict(), strict=False)
-        if any(not k.startswith(("decoder.pyramid.", "decoder.presence.")) for k in missing):
-            raise SystemExit(f"{init} does not fit the network: {missing}")
+    else:
+        channels = recipe.channels
+        model = ClothingSegmenter(NUM_CLASSES, channels=channels)
     # channels_last makes the CPU convolutions about 30% faster here
     model = model.to(memory_format=torch.channels_last)
     frozen = model.frozen_prefixes(FROZEN_BLOCKS)
@@ -293,7 +277,6 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
         "channels": channels,
         "long_side": LONG_SIDE,
         "frozen_prefixes": list(frozen),
-        "pyramid_pooling": recipe.pyramid,
         "train_photos": len(train_items),
         "val_photos": len(val_items),
         "stages": [*stages, recipe.record()],
@@ -312,13 +295,9 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
                 module.eval()
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}", leave=False)
         for images, masks in bar:
-            logits, presence = model.forward_with_presence(
-                images.contiguous(memory_format=torch.channels_last)
-            )
+            logits = model(images.contiguous(memory_format=torch.channels_last))
             loss = F.cross_entropy(logits, masks, weight=weights, ignore_index=IGNORE)
             loss = loss + region_weight * region_loss(logits, masks)
-            if recipe.presence_loss:
-                loss = loss + recipe.presence_loss * presence_loss(presence, masks)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
@@ -379,14 +358,6 @@ def main(argv: list[str] | None = None) -> None:
         "--region-loss", choices=sorted(REGION_LOSSES), default=default.region_loss,
         help="added to the cross-entropy: soft Dice (as shipped) or Lovasz-softmax",
     )
-    parser.add_argument(
-        "--pyramid", action="store_true",
-        help="add pyramid pooling and a presence head to the decoder (zero-initialised)",
-    )
-    parser.add_argument(
-        "--presence-loss", type=float, default=default.presence_loss,
-        help="weight of the presence head's loss (needs --pyramid)",
-    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     recipe = Recipe(
@@ -402,8 +373,6 @@ def main(argv: list[str] | None = None) -> None:
         weight_decay=args.weight_decay,
         ema=args.ema,
         region_loss=args.region_loss,
-        pyramid=args.pyramid,
-        presence_loss=args.presence_loss,
     )
     best = train(args.data, args.out, recipe)
     log.info(

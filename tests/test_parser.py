@@ -297,30 +297,3 @@ def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None
     assert c.keys() == a.keys() and not all(torch.equal(a[k], c[k]) for k in a)
     assert meta["val_photos"] == 1
     assert len(meta["loss_class_weights"]) == len(CLASSES)
-    # a third stage adds pyramid pooling and the presence head; the saved net has them
-    third = tmp_path / "third.pt"
-    train(third, "--init", str(second), "--pyramid", "--presence-loss", "0.2")
-    parser = Lite0Segmenter(third)
-    assert parser.meta["pyramid_pooling"] and parser.meta["stages"][2]["presence_loss"] == 0.2
-    assert parser.model.decoder.pyramid is not None
-    assert parser.segment(Image.open(SAMPLE / "photos" / "0005.jpg")).dtype == np.uint8
-
-
-def test_pyramid_pooling_starts_where_the_weights_left_off() -> None:
-    """Weights without pyramid pooling loaded into a net with it give the same scores (its
-    projection starts at zero), so a stage that adds it continues from them; the presence head
-    gives one logit per class."""
-    from inference.models.segmenter import ClothingSegmenter
-
-    torch.manual_seed(0)
-    plain = ClothingSegmenter(len(CLASSES), channels=16, pretrained=False).eval()
-    pyramid = ClothingSegmenter(len(CLASSES), channels=16, pretrained=False, pyramid=True).eval()
-    missing, unexpected = pyramid.load_state_dict(plain.state_dict(), strict=False)
-    assert not unexpected and all(k.startswith(("decoder.pyramid", "decoder.presence"))
-                                  for k in missing)
-    x = torch.randn(2, 3, 128, 96)
-    with torch.inference_mode():
-        logits, presence = pyramid.forward_with_presence(x)
-        assert torch.allclose(logits, plain(x), atol=1e-5)
-    assert presence is not None and presence.shape == (2, len(CLASSES))
-    assert plain.forward_with_presence(x)[1] is None
