@@ -43,7 +43,7 @@ from inference.eval_parser import evaluate_items
 from inference.models.backbone import MEAN, STD
 from inference.models.segmenter import ClothingSegmenter
 from inference.segment import DEFAULT_WEIGHTS, Lite0Segmenter, save_weights
-from inference.taxonomy import CLASS_INDEX, CLASSES, NUM_CLASSES
+from inference.taxonomy import CLASSES, NUM_CLASSES
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,6 @@ LONG_SIDE = 512
 DEFAULT_CROP = (352, 256)  # H, W
 IGNORE = 255
 FROZEN_BLOCKS = 1
-#: Classes `--paste` copies from photo to photo (the small garments), and their smallest region.
-PASTE_CLASSES = ("bag", "hat", "eyewear", "belt", "scarf", "accessory")
-MIN_PASTE_PIXELS = 50
 
 
 def seed_everything(seed: int) -> None:
@@ -73,12 +70,10 @@ class CropDataset(torch.utils.data.Dataset):
         crop: tuple[int, int] = DEFAULT_CROP,
         scales: tuple[float, float] = (0.7, 1.3),
         max_tilt: float = 0.0,
-        paste: float = 0.0,
     ) -> None:
         self.crop = crop
         self.scales = scales
         self.max_tilt = max_tilt
-        self.paste = paste
         self.images: list[torch.Tensor] = []
         self.masks: list[torch.Tensor] = []
         for item in tqdm(items, desc="loading", leave=False):
@@ -91,31 +86,11 @@ class CropDataset(torch.utils.data.Dataset):
                 torch.from_numpy(np.array(mask.resize(size, Image.Resampling.NEAREST)))
             )
 
-        pasted = [CLASS_INDEX[name] for name in PASTE_CLASSES]
-        self.donors = [(n, c) for n, m in enumerate(self.masks) for c in pasted
-                       if int((m == c).sum()) >= MIN_PASTE_PIXELS]
-
     def __len__(self) -> int:
         return len(self.images)
 
-    def _paste(self, img: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Simple Copy-Paste (Ghiasi et al., CVPR 2021) within CCP: one small garment of another
-        training photo, copied to the same place in this one (CCP's people are framed alike, so
-        a belt lands near a waist), with its label. The small classes are where the parser is
-        weakest, and each is in few photos; this shows them on many more outfits."""
-        n, cls = random.choice(self.donors)
-        donor, donor_mask = self.images[n], self.masks[n][None]
-        if donor.shape[-2:] != img.shape[-2:]:
-            donor = TF.resize(donor, list(img.shape[-2:]), antialias=True)
-            donor_mask = TF.resize(donor_mask, list(img.shape[-2:]),
-                                   interpolation=TF.InterpolationMode.NEAREST)
-        where = donor_mask == cls
-        return torch.where(where, donor, img), mask.masked_fill(where, cls)
-
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         img, mask = self.images[i], self.masks[i][None]
-        if self.donors and random.random() < self.paste:
-            img, mask = self._paste(img, mask)
         h, w = img.shape[-2:]
         scale = LONG_SIDE * random.uniform(*self.scales) / max(h, w)
         size = [round(h * scale), round(w * scale)]
@@ -224,7 +199,6 @@ class Recipe:
     weight_decay: float = 1e-4  # AdamW, on every trained parameter (as the shipped stages)
     ema: float = 0.0  # decay of an exponential moving average of the weights; 0 = none
     region_loss: str = "dice"  # added to the weighted cross-entropy (REGION_LOSSES)
-    paste: float = 0.0  # share of crops given a small garment of another photo (copy-paste)
 
     def record(self) -> dict:
         stage = {k: v for k, v in asdict(self).items() if k not in ("batch", "channels")}
@@ -243,9 +217,7 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
     lut = merged_mask_lut(data)
     train_items, val_items = train_val_split(items)
     log.info("%d training photos, %d validation photos", len(train_items), len(val_items))
-    dataset = CropDataset(
-        train_items, lut, recipe.crop, recipe.scales, recipe.max_tilt, recipe.paste
-    )
+    dataset = CropDataset(train_items, lut, recipe.crop, recipe.scales, recipe.max_tilt)
     generator = torch.Generator().manual_seed(seed)
     sampler = torch.utils.data.WeightedRandomSampler(
         photo_weights(dataset.masks), len(dataset), replacement=True, generator=generator
@@ -386,11 +358,6 @@ def main(argv: list[str] | None = None) -> None:
         "--region-loss", choices=sorted(REGION_LOSSES), default=default.region_loss,
         help="added to the cross-entropy: soft Dice (as shipped) or Lovasz-softmax",
     )
-    parser.add_argument(
-        "--paste", type=float, default=default.paste,
-        help="share of crops that get a bag, hat, glasses, belt, scarf or jewellery of another "
-        "training photo pasted in (copy-paste augmentation)",
-    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     recipe = Recipe(
@@ -406,7 +373,6 @@ def main(argv: list[str] | None = None) -> None:
         weight_decay=args.weight_decay,
         ema=args.ema,
         region_loss=args.region_loss,
-        paste=args.paste,
     )
     best = train(args.data, args.out, recipe)
     log.info(

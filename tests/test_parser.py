@@ -285,37 +285,15 @@ def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None
     b = torch.load(again, weights_only=True)["state_dict"]
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     train(second, "--init", str(first), "--lr-scale", "0.5", "--crop", "256", "192",
-          "--max-tilt", "10", "--weight-decay", "0.05", "--ema", "0.9", "--region-loss", "lovasz",
-          "--paste", "0.5")
+          "--max-tilt", "10", "--weight-decay", "0.05", "--ema", "0.9", "--region-loss", "lovasz")
     meta = Lite0Segmenter(second).meta
     assert [s["init"] for s in meta["stages"]] == [None, first.name]
     assert meta["stages"][1]["lr_scale"] == 0.5 and meta["stages"][1]["crop"] == [256, 192]
     assert meta["stages"][1]["ema"] == 0.9 and meta["stages"][1]["max_tilt"] == 10
-    assert meta["stages"][1]["region_loss"] == "lovasz" and meta["stages"][1]["paste"] == 0.5
+    assert meta["stages"][1]["region_loss"] == "lovasz"
     assert meta["stages"][0]["region_loss"] == "dice"
     # the second stage saved its moving average, which differs from the first stage's weights
     c = torch.load(second, weights_only=True)["state_dict"]
     assert c.keys() == a.keys() and not all(torch.equal(a[k], c[k]) for k in a)
     assert meta["val_photos"] == 1
     assert len(meta["loss_class_weights"]) == len(CLASSES)
-
-
-def test_copy_paste_moves_a_small_garment_with_its_label() -> None:
-    """`--paste`: a small garment of one training photo lands at the same place in another,
-    pixels and label together; the rest of the photo is untouched."""
-    from inference.train_parser import PASTE_CLASSES, CropDataset
-
-    dataset = CropDataset(labelled_photos(SAMPLE), merged_mask_lut(SAMPLE), paste=1.0)
-    assert dataset.donors  # the sample photos have bags, glasses or belts
-    assert {CLASSES[c] for _, c in dataset.donors} <= set(PASTE_CLASSES)
-    donor, cls = dataset.donors[0]
-    dataset.donors = [(donor, cls)]
-    blank = torch.zeros_like(dataset.images[donor])  # a photo of nothing, labelled background
-    pasted_img, pasted_mask = dataset._paste(blank, torch.zeros_like(dataset.masks[donor])[None])
-    where = dataset.masks[donor] == cls
-    assert int(where.sum()) >= 50
-    assert (pasted_mask[0][where] == cls).all() and (pasted_mask[0][~where] == 0).all()
-    assert torch.equal(pasted_img[:, where], dataset.images[donor][:, where])
-    assert (pasted_img[:, ~where] == 0).all()
-    crop, labels = dataset[(donor + 1) % len(dataset)]  # a crop with pasting comes out whole
-    assert crop.shape == (3, 352, 256) and labels.shape == (352, 256)
