@@ -98,10 +98,7 @@ class Lite0Segmenter:
         self.meta: dict = checkpoint["meta"]
         if tuple(self.meta["classes"]) != CLASSES:
             raise ValueError(f"{weights} was trained for other classes: {self.meta['classes']}")
-        self.model = ClothingSegmenter(
-            len(CLASSES), channels=self.meta["channels"],
-            output_stride=self.meta.get("output_stride", 32),
-        )
+        self.model = ClothingSegmenter(len(CLASSES), channels=self.meta["channels"])
         state = {
             k: v.float() if v.is_floating_point() else v
             for k, v in checkpoint["state_dict"].items()

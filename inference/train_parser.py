@@ -199,7 +199,6 @@ class Recipe:
     weight_decay: float = 1e-4  # AdamW, on every trained parameter (as the shipped stages)
     ema: float = 0.0  # decay of an exponential moving average of the weights; 0 = none
     region_loss: str = "dice"  # added to the weighted cross-entropy (REGION_LOSSES)
-    output_stride: int = 32  # 16: the backbone's last stage dilated (finer deep features)
 
     def record(self) -> dict:
         stage = {k: v for k, v in asdict(self).items() if k not in ("batch", "channels")}
@@ -229,15 +228,14 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
     stages: list[dict] = []
     if init is not None:  # continue from earlier weights: same network, frozen part as bundled
         previous = Lite0Segmenter(init)
+        model = previous.model.train()
         channels = previous.meta["channels"]
-        model = ClothingSegmenter(NUM_CLASSES, channels, output_stride=recipe.output_stride)
-        model.load_state_dict(previous.model.state_dict())  # dilation keeps every weight's shape
         stages = previous.meta.get("stages") or [  # weights from before stages were recorded
             {k: previous.meta[k] for k in ("seed", "epochs", "crop") if k in previous.meta}
         ]
     else:
         channels = recipe.channels
-        model = ClothingSegmenter(NUM_CLASSES, channels, output_stride=recipe.output_stride)
+        model = ClothingSegmenter(NUM_CLASSES, channels=channels)
     # channels_last makes the CPU convolutions about 30% faster here
     model = model.to(memory_format=torch.channels_last)
     frozen = model.frozen_prefixes(FROZEN_BLOCKS)
@@ -277,7 +275,6 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
     meta = {
         "classes": list(CLASSES),
         "channels": channels,
-        "output_stride": recipe.output_stride,
         "long_side": LONG_SIDE,
         "frozen_prefixes": list(frozen),
         "train_photos": len(train_items),
@@ -361,10 +358,6 @@ def main(argv: list[str] | None = None) -> None:
         "--region-loss", choices=sorted(REGION_LOSSES), default=default.region_loss,
         help="added to the cross-entropy: soft Dice (as shipped) or Lovasz-softmax",
     )
-    parser.add_argument(
-        "--output-stride", type=int, choices=(16, 32), default=default.output_stride,
-        help="16 dilates the backbone's last stage instead of striding it",
-    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     recipe = Recipe(
@@ -380,7 +373,6 @@ def main(argv: list[str] | None = None) -> None:
         weight_decay=args.weight_decay,
         ema=args.ema,
         region_loss=args.region_loss,
-        output_stride=args.output_stride,
     )
     best = train(args.data, args.out, recipe)
     log.info(

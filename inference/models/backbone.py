@@ -55,12 +55,10 @@ def create_classifier(pretrained: bool = True) -> nn.Module:
     return model
 
 
-def create_feature_extractor(pretrained: bool = True, output_stride: int = 32) -> nn.Module:
-    """Multi-scale features at strides 4, 8, 16 and 32 (16 again with `output_stride=16`: the
-    last stage dilated instead of strided, same weights, finer deep features)."""
+def create_feature_extractor(pretrained: bool = True) -> nn.Module:
+    """Multi-scale features at strides 4, 8, 16 and 32."""
     model = timm.create_model(
-        "efficientnet_lite0", pretrained=False, features_only=True, out_indices=(1, 2, 3, 4),
-        output_stride=output_stride,
+        "efficientnet_lite0", pretrained=False, features_only=True, out_indices=(1, 2, 3, 4)
     )
     if pretrained:
         wanted = model.state_dict().keys()

@@ -54,15 +54,9 @@ class FPNDecoder(nn.Module):
 class ClothingSegmenter(nn.Module):
     """Image (N,3,H,W) normalised to [-1, 1] -> class logits (N,C,H,W)."""
 
-    def __init__(
-        self,
-        num_classes: int,
-        channels: int = 96,
-        pretrained: bool = True,
-        output_stride: int = 32,
-    ) -> None:
+    def __init__(self, num_classes: int, channels: int = 96, pretrained: bool = True) -> None:
         super().__init__()
-        self.backbone = create_feature_extractor(pretrained, output_stride)
+        self.backbone = create_feature_extractor(pretrained=pretrained)
         self.decoder = FPNDecoder(FEATURE_CHANNELS, channels, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
