@@ -35,9 +35,10 @@ GARMENT_IDS: tuple[int, ...] = tuple(CLASS_INDEX[c] for c in GARMENT_CLASSES)
 
 #: Classes the parser keeps one of per photo (see inference.segment.decide_classes): the lower
 #: body's garment. In CCP's 804 labelled photos two of them share a photo in 44 (5%; leggings
-#: under a dress or a skirt, which CCP files as pants), but the parser without this rule finds two
-#: in 210 of the 894 tag-only photos, and their tags confirm both in 14: a second one is nearly
-#: always a piece of the first (a skirt's hem read as shorts, a dress's skirt read as pants).
+#: under a dress or a skirt, which CCP files as pants), but the parser with only the earlier
+#: groups (dress/skirt/shorts, shorts/pants) found two in 210 of the 894 tag-only photos, and their
+#: tags confirm both in 14: a second one is nearly always a piece of the first (a skirt's or a
+#: dress's lower part read as pants). Chosen on those photos (BENCHMARKS.md, session 9).
 EXCLUSIVE_GROUPS: tuple[tuple[str, ...], ...] = (("dress", "skirt", "shorts", "pants"),)
 
 #: How each class is said in a reply ("gray pants", "white shoes").
