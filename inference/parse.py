@@ -133,18 +133,23 @@ def _fine_label(category: str, colours: list[Colour]) -> str | None:
     return None
 
 
-def _count_people(person: np.ndarray) -> tuple[int, float]:
-    """Large separate person regions (side by side), and the biggest one's height share."""
+def _find_people(person: np.ndarray) -> tuple[int, float, np.ndarray]:
+    """Large separate person regions (side by side), the biggest one's height share, and the
+    pixels of those regions (a person-labelled blob in the background is no one's)."""
     small = person[::4, ::4]
-    labelled, count = ndimage.label(ndimage.binary_closing(small, iterations=2))
+    # closing joins a person's parts; its erosion at the photo's edges must not drop any
+    labelled, count = ndimage.label(ndimage.binary_closing(small, iterations=2) | small)
     if not count:
-        return 0, 0.0
+        return 0, 0.0, np.zeros_like(person)
     sizes = np.bincount(labelled.ravel())[1:]
     biggest = int(np.argmax(sizes)) + 1
     rows = np.nonzero((labelled == biggest).any(1))[0]
     height = (rows.max() - rows.min() + 1) / small.shape[0]
-    people = int((sizes >= max(0.35 * sizes.max(), 0.03 * small.size)).sum())
-    return people, float(height)
+    large = sizes >= max(0.35 * sizes.max(), 0.03 * small.size)
+    # one cell wider, so the regions keep the edges that the every-4th-pixel sampling misses
+    regions = ndimage.binary_dilation(np.concatenate([[False], large])[labelled])
+    full = regions.repeat(4, 0).repeat(4, 1)[: person.shape[0], : person.shape[1]]
+    return int(large.sum()), float(height), full
 
 
 def garment_colours(rgb: np.ndarray, mask: np.ndarray) -> list[Colour]:
@@ -160,8 +165,13 @@ def garment_colours(rgb: np.ndarray, mask: np.ndarray) -> list[Colour]:
 
 
 def items_from_labels(
-    image: Image.Image, labels: np.ndarray, confidence: dict[int, float] | None = None
+    image: Image.Image,
+    labels: np.ndarray,
+    confidence: dict[int, float] | None = None,
+    worn: np.ndarray | None = None,
 ) -> list[Item]:
+    """The garments in `labels`, counting only pixels inside `worn` (the people's regions) when
+    given: a stray patch of "scarf" on a wall behind someone is not something they wear."""
     rgb = np.asarray(image.convert("RGB"))
     person_pixels = int((labels != CLASS_INDEX["background"]).sum())
     items: list[Item] = []
@@ -169,7 +179,7 @@ def items_from_labels(
         category = CLASSES[int(cls)]
         if category in NON_GARMENT:
             continue
-        mask = labels == cls
+        mask = labels == cls if worn is None else (labels == cls) & worn
         pixels = int(mask.sum())
         if pixels < MIN_ITEM_PIXELS or pixels < MIN_ITEM_SHARE * person_pixels:
             continue
@@ -203,7 +213,7 @@ def parse_outfit(photo: Image.Image, segmenter: Segmenter) -> Outfit:
     labels, confidence = segmenter.segment_scored(image)
     person = labels != CLASS_INDEX["background"]
     person_share = float(person.mean())
-    people, height = _count_people(person)
+    people, height, worn = _find_people(person)
     problems = []
     if person_share < MIN_PERSON_SHARE or people == 0:
         problems.append("no_person")
@@ -211,6 +221,8 @@ def parse_outfit(photo: Image.Image, segmenter: Segmenter) -> Outfit:
         problems.append("tiny")
     elif people > 1:
         problems.append("several_people")
-    items = items_from_labels(image, labels, confidence) if "no_person" not in problems else []
+    items = (
+        items_from_labels(image, labels, confidence, worn) if "no_person" not in problems else []
+    )
     skin = float((labels == CLASS_INDEX["skin"]).sum() / max(int(person.sum()), 1))
     return Outfit(image, labels, items, person_share, people, height, skin, problems)

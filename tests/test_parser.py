@@ -113,6 +113,32 @@ def test_small_garments_are_listed_specks_are_not(photo_paths: list[Path]) -> No
     assert listed == {"top", "eyewear"}
 
 
+class _FixedLabels:
+    """A segmenter that answers with given labels (what parse_outfit does with them is tested)."""
+
+    def __init__(self, labels: np.ndarray) -> None:
+        self.labels = labels
+
+    def segment_scored(self, image: Image.Image) -> tuple[np.ndarray, dict[int, float]]:
+        return self.labels, {}
+
+
+def test_a_garment_patch_away_from_the_person_is_not_listed(photo_paths: list[Path]) -> None:
+    """A wall behind someone, read as "scarf", is no one's scarf; one at their neck is."""
+    image = Image.open(photo_paths[0]).convert("RGB").resize((352, 512))
+    labels = np.zeros((512, 352), dtype=np.uint8)
+    labels[60:480, 120:230] = CLASS_INDEX["skin"]
+    labels[140:300, 110:240] = CLASS_INDEX["top"]
+    labels[300:470, 125:225] = CLASS_INDEX["pants"]
+    labels[20:40, 300:340] = CLASS_INDEX["scarf"]  # 800 pixels in a corner: 1.6% of the person
+    outfit = parse_outfit(image, _FixedLabels(labels))
+    assert {i.category for i in outfit.items} == {"top", "pants"}
+    labels[125:145, 140:210] = CLASS_INDEX["scarf"]  # at the neck
+    outfit = parse_outfit(image, _FixedLabels(labels))
+    scarf = next(i for i in outfit.items if i.category == "scarf")
+    assert scarf.box == (140, 125, 210, 145)  # the corner patch is not part of it
+
+
 def test_overlay_and_cutout(pipeline: Pipeline, photo_bytes: list[bytes]) -> None:
     _, outfit = pipeline.load_and_parse(photo_bytes[1])
     overlay = overlay_picture(outfit.image, outfit.labels)
