@@ -66,16 +66,32 @@ def decide_classes(logits: torch.Tensor, loss_weights: torch.Tensor | None) -> t
     groups were dress/skirt/shorts and shorts/pants, 0.476 with pants in one group
     (BENCHMARKS.md)."""
     mass = logits[0].softmax(0).flatten(1).sum(1)
-    adjusted = logits.clone()
+    adjusted = adjust_logits(logits, loss_weights)
     for group in EXCLUSIVE_GROUPS:
         ids = [CLASS_INDEX[name] for name in group]
         keep = max(ids, key=lambda i: float(mass[i]))
         for i in ids:
             if i != keep:
                 adjusted[:, i] = -1e4  # finite: bilinear resizing of -inf would give NaN
-    if loss_weights is not None:
-        adjusted -= loss_weights.log()[None, :, None, None]
     return adjusted
+
+
+def adjust_logits(logits: torch.Tensor, loss_weights: torch.Tensor | None) -> torch.Tensor:
+    """The logit adjustment alone (a copy): the training's class weights divided back out."""
+    if loss_weights is None:
+        return logits.clone()
+    return logits - loss_weights.log()[None, :, None, None]
+
+
+def pixel_confidence(
+    logits: torch.Tensor, loss_weights: torch.Tensor | None, ids: torch.Tensor
+) -> torch.Tensor:
+    """How sure the net is of each pixel's decided class (h, w): its probability before the
+    group rule rules out the rivals, which would hand it their share. Held-out CCP comments
+    name garments the parser is sure of; read after the rule, their groundedness over six seeds
+    was 0.936, read before it 0.982 (BENCHMARKS.md, Comments)."""
+    probs = adjust_logits(logits, loss_weights)[0].softmax(0)
+    return probs.gather(0, ids[None])[0]
 
 
 def save_weights(
@@ -122,8 +138,10 @@ class Lite0Segmenter:
         nearest-neighbour step); confidences are read at stride 4, where they cost nothing."""
         small = resize_long_side(image, self.long_side)
         x = to_tensor(small).contiguous(memory_format=torch.channels_last)
-        logits = decide_classes(self.model.decoder(self.model.backbone(x)), self.loss_weights)
-        best, ids = logits[0].softmax(0).max(0)
+        raw = self.model.decoder(self.model.backbone(x))
+        logits = decide_classes(raw, self.loss_weights)
+        ids = logits[0].argmax(0)
+        best = pixel_confidence(raw, self.loss_weights, ids)
         scores = confidence_by_class(ids.numpy(), best.numpy())
         full = F.interpolate(logits, size=image.size[::-1], mode="bilinear", align_corners=False)
         return full[0].argmax(0).to(torch.uint8).numpy(), scores

@@ -18,7 +18,7 @@ from inference.models.backbone import create_classifier, pretrained_state_dict
 from inference.parse import items_from_labels, parse_outfit
 from inference.pictures import cutout_picture, overlay_picture, palette_picture
 from inference.pipeline import Pipeline
-from inference.segment import DEFAULT_WEIGHTS, decide_classes
+from inference.segment import DEFAULT_WEIGHTS, decide_classes, pixel_confidence
 from inference.segmentation_metrics import bootstrap_intervals
 from inference.taxonomy import CCP_TO_CLASS, CLASS_INDEX, CLASSES, GARMENT_CLASSES
 
@@ -58,6 +58,20 @@ def test_one_lower_body_class_is_kept() -> None:
     decided = decide_classes(logits, None)[0].argmax(0)
     assert (decided[0] == top).all()
     assert (decided[1:] == dress).all()
+
+
+def test_confidence_is_the_nets_own_not_the_group_rules() -> None:
+    """A pixel the net thinks is as likely a skirt as a dress is not "sure" just because the
+    group rule ruled the skirt out (comments name only garments the parser is sure of)."""
+    dress, skirt = CLASS_INDEX["dress"], CLASS_INDEX["skirt"]
+    logits = torch.zeros(1, len(CLASSES), 2, 2)
+    logits[0, dress] = 6.0
+    logits[0, skirt] = 5.9
+    ids = decide_classes(logits, None)[0].argmax(0)
+    assert (ids == dress).all()
+    after_rule = decide_classes(logits, None)[0].softmax(0).max(0).values
+    assert (after_rule > 0.9).all()
+    assert (pixel_confidence(logits, None, ids) < 0.55).all()
 
 
 def test_loss_weights_are_divided_out() -> None:
