@@ -113,18 +113,18 @@ def child_memory(path: str, max_photos: int, runs: int) -> dict[str, Any]:
     import torch
 
     torch.set_num_threads(THREADS)
-    from inference.parse import parse_outfit
+    from inference.parsing.outfit import parse_outfit
 
     photos = load_photos(photo_paths(max_photos))
     stages = {"imports_and_photos": peak_rss_mb()}
     if path == "lite0":
-        from inference.segment import Lite0Segmenter
+        from inference.parsing.lite0 import Lite0Parser
 
-        segmenter: Any = Lite0Segmenter()
+        segmenter: Any = Lite0Parser()
     else:
-        from inference.segformer import SegformerSegmenter
+        from inference.parsing.segformer import SegformerParser
 
-        segmenter = SegformerSegmenter(segformer_b2(), None, LONG_SIDE)
+        segmenter = SegformerParser(segformer_b2(), None, LONG_SIDE)
     stages["model_loaded"] = peak_rss_mb()
     for i in range(runs):
         if path == "lite0":
@@ -156,9 +156,9 @@ def run(runs: int, warmup: int, max_photos: int, memory_runs: int) -> dict[str, 
     from PIL import Image
 
     torch.set_num_threads(THREADS)
-    from inference.models.backbone import create_feature_extractor
-    from inference.parse import PARSE_LONG_SIDE, parse_outfit
-    from inference.segment import Lite0Segmenter, resize_long_side, to_tensor
+    from inference.core.backbone import create_feature_extractor
+    from inference.parsing.lite0 import Lite0Parser, resize_long_side, to_tensor
+    from inference.parsing.outfit import PARSE_LONG_SIDE, parse_outfit
 
     paths = photo_paths(max_photos)
     photos = load_photos(paths)
@@ -172,7 +172,7 @@ def run(runs: int, warmup: int, max_photos: int, memory_runs: int) -> dict[str, 
     segformer_inputs = [_imagenet(p.resize((width, height), Image.Resampling.BILINEAR))
                         for p in photos]
 
-    lite0 = Lite0Segmenter(long_side=LONG_SIDE)
+    lite0 = Lite0Parser(long_side=LONG_SIDE)
     backbone = create_feature_extractor(pretrained=True).eval()
     results: dict[str, dict[str, Any]] = {}
 
@@ -207,7 +207,7 @@ def run(runs: int, warmup: int, max_photos: int, memory_runs: int) -> dict[str, 
 
 
 def _imagenet(image: Image.Image) -> torch.Tensor:
-    from inference.segformer import Preprocessing
+    from inference.parsing.segformer import Preprocessing
 
     return Preprocessing()(image)
 

@@ -27,11 +27,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bot.flows.compare import _render
+from bot.chat.flows.compare import _render
 from inference.pipeline import Pipeline, PipelineConfig
-from inference.style_features import outfit_features
-from inference.style_verdict import style_check
-from inference.stylecheck import (
+from inference.stylecheck.check import style_check
+from inference.stylecheck.features import outfit_features
+from inference.stylecheck.model import (
     ALL_FEATURES,
     PRIOR,
     Example,

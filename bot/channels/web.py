@@ -1,0 +1,277 @@
+"""The local web chat: one static page and a small JSON API over the same dialogue engine.
+
+Each browser gets a random session token in an HttpOnly, SameSite=Strict cookie; the user id is
+derived from it (`web:<hash>`), never taken from the client. Pictures and files the dialog returns
+are held in a bounded in-memory cache and served only back to the session that received them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import secrets
+import signal
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import BodyPartReader, web
+
+from bot.app import Services, build_services
+from bot.chat.dialog import Dialog
+from bot.chat.messages import Incoming, PhotoIn, Reply
+from bot.config import Settings, WebSettings
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+COOKIE = "stylebot_session"
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{40,64}")
+MAX_PHOTOS = 4  # an album; the dialog compares the first two
+MAX_TEXT_CHARS = 20_000  # the dialog itself answers anything over its own limit kindly
+CSP = ("default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
+@dataclass(frozen=True)
+class Blob:
+    owner: str
+    data: bytes
+    mime: str
+    name: str
+    download: bool
+
+
+class BlobCache:
+    """Pictures and files waiting to be fetched: LRU, bounded per session and in total."""
+
+    def __init__(self, max_bytes: int = 96 * 2**20, per_owner: int = 60,
+                 max_count: int = 2000) -> None:
+        self.max_bytes, self.per_owner, self.max_count = max_bytes, per_owner, max_count
+        self._blobs: OrderedDict[str, Blob] = OrderedDict()
+        self._bytes = 0
+
+    def put(self, blob: Blob) -> str:
+        blob_id = secrets.token_urlsafe(18)
+        self._blobs[blob_id] = blob
+        self._bytes += len(blob.data)
+        own = [k for k, b in self._blobs.items() if b.owner == blob.owner]
+        for key in own[: max(0, len(own) - self.per_owner)]:
+            self._drop(key)
+        while len(self._blobs) > 1 and (self._bytes > self.max_bytes
+                                        or len(self._blobs) > self.max_count):
+            self._drop(next(iter(self._blobs)))
+        return blob_id
+
+    def get(self, owner: str, blob_id: str) -> Blob | None:
+        blob = self._blobs.get(blob_id)
+        if blob is None or not secrets.compare_digest(blob.owner, owner):
+            return None
+        self._blobs.move_to_end(blob_id)
+        return blob
+
+    def _drop(self, key: str) -> None:
+        self._bytes -= len(self._blobs.pop(key).data)
+
+
+DIALOG = web.AppKey("dialog", Dialog)
+BLOBS = web.AppKey("blobs", BlobCache)
+WEB = web.AppKey("web", WebSettings)
+PAGE = web.AppKey("page", str)
+SESSION = web.RequestKey("session", str) if hasattr(web, "RequestKey") else "session"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+    def response(self) -> web.Response:
+        return web.json_response({"error": self.code, "message": self.message},
+                                 status=self.status)
+
+
+def session(request: web.Request) -> str:
+    return request[SESSION]
+
+
+def user_id(request: web.Request) -> str:
+    """The dialog's user id: a hash of the cookie, so the database never holds the secret."""
+    return "web:" + hashlib.sha256(session(request).encode()).hexdigest()[:32]
+
+
+@web.middleware
+async def session_middleware(request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
+    """Read (or mint) the session cookie; add security headers to every answer."""
+    token = request.cookies.get(COOKIE, "")
+    fresh = not TOKEN_RE.fullmatch(token)
+    request[SESSION] = secrets.token_urlsafe(32) if fresh else token
+    response = await handler(request)
+    if fresh and not response.prepared:
+        response.set_cookie(COOKIE, request[SESSION], max_age=365 * 86400, path="/",
+                            httponly=True, samesite="Strict")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    return response
+
+
+async def index(request: web.Request) -> web.Response:
+    return web.Response(text=request.app[PAGE], content_type="text/html",
+                        headers={"Cache-Control": "no-cache"})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+def _not_a_photo(mime: str) -> str | None:
+    if mime == "application/pdf":
+        return "PDF"
+    return {"video": "video", "audio": "audio clip", "text": "text file"}.get(mime.split("/")[0])
+
+
+async def read_message(request: web.Request) -> Incoming:
+    """Stream the multipart form, counting bytes against the upload limit as they arrive."""
+    max_mb = request.app[WEB].max_upload_mb
+    limit = int(max_mb * 2**20)
+    too_big = ApiError(413, "too_large", f"That's more than I can take at once: please keep "
+                       f"uploads under {max_mb:g} MB (one or two photos).")
+    if request.content_type != "multipart/form-data":
+        raise ApiError(415, "not_multipart", "Please send messages as a multipart form "
+                       "(fields: text, photo, callback, reply_to).")
+    if request.content_length is not None and request.content_length > limit:
+        raise too_big
+    fields: dict[str, str] = {}
+    photos: list[PhotoIn] = []
+    other: str | None = None
+    total = 0
+    try:
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, BodyPartReader) or part.name is None:
+                continue
+            data = bytearray()
+            while chunk := await part.read_chunk(64 * 1024):
+                total += len(chunk)
+                if total > limit:
+                    raise too_big
+                data.extend(chunk)
+            if part.name == "photo" and data:
+                mime = part.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                if _not_a_photo(mime):
+                    other = other or _not_a_photo(mime)
+                    continue
+                if len(photos) == MAX_PHOTOS:
+                    raise ApiError(400, "too_many_photos", "Send one photo, or two for a "
+                                   "Style Check.")
+                photos.append(PhotoIn(bytes(data), part.filename, f"w{secrets.token_hex(6)}"))
+            elif part.name in ("text", "callback", "reply_to"):
+                fields[part.name] = data.decode("utf-8", "replace")
+    except ValueError as err:  # malformed multipart body
+        raise ApiError(400, "bad_form", "I couldn't read that message; please try again.") from err
+    return Incoming(
+        user_id=user_id(request), channel="web", text=fields.get("text", "")[:MAX_TEXT_CHARS],
+        photos=tuple(photos), reply_to=fields.get("reply_to") or None,
+        callback=fields.get("callback") or None, not_a_photo=None if photos else other,
+    )
+
+
+def reply_json(request: web.Request, reply: Reply) -> dict:
+    blobs, owner = request.app[BLOBS], session(request)
+    images = [{"url": f"/api/blob/{blobs.put(Blob(owner, i.png, 'image/png', i.name, False))}",
+               "caption": i.caption} for i in reply.images]
+    file = None
+    if reply.file is not None:
+        f = reply.file
+        file = {"url": f"/api/blob/{blobs.put(Blob(owner, f.data, f.mime, f.name, True))}",
+                "name": f.name}
+    buttons = [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons]
+    return {"text": reply.text, "images": images, "buttons": buttons, "file": file}
+
+
+async def message(request: web.Request) -> web.Response:
+    origin = request.headers.get("Origin")
+    if origin and origin.split("://", 1)[-1] != request.host:
+        return ApiError(403, "cross_origin", "Messages must come from this page.").response()
+    try:
+        event = await read_message(request)
+    except ApiError as err:
+        return err.response()
+    replies = await request.app[DIALOG].handle(event)
+    return web.json_response({"replies": [reply_json(request, r) for r in replies],
+                              "photo_refs": [p.ref for p in event.photos]})
+
+
+async def blob(request: web.Request) -> web.Response:
+    found = request.app[BLOBS].get(session(request), request.match_info["blob_id"])
+    if found is None:
+        return ApiError(404, "not_found", "That picture or file has expired.").response()
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", found.name) or "file"
+    disposition = "attachment" if found.download else "inline"
+    return web.Response(body=found.data, content_type=found.mime, headers={
+        "Cache-Control": "private, no-store",
+        "Content-Disposition": f'{disposition}; filename="{name}"',
+    })
+
+
+def create_app(services: Services, dialog: Dialog | None = None) -> web.Application:
+    """The web chat over `services`; the caller owns (and closes) the services."""
+    settings = services.settings.web
+    app = web.Application(client_max_size=int(settings.max_upload_mb * 2**20),
+                          middlewares=[session_middleware])
+    app[DIALOG] = dialog or Dialog(services)
+    app[BLOBS] = BlobCache()
+    app[WEB] = settings
+    app[PAGE] = (STATIC / "index.html").read_text(encoding="utf-8").replace(
+        "__MAX_UPLOAD_MB__", f"{settings.max_upload_mb:g}")
+    app.router.add_get("/", index)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/api/message", message)
+    app.router.add_get("/api/blob/{blob_id}", blob)
+    app.router.add_static("/static/", STATIC)
+    return app
+
+
+async def serve(settings: Settings, services: Services) -> None:
+    """Serve until SIGINT/SIGTERM, then close the services through on_cleanup."""
+    app = create_app(services)
+
+    async def close_services(_: web.Application) -> None:
+        services.close()
+
+    app.on_cleanup.append(close_services)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await web.TCPSite(runner, settings.web.host, settings.web.port).start()
+        host, port = runner.addresses[0][:2]
+        log.info("web chat ready: open http://%s:%d/ in your browser", host, port)
+        if settings.web.host not in ("127.0.0.1", "localhost", "::1"):
+            log.warning("the web chat listens on %s: anyone who can reach it can use it",
+                        settings.web.host)
+        await stop.wait()
+    finally:
+        log.info("web chat stopping")
+        await runner.cleanup()
+
+
+def run_web(settings: Settings) -> None:
+    """`stylebot web`: load the models, then serve the chat on settings.web.host:port."""
+    services = build_services(settings)
+    from bot.catalog.build import ensure_catalog_in_background, stop_background_build
+
+    build = ensure_catalog_in_background(settings, services.pipeline)  # demo shop, first start
+    try:
+        asyncio.run(serve(settings, services))
+    except OSError as err:  # most often: the port is taken
+        log.error("cannot serve on %s:%d: %s", settings.web.host, settings.web.port, err)
+        raise SystemExit(1) from None
+    finally:
+        stop_background_build(build)

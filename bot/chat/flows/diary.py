@@ -1,0 +1,174 @@
+"""The outfit diary: each outfit photo is an entry (its local day, styles, embedding, repeat link),
+/history lists the last entries, /week sends the weekly summary picture; streaks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from PIL import Image
+
+import prompts
+from bot.app import Services
+from bot.chat.flows import Turn
+from bot.chat.flows.reminders import local_now
+from bot.chat.messages import ImageOut, Reply
+from inference.diary import pictures as pics
+from inference.diary import repeats, stats
+from inference.parsing.outfit import Outfit
+from storage.diary import DiaryStore
+
+HISTORY_ENTRIES = 6
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+async def entry_fields(turn: Turn, outfit: Outfit) -> dict:
+    """The diary columns of a new outfit: local day, styles, embedding and the earlier outfit it
+    repeats (if any); stored with the outfit in one transaction by Store.add_outfit."""
+    today = local_now(turn.user).date()
+    fields: dict = {"diary": 1, "local_date": today.isoformat(),
+                    "style": json.dumps(stats.top_styles(outfit.as_dict()))}
+    vec = await turn.run(repeats.embed, outfit) if outfit.items else None
+    if vec is None:
+        return fields
+    fields["embedding"] = repeats.to_bytes(vec)
+    lookback = turn.services.settings.diary.repeat_lookback_days
+    earlier = DiaryStore(turn.store).embeddings(
+        turn.user_id, before=today.isoformat(),
+        since=(today - timedelta(days=lookback)).isoformat())
+    match = repeats.best_match(vec, [(e.outfit_id, e.embedding) for e in earlier])
+    if match is not None:
+        fields["repeat_of"] = match[0]
+    return fields
+
+
+def repeat_line(turn: Turn, outfit_id: int) -> str:
+    """'You wore this on Monday' when the stored outfit repeats an earlier one, else ''."""
+    diary = DiaryStore(turn.store)
+    row = turn.store.outfit(turn.user_id, outfit_id)
+    if not row.get("repeat_of") or not row.get("local_date"):
+        return ""
+    earlier = diary.entry_date(turn.user_id, int(row["repeat_of"]))
+    if earlier is None:
+        return ""
+    when = stats.when_phrase(date.fromisoformat(earlier), date.fromisoformat(row["local_date"]))
+    return prompts.reply("repeat_seen", when=when)
+
+
+def _picture(entry: dict, keep: bool) -> Image.Image:
+    """A kept photo's thumbnail for users who opted in; else the item card (no photo)."""
+    path = entry.get("photo_path")
+    if keep and path and Path(path).is_file():
+        return pics.thumbnail(path)
+    return pics.item_card(entry["summary"])
+
+
+def _verdicts_by_day(services: Services, user: dict, since: date) -> dict[str, list[str]]:
+    zone_now = local_now(user)
+    start = datetime.combine(since - timedelta(days=1), datetime.min.time(), UTC).isoformat()
+    by_day: dict[str, list[str]] = {}
+    for v in DiaryStore(services.store).verdicts_since(user["id"], start):
+        day = datetime.fromisoformat(v["created_at"]).astimezone(zone_now.tzinfo).date()
+        a = round((v["p_a"] or 0.5) * 100)
+        answer = f", you picked {v['preferred'].upper()}" if v["preferred"] else ""
+        by_day.setdefault(day.isoformat(), []).append(f"A {a}% · B {100 - a}%{answer}")
+    return by_day
+
+
+def _entry_text(entry: dict, verdicts: list[str], earlier: dict[int, str]) -> str:
+    day = date.fromisoformat(entry["local_date"])
+    lines = [f"• {day:%a} {day.day} {day:%b}: {entry['summary'].get('summary') or '—'}"]
+    styles = entry.get("style") or []
+    if styles:
+        lines.append("   " + prompts.reply("history_style", styles=", ".join(styles)))
+    if entry.get("comment"):
+        lines.append(f"   💬 {entry['comment']}")
+    if entry.get("repeat_of") and entry["repeat_of"] in earlier:
+        first = date.fromisoformat(earlier[entry["repeat_of"]])
+        lines.append("   " + prompts.reply("history_repeat",
+                                           day=f"{first:%a} {first.day} {first:%b}"))
+    lines += ["   " + prompts.reply("history_check", verdict=v) for v in verdicts]
+    return "\n".join(lines)
+
+
+async def history(turn: Turn) -> list[Reply]:
+    """/history: the last diary entries with their comment, styles, repeats and the day's
+    Style Checks; a strip of thumbnails (kept photos) or colour cards."""
+    diary = DiaryStore(turn.store)
+    entries = diary.entries(turn.user_id, limit=HISTORY_ENTRIES)
+    if not entries:
+        return [Reply(prompts.reply("history_empty"))]
+    oldest = date.fromisoformat(entries[-1]["local_date"])
+    verdicts = _verdicts_by_day(turn.services, turn.user, oldest)
+    earlier = {e["repeat_of"]: d for e in entries if e.get("repeat_of")
+               and (d := diary.entry_date(turn.user_id, int(e["repeat_of"])))}
+    shown_days: set[str] = set()
+    blocks = []
+    for entry in entries:  # the day's Style Checks go with the day's latest entry
+        day = entry["local_date"]
+        blocks.append(_entry_text(entry, [] if day in shown_days else verdicts.get(day, []),
+                                  earlier))
+        shown_days.add(day)
+    keep = bool(turn.user.get("keep_photos"))
+    text = "\n".join([prompts.reply("history_header", n=len(entries)), *blocks])
+    if not keep:
+        text += "\n\n" + prompts.reply("history_no_thumbs")
+
+    def render() -> bytes:
+        cards = []
+        for entry in entries:
+            day = date.fromisoformat(entry["local_date"])
+            cards.append((f"{day:%a} {day.day} {day:%b}", _picture(entry, keep)))
+        return pics.history_strip(cards)
+
+    png = await turn.run(render)
+    return [Reply(text, images=[ImageOut(png, "Your outfit diary", "diary.png")])]
+
+
+async def week_reply(services: Services, user: dict, day: date) -> Reply:
+    """The weekly summary of the week holding `day`: text and the picture (or a kind nudge)."""
+    monday, sunday = stats.week_of(day)
+    diary = DiaryStore(services.store)
+    entries = diary.entries(user["id"], limit=100, since=monday.isoformat(),
+                            until=sunday.isoformat())
+    span = {"start": f"{monday:%a} {monday.day} {monday:%b}",
+            "end": f"{sunday:%a} {sunday.day} {sunday:%b}"}
+    if not entries:
+        return Reply(prompts.reply("week_empty", **span))
+    summaries = [e["summary"] for e in entries]
+    colours = stats.colour_shares(summaries)
+    styles = stats.styles_worn(summaries).most_common(6)
+    current, best = stats.streaks(diary.entry_dates(user["id"]), local_now(user).date())
+    days_worn = sorted({e["local_date"] for e in entries})
+    top_colours = ", ".join(list(sorted(colours, key=lambda f: -colours[f]))[:3])
+    style_text = f"\nStyles: {', '.join(f'{s} ×{n}' for s, n in styles)}." if styles else ""
+    outfits = f"{len(entries)} outfit{'s' if len(entries) != 1 else ''}"
+    text = prompts.reply("week_text", outfits=outfits, days=_days(len(days_worn)),
+                         streak=_days(current), best=_days(best), colours=top_colours,
+                         styles=style_text, **span)
+    keep = bool(user.get("keep_photos"))
+
+    def render() -> bytes:
+        week = [pics.WeekDay(monday + timedelta(days=i), []) for i in range(7)]
+        for entry in entries:  # newest first, so each day's first picture is its latest
+            index = (date.fromisoformat(entry["local_date"]) - monday).days
+            week[index].pictures.append(_picture(entry, keep))
+        title = f"Your week: {monday.day} {monday:%b} to {sunday.day} {sunday:%b} {sunday:%Y}"
+        subtitle = (f"{outfits} on {_days(len(days_worn))}  ·  streak: "
+                    f"{_days(current)} (best {_days(best)})")
+        return pics.weekly_picture(week, colours, styles, title, subtitle)
+
+    png = await services.runner.run(render)
+    return Reply(text, images=[ImageOut(png, "Your week in outfits", "week.png")])
+
+
+async def week(turn: Turn) -> list[Reply]:
+    """/week (this week) or /week last."""
+    today = local_now(turn.user).date()
+    if turn.event.args.lower().startswith("last"):
+        today -= timedelta(days=7)
+    return [await week_reply(turn.services, turn.user, today)]

@@ -1,0 +1,163 @@
+"""One outfit photo in: the garments with colours and patterns, an overlay and a palette."""
+
+from __future__ import annotations
+
+import logging
+
+import prompts
+from bot.chat.flows import Turn, diary, preferences
+from bot.chat.messages import Button, ImageOut, Reply
+from inference.comments.templates import Comment, text_key
+from inference.core import drawing as pictures
+from inference.core.decode import BadImage
+from inference.core.garments import CLASS_INDEX
+from inference.parsing.outfit import Outfit
+from inference.styles.detection import detect_styles
+from storage.db import NotFound
+
+log = logging.getLogger(__name__)
+
+
+def item_rows(outfit: Outfit) -> list[dict]:
+    """Items as storage rows."""
+    import json
+
+    return [
+        {"category": i.category, "fine_label": i.fine_label, "colour_name": i.colour.name,
+         "colour_family": i.colour.family, "rgb": json.dumps(i.colour.rgb), "pattern": i.pattern,
+         "area": round(i.area, 4), "box": json.dumps(i.box)}
+        for i in outfit.items
+    ]
+
+
+def render_outfit(outfit: Outfit) -> list[ImageOut]:
+    """Overlay (with the items' own names in the legend) and palette, as PNGs."""
+    names = {CLASS_INDEX[i.category]: i.name for i in outfit.items}
+    overlay = pictures.overlay_picture(outfit.image, outfit.labels, names)
+    images = [ImageOut(pictures.png_bytes(overlay), "What I see", "overlay.png")]
+    palette = outfit.palette()
+    if palette:
+        images.append(ImageOut(pictures.png_bytes(pictures.palette_picture(palette)),
+                               "Outfit colours", "palette.png"))
+    return images
+
+
+async def analyse_and_store(turn: Turn, index: int = 0,
+                            diary_entry: bool = False) -> tuple[int, Outfit]:
+    """Decode and parse photo `index` of the event off the loop, then store it (as a diary entry
+    with its embedding and repeat link when `diary_entry`); BadImage passes up."""
+    photo = turn.event.photos[index]
+    image, outfit = await turn.run(turn.services.pipeline.load_and_parse, photo.data)
+    fields = await diary.entry_fields(turn, outfit) if diary_entry else {}
+    keep = bool(turn.user.get("keep_photos"))
+    photo_id = turn.store.add_photo(turn.user_id, photo.data, image.width, image.height, keep)
+    outfit_id = turn.store.add_outfit(turn.user_id, photo_id, outfit.as_dict(), item_rows(outfit),
+                                      **fields)
+    return outfit_id, outfit
+
+
+def describe(outfit: Outfit) -> str:
+    if "no_person" in outfit.problems:
+        return prompts.reply("no_person")
+    if not outfit.items:
+        return prompts.reply("outfit_nothing")
+    summary = outfit.summary
+    if "tiny" in outfit.problems:
+        return prompts.reply("tiny_person", summary=summary)
+    if "several_people" in outfit.problems:
+        return prompts.reply("several_people", summary=summary)
+    text = prompts.reply("outfit_seen", summary=summary)
+    colours = ", ".join(c.name for c in outfit.palette()[:4])
+    return f"{text}\n{prompts.reply('outfit_colours', colours=colours)}" if colours else text
+
+
+async def new_comment(turn: Turn, outfit_id: int, outfit: dict) -> Comment | None:
+    """A comment this user has not seen lately, stored so it is not repeated."""
+    recent = turn.store.recent_comments(turn.user_id)
+    seed = sum(1 for r in recent if r["outfit_id"] == outfit_id)
+    profile = preferences.profile_of(turn.store, turn.user_id)  # never praise what they avoid
+    found = await turn.run(
+        turn.services.pipeline.comment, profile.comment_view(outfit), 3, seed,
+        frozenset(r["key"] for r in recent), tuple(r["template"] for r in recent[:10]))
+    found = [c for c in found if profile.allows(c.text, outfit)][:1]
+    if not found:
+        return None
+    comment = found[0]
+    turn.store.add_comment(turn.user_id, outfit_id, text_key(comment.text),
+                           comment.extras["template"], comment.text)
+    return comment
+
+
+async def outfit_feedback(turn: Turn) -> list[Reply]:
+    try:
+        outfit_id, outfit = await analyse_and_store(turn, diary_entry=True)
+    except BadImage as bad:
+        return [Reply(prompts.reply("bad_image", reason=bad.reason))]
+    photo = turn.event.photos[0]
+    turn.recent.remember(turn.user_id, photo.ref, outfit_id, outfit, digest=photo.digest)
+    reply = Reply(describe(outfit))
+    if repeat := diary.repeat_line(turn, outfit_id):
+        reply.text += f"\n{repeat}"
+    if outfit.items:
+        comment = await new_comment(turn, outfit_id, outfit.as_dict())
+        if comment:
+            reply.text += f"\n\n💬 {comment.text}"
+        reply.images = await turn.run(render_outfit, outfit)
+        reply.buttons = [[Button("💬 Another take", f"more:{outfit_id}"),
+                          Button("✂️ Cut-out", f"cut:{outfit_id}")],
+                         [Button("🎨 My style?", f"style:{outfit_id}"),
+                          Button("🛍 Where can I buy this?", f"shop:{outfit_id}")]]
+    replies = [reply]
+    settings = turn.services.settings
+    state = turn.store.state(turn.user_id)
+    if (turn.user.get("keep_photos") is None and settings.privacy.ask_before_keeping_photos
+            and not state.get("asked_keep_photos")):
+        turn.store.set_state(turn.user_id, {**state, "asked_keep_photos": True})
+        replies.append(Reply(prompts.reply("keep_photos_ask"), buttons=[[
+            Button("Yes, keep them", "keep:yes"), Button("No, thanks", "keep:no")]]))
+    return replies
+
+
+def _stored_outfit(turn: Turn, payload: str) -> dict | None:
+    try:
+        return turn.store.outfit(turn.user_id, int(payload)) if payload.isdigit() else None
+    except NotFound:
+        return None
+
+
+async def another_comment(turn: Turn, payload: str) -> list[Reply]:
+    """'Another take': a fresh comment on the same outfit."""
+    outfit = _stored_outfit(turn, payload)
+    if outfit is None:
+        return [Reply(prompts.reply("feedback_stale"))]
+    turn.store.add_feedback(turn.user_id, "comment", outfit["id"], "another")
+    comment = await new_comment(turn, outfit["id"], outfit["summary"])
+    text = f"💬 {comment.text}" if comment else prompts.reply("comments_used_up")
+    return [Reply(text, buttons=[[Button("💬 Another take", f"more:{outfit['id']}")]])]
+
+
+async def style_of(turn: Turn, payload: str) -> list[Reply]:
+    """The styles the outfit shows, with the indicators behind each."""
+    outfit = _stored_outfit(turn, payload)
+    if outfit is None:
+        return [Reply(prompts.reply("feedback_stale"))]
+    scores = [s for s in detect_styles(outfit["summary"]) if s.score > 0][:3]
+    if not scores:
+        return [Reply(prompts.reply("style_none"))]
+    lines = [f"• {s.style} {round(s.score * 100)}%: {' + '.join(s.indicators)}" for s in scores]
+    return [Reply(prompts.reply("style_found", lines="\n".join(lines)))]
+
+
+async def cutout(turn: Turn, payload: str) -> list[Reply]:
+    """The outfit with the background (and skin, hair) removed, as a transparent PNG."""
+    recent = turn.recent.by_outfit(turn.user_id, int(payload)) if payload.isdigit() else None
+    if recent is None:
+        return [Reply(prompts.reply("feedback_stale"))]
+    outfit = recent.outfit
+
+    def render() -> bytes:
+        return pictures.png_bytes(pictures.outfit_cutout(outfit.image, outfit.labels))
+
+    png = await turn.run(render)
+    return [Reply("Here's your outfit without the background.",
+                  images=[ImageOut(png, "Cut-out", "cutout.png")])]

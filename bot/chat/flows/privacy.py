@@ -1,0 +1,125 @@
+"""What we keep and the user's control over it: /prefs, /keepphotos, /export, /forget."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import prompts
+from bot.chat.flows import Turn, compare, preferences
+from bot.chat.messages import Button, FileOut, ImageOut, Reply
+from inference.core import drawing as pictures
+from inference.core.colour import FAMILIES
+from inference.core.garments import DISPLAY_NAME
+from inference.stylecheck.model import ALL_FEATURES, PRIOR
+
+
+def _family_rgb(family: str) -> tuple[int, int, int]:
+    return {
+        "black": (25, 25, 25), "white": (245, 245, 240), "gray": (140, 140, 140),
+        "beige": (222, 200, 160), "brown": (120, 75, 40), "red": (200, 30, 40),
+        "pink": (240, 150, 180), "orange": (240, 130, 30), "yellow": (240, 210, 50),
+        "green": (60, 140, 70), "blue": (60, 120, 200), "navy": (25, 35, 80),
+        "purple": (120, 60, 150),
+    }[family]
+
+
+def taste_summary(turn: Turn) -> tuple[Counter, Counter, Counter]:
+    """Colour families and garments the user wears (by outfits), and Style Check picks."""
+    families: Counter = Counter()
+    garments: Counter = Counter()
+    for outfit in turn.store.outfits(turn.user_id, limit=200):
+        for item in outfit["summary"].get("items", []):
+            families[item["colour_family"]] += 1
+            garments[item["category"]] += 1
+    picks = Counter(f["value"] for f in turn.store.feedback(turn.user_id, "verdict"))
+    return families, garments, picks
+
+
+async def prefs(turn: Turn) -> list[Reply]:
+    """What the bot has learned: colours and garments worn, Style Check taste in words and bars."""
+    families, garments, picks = taste_summary(turn)
+    taste = await preferences.prefs_view(turn)  # learned favourites, corrections, buttons
+    if not families and not picks and not taste.lines:
+        return [Reply(prompts.reply("prefs_empty"))]
+    lines = []
+    if families:
+        worn = ", ".join(f for f, _ in families.most_common(4))
+        lines.append(f"• colours you wear most: {worn}")
+    if garments:
+        lines.append("• garments: " + ", ".join(DISPLAY_NAME.get(g, g)
+                                                 for g, _ in garments.most_common(4)))
+    if picks:
+        lines.append(f"• Style Check answers so far: {sum(picks.values())}")
+        lines += [f"• {line}" for line in compare.taste_lines(turn)]
+    reply = Reply(prompts.reply("prefs_summary", lines="\n".join(lines + taste.lines)),
+                  images=list(taste.images), buttons=taste.buttons)
+    if families:
+        counts = [(f, families[f]) for f in FAMILIES if families[f]]
+        reply.images.append(ImageOut(await turn.run(_family_chart, counts),
+                                     "Colours you wear", "prefs-colours.png"))
+    if picks:
+        words = prompts.load("stylecheck")["feature_words"]
+        rows = [(words[name], float(w), float(p)) for name, w, p in
+                zip(ALL_FEATURES, compare.user_weight_vector(turn), PRIOR, strict=True)]
+        chart = await turn.run(lambda: pictures.png_bytes(pictures.weights_chart(rows)))
+        reply.images.append(ImageOut(chart, "What matters to you in Style Check",
+                                     "prefs-stylecheck.png"))
+    return [reply]
+
+
+def _family_chart(counts: list[tuple[str, int]]) -> bytes:
+    from inference.core.colour import Colour
+
+    total = sum(n for _, n in counts)
+    colours = [Colour(_family_rgb(f), n / total, f, f) for f, n in counts]
+    return pictures.png_bytes(pictures.palette_picture(colours))
+
+
+async def keep_photos_command(turn: Turn) -> list[Reply]:
+    arg = turn.event.args.lower()
+    if arg in ("on", "yes"):
+        return await keep_photos_button(turn, "yes")
+    if arg in ("off", "no"):
+        return await keep_photos_button(turn, "no")
+    state = "kept" if turn.user.get("keep_photos") else "not kept"
+    return [Reply(prompts.reply("keep_photos_usage", state=state))]
+
+
+async def keep_photos_button(turn: Turn, payload: str) -> list[Reply]:
+    keep = payload == "yes"
+    turn.store.update_user(turn.user_id, keep_photos=int(keep))
+    return [Reply(prompts.reply("keep_photos_on" if keep else "keep_photos_off"))]
+
+
+async def forget(turn: Turn) -> list[Reply]:
+    return [Reply(prompts.reply("forget_confirm"), buttons=[[
+        Button("Yes, delete everything", "forget:yes"), Button("No, keep it", "forget:no")]])]
+
+
+async def forget_button(turn: Turn, payload: str) -> list[Reply]:
+    if payload != "yes":
+        return [Reply(prompts.reply("forget_cancelled"))]
+    turn.store.forget_user(turn.user_id)
+    turn.recent.forget(turn.user_id)
+    return [Reply(prompts.reply("forget_done"))]
+
+
+async def export(turn: Turn) -> list[Reply]:
+    data = turn.store.export_user(turn.user_id)
+    body = json.dumps(data, indent=2, ensure_ascii=False, default=str).encode()
+    kept = [Path(p["path"]) for p in data["photos"] if p.get("path")]
+    if kept and turn.services.settings.privacy.export_includes_photos:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("stylebot-data.json", body)
+            for path in kept:
+                if path.exists():
+                    archive.write(path, f"photos/{path.name}")
+        file = FileOut(buf.getvalue(), "stylebot-export.zip", "application/zip")
+    else:
+        file = FileOut(body, "stylebot-data.json", "application/json")
+    return [Reply(prompts.reply("export_ready"), file=file)]

@@ -1,0 +1,288 @@
+"""'Where can I buy this?': the photo's garments as buttons, then catalogue matches as cards with
+title, price and link when the catalogue has them, and a short "why"; "More", "Same colour",
+"Cheaper" and "Other piece" buttons. Also the text search (/search red floral dress).
+
+Button payloads (≤ 64 bytes):
+    shop:<outfit>                              the garment buttons of an outfit
+    shopi:<outfit>:<item>:<mode>:<offset>[:<max price>]   matches; mode d(efault) c(olour)
+                                               p (cheaper)
+    shopq:<offset>                             more results of the user's last text search
+A garment's vector is stored (user-scoped, deleted by /forget) when its buttons are shown, so the
+buttons keep working after the in-memory photo is gone.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import prompts
+from bot.chat.flows import Turn
+from bot.chat.flows.outfit import analyse_and_store
+from bot.chat.messages import Button, ImageOut, Reply
+from inference.core.decode import BadImage
+from inference.core.garments import DISPLAY_NAME
+from inference.parsing.outfit import Outfit
+from inference.shop.index import CatalogIndex, Hit
+from inference.shop.retrieval import GarmentQuery, search
+from storage.catalog import CatalogStore
+from storage.db import NotFound
+
+log = logging.getLogger(__name__)
+
+MODE_CODES = {"d": "default", "c": "colour", "p": "cheaper"}
+FILTER_WORDS = {"default": "", "colour": " in the same colour", "cheaper": " at a lower price"}
+
+
+# entry points ------------------------------------------------------------------------------
+async def shop(turn: Turn) -> list[Reply]:
+    """Text "where can I buy this?" (or /shop): about the photo replied to, else the latest."""
+    if turn.event.args and turn.event.command == "shop":
+        return await search_text(turn, turn.event.args)
+    recent = turn.recent.find(turn.user_id, turn.event.reply_to)
+    if recent is None:
+        return [Reply(prompts.reply("shop_no_photo"))]
+    return await _garment_menu(turn, recent.outfit_id, recent.outfit)
+
+
+async def shop_photo(turn: Turn) -> list[Reply]:
+    """A photo captioned "where can I buy this?"."""
+    try:
+        outfit_id, outfit = await analyse_and_store(turn)
+    except BadImage as bad:
+        return [Reply(prompts.reply("bad_image", reason=bad.reason))]
+    turn.recent.remember(turn.user_id, turn.event.photos[0].ref, outfit_id, outfit, paired=True)
+    return await _garment_menu(turn, outfit_id, outfit)
+
+
+async def shop_button(turn: Turn, payload: str) -> list[Reply]:
+    """The outfit reply's "Where can I buy this?" button (shop:<outfit_id>)."""
+    if not payload.isdigit():
+        return [Reply(prompts.reply("feedback_stale"))]
+    outfit_id = int(payload)
+    try:
+        turn.store.outfit(turn.user_id, outfit_id)
+    except NotFound:
+        return [Reply(prompts.reply("feedback_stale"))]
+    turn.store.add_feedback(turn.user_id, "shop", outfit_id, "asked")
+    recent = turn.recent.by_outfit(turn.user_id, outfit_id)
+    if recent is not None:
+        return await _garment_menu(turn, outfit_id, recent.outfit)
+    queries = [GarmentQuery.from_row(r)
+               for r in CatalogStore(turn.store).queries(turn.user_id, outfit_id)]
+    if not queries:
+        return [Reply(prompts.reply("shop_photo_gone"))]
+    problem = _catalogue_problem(turn)
+    if problem:
+        return [problem]
+    return await _menu_or_results(turn, outfit_id, queries)
+
+
+async def shop_item(turn: Turn, payload: str) -> list[Reply]:
+    """shopi:<outfit>:<item>:<mode>:<offset>[:<max price>]."""
+    parts = payload.split(":")
+    try:
+        outfit_id, index, code, offset = int(parts[0]), int(parts[1]), parts[2], int(parts[3])
+        price_max = float(parts[4]) if len(parts) > 4 else None
+        mode = MODE_CODES[code]
+    except (IndexError, ValueError, KeyError):
+        return [Reply(prompts.reply("feedback_stale"))]
+    rows = CatalogStore(turn.store).queries(turn.user_id, outfit_id)
+    query = next((GarmentQuery.from_row(r) for r in rows if r["item_index"] == index), None)
+    if query is None:
+        return [Reply(prompts.reply("shop_photo_gone"))]
+    if mode == "cheaper" and price_max is None:
+        return [Reply(prompts.reply("shop_no_prices"))]
+    turn.store.add_feedback(turn.user_id, "shop_item", outfit_id, f"{mode}:{index}:{offset}")
+    return await _results(turn, outfit_id, query, mode, offset, price_max)
+
+
+# the garment menu --------------------------------------------------------------------------
+async def _garment_menu(turn: Turn, outfit_id: int, outfit: Outfit) -> list[Reply]:
+    problem = _catalogue_problem(turn)
+    if problem:
+        return [problem]
+    if not outfit.items:
+        return [Reply(prompts.reply("shop_no_garments"))]
+    pipeline = turn.services.pipeline
+    queries = await turn.run(pipeline.garment_queries, outfit)
+    CatalogStore(turn.store).save_queries(turn.user_id, outfit_id, pipeline.embedder.name,
+                                          [q.as_row() for q in queries])
+    return await _menu_or_results(turn, outfit_id, queries)
+
+
+async def _menu_or_results(turn: Turn, outfit_id: int,
+                           queries: list[GarmentQuery]) -> list[Reply]:
+    """Buttons for the garments the catalogue has items of (straight to the matches when
+    there is one), and a word about the ones it has none of."""
+    index = _index(turn)
+    stocked = [q for q in queries if index is not None and index.categories.get(q.category)]
+    missing = [q.name for q in queries if q not in stocked]
+    if not stocked:
+        return [Reply(prompts.reply("shop_none_stocked", items=", ".join(missing)))]
+    if len(stocked) == 1 and not missing:
+        return await _results(turn, outfit_id, stocked[0], "default", 0)
+    [reply] = _menu_reply(outfit_id, stocked)
+    if missing:
+        reply.text += "\n" + prompts.reply("shop_not_stocked", items=", ".join(missing))
+    return [reply]
+
+
+def _menu_reply(outfit_id: int, queries: list[GarmentQuery]) -> list[Reply]:
+    rows, row = [], []
+    for q in queries[:8]:
+        row.append(Button(f"🔍 {q.name}"[:40], f"shopi:{outfit_id}:{q.index}:d:0"))
+        if len(row) == 2:
+            rows.append(row)
+            row = []
+    if row:
+        rows.append(row)
+    names = ", ".join(q.name for q in queries)
+    return [Reply(prompts.reply("shop_pick_garment", items=names), buttons=rows)]
+
+
+def _catalogue_problem(turn: Turn) -> Reply | None:
+    from bot.catalog.build import first_build_running
+
+    pipeline = turn.services.pipeline
+    if pipeline.embedder is None:
+        return Reply(prompts.reply("shop_unavailable", reason=pipeline.embedder_error))
+    index = _index(turn)
+    if index is None:
+        key = "shop_catalogue_building" if first_build_running() else "shop_no_catalogue"
+        return Reply(prompts.reply(key))
+    if index.embedder != pipeline.embedder.name:
+        log.error("catalogue index built with %s, the bot embeds with %s", index.embedder,
+                  pipeline.embedder.name)
+        return Reply(prompts.reply("shop_index_mismatch"))
+    return None
+
+
+def _index(turn: Turn) -> CatalogIndex | None:
+    return turn.services.pipeline.catalog(turn.services.settings.catalog.index_dir).current()
+
+
+# results -----------------------------------------------------------------------------------
+async def _results(turn: Turn, outfit_id: int, query: GarmentQuery, mode: str, offset: int,
+                   price_max: float | None = None) -> list[Reply]:
+    problem = _catalogue_problem(turn)
+    if problem:
+        return [problem]
+    index = _index(turn)
+    assert index is not None
+    k = turn.services.settings.catalog.results_per_page
+    hits = await turn.run(search, index, query, mode, k + 1, offset, price_max)
+    what = query.name
+    if not hits:
+        key = "shop_no_more" if offset else "shop_no_matches"
+        return [Reply(prompts.reply(key, what=what, filter=FILTER_WORDS[mode]),
+                      buttons=[[Button("↩️ Other piece", f"shop:{outfit_id}")]])]
+    more, hits = len(hits) > k, hits[:k]
+    header = prompts.reply("shop_results", what=what[:1].upper() + what[1:], count=len(hits),
+                           es="" if len(hits) == 1 else "es",
+                           page=f" (from #{offset + 1})" if offset else "")
+    base = f"shopi:{outfit_id}:{query.index}"
+    code = {v: k for k, v in MODE_CODES.items()}[mode]
+    nav = []
+    if more:
+        tail = f":{price_max:g}" if price_max is not None else ""
+        nav.append(Button("➡️ More", f"{base}:{code}:{offset + k}{tail}"))
+    nav.append(Button("🎨 Same colour", f"{base}:c:0"))
+    prices = [h.item["price"] for h in hits if h.item.get("price") is not None]
+    nav.append(Button("💸 Cheaper", f"{base}:p:0:{max(0.0, min(prices) - 0.01):g}"
+                      if prices else f"{base}:p:0"))
+    reply = await _cards(turn, header, hits)
+    reply.buttons = [nav, [Button("↩️ Other piece", f"shop:{outfit_id}")]]
+    return [reply]
+
+
+def describe_hit(n: int, hit: Hit) -> str:
+    item = hit.item
+    bits = [f"{n}. {item['title']}"]
+    if item.get("price") is not None:
+        bits.append(f"{item['price']:.2f} {item.get('currency') or ''}".strip())
+    elif item.get("demo"):
+        bits.append("demo item")
+    if item.get("url"):
+        bits.append(item["url"])
+    line = " · ".join(bits)
+    return f"{line}\n   why: {', '.join(hit.why)}" if hit.why else line
+
+
+async def _cards(turn: Turn, header: str, hits: list[Hit]) -> Reply:
+    lines = [header] + [describe_hit(n, h) for n, h in enumerate(hits, start=1)]
+    if any(h.item.get("demo") for h in hits):
+        lines.append(prompts.reply("shop_demo_note"))
+    images = await turn.run(_thumbnails, hits)
+    return Reply("\n".join(lines), images=images)
+
+
+def _thumbnails(hits: list[Hit]) -> list[ImageOut]:
+    from PIL import Image
+
+    out = []
+    for n, hit in enumerate(hits, start=1):
+        try:
+            with Image.open(hit.item["image_path"]) as image:
+                image = image.convert("RGB")
+                image.thumbnail((320, 320))
+                buf = io.BytesIO()
+                image.save(buf, "PNG", optimize=True)
+        except (OSError, TypeError, ValueError):
+            continue
+        caption = f"{n}. {hit.item['title']}"
+        if hit.item.get("price") is not None:
+            caption += f" · {hit.item['price']:.2f} {hit.item.get('currency') or ''}".rstrip()
+        out.append(ImageOut(buf.getvalue(), caption[:200], f"match{n}.png"))
+    return out
+
+
+# text search -------------------------------------------------------------------------------
+async def search_command(turn: Turn) -> list[Reply]:
+    """/search red floral dress."""
+    if not turn.event.args:
+        return [Reply(prompts.reply("search_usage"))]
+    return await search_text(turn, turn.event.args)
+
+
+async def search_text(turn: Turn, query: str, offset: int = 0) -> list[Reply]:
+    from inference.shop.text_search import text_search
+
+    query = query.strip()[:200]
+    index = _index(turn)
+    if index is None:
+        from bot.catalog.build import first_build_running
+
+        key = "shop_catalogue_building" if first_build_running() else "shop_no_catalogue"
+        return [Reply(prompts.reply(key))]
+    if index.text_vectors() is None:  # built without the optional title model
+        return [Reply(prompts.reply("search_unavailable"))]
+    state = turn.store.state(turn.user_id)
+    turn.store.set_state(turn.user_id, {**state, "shop_query": query})
+    k = turn.services.settings.catalog.results_per_page
+    encoder = await turn.run(turn.services.pipeline.text_encoder)
+    parsed, hits = await turn.run(text_search, index, encoder, query, k + 1, offset)
+    if not hits and parsed.category and not offset:
+        noun = DISPLAY_NAME.get(parsed.category, parsed.category)
+        return [Reply(prompts.reply("search_no_category", noun=noun))]
+    if not hits:
+        return [Reply(prompts.reply("search_nothing", query=query))]
+    more, hits = len(hits) > k, hits[:k]
+    understood = [w for w in (parsed.colour_family,
+                              DISPLAY_NAME.get(parsed.category or "", parsed.category)) if w]
+    header = prompts.reply(
+        "search_results", query=query, count=len(hits), s="" if len(hits) == 1 else "s",
+        understood=f" ({' '.join(understood)})" if understood else "",
+        page=f" (from #{offset + 1})" if offset else "")
+    reply = await _cards(turn, header, hits)
+    if more:
+        reply.buttons = [[Button("➡️ More", f"shopq:{offset + k}")]]
+    return [reply]
+
+
+async def search_more(turn: Turn, payload: str) -> list[Reply]:
+    """shopq:<offset>: the next page of the last text search."""
+    query = turn.store.state(turn.user_id).get("shop_query")
+    if not query or not payload.isdigit():
+        return [Reply(prompts.reply("feedback_stale"))]
+    return await search_text(turn, query, int(payload))

@@ -1,0 +1,75 @@
+"""Recently parsed photos, in memory only: for pairing two photos into a Style Check, cut-outs
+and "where can I buy this" replies. Nothing here outlives the process (photos are written to
+disk only for users who opted in)."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+from inference.parsing.outfit import Outfit
+
+MAX_USERS = 500
+PER_USER = 4
+
+
+@dataclass
+class Recent:
+    ref: str | None
+    outfit_id: int
+    outfit: Outfit
+    at: float
+    paired: bool = False
+    digest: str = ""  # of the photo's bytes: the same photo sent twice is not a pair
+
+
+class RecentPhotos:
+    def __init__(self, pair_window_seconds: float, clock=time.monotonic) -> None:
+        self.window = pair_window_seconds
+        self.clock = clock
+        self._by_user: OrderedDict[str, deque[Recent]] = OrderedDict()
+
+    def remember(self, user_id: str, ref: str | None, outfit_id: int, outfit: Outfit,
+                 paired: bool = False, digest: str = "") -> None:
+        entries = self._by_user.setdefault(user_id, deque(maxlen=PER_USER))
+        entries.append(Recent(ref, outfit_id, outfit, self.clock(), paired, digest))
+        self._by_user.move_to_end(user_id)
+        while len(self._by_user) > MAX_USERS:
+            self._by_user.popitem(last=False)
+
+    def latest(self, user_id: str) -> Recent | None:
+        entries = self._by_user.get(user_id)
+        return entries[-1] if entries else None
+
+    def by_outfit(self, user_id: str, outfit_id: int) -> Recent | None:
+        for entry in self._by_user.get(user_id, ()):
+            if entry.outfit_id == outfit_id:
+                return entry
+        return None
+
+    def find(self, user_id: str, ref: str | None) -> Recent | None:
+        """The photo with this channel ref, else the latest one."""
+        for entry in reversed(self._by_user.get(user_id, ())):
+            if ref is None or entry.ref == ref:
+                return entry
+        return self.latest(user_id)
+
+    def pair_for(self, user_id: str, reply_to: str | None, digest: str = "") -> Recent | None:
+        """The photo a new photo should be compared with: the one it replies to, or an unpaired
+        single photo sent within the window; never the very same photo (`digest`) again, which
+        gets a fresh look rather than a 50/50 verdict against itself."""
+        entries = self._by_user.get(user_id, ())
+        found = None
+        if reply_to is not None:
+            found = next((e for e in reversed(entries) if e.ref == reply_to), None)
+        if found is None and entries and self.window > 0:
+            last = entries[-1]
+            if not last.paired and self.clock() - last.at <= self.window:
+                found = last
+        if found is not None and digest and found.digest == digest:
+            return None
+        return found
+
+    def forget(self, user_id: str) -> None:
+        self._by_user.pop(user_id, None)

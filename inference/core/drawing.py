@@ -1,0 +1,173 @@
+"""Pictures the bot sends: colour palette, parse overlay with legend, cut-out, side by side."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from inference.core.colour import Colour
+from inference.core.garments import CLASS_INDEX, CLASSES, GARMENT_IDS
+
+#: One distinct colour per class for overlays (background transparent).
+CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
+    (0, 0, 0),
+    (255, 204, 170),
+    (90, 60, 40),
+    (230, 25, 75),
+    (60, 180, 75),
+    (255, 225, 25),
+    (0, 130, 200),
+    (245, 130, 48),
+    (145, 30, 180),
+    (70, 240, 240),
+    (240, 50, 230),
+    (210, 245, 60),
+    (250, 190, 212),
+    (0, 128, 128),
+    (220, 190, 255),
+    (170, 110, 40),
+    (128, 0, 0),
+)
+assert len(CLASS_COLOURS) == len(CLASSES)
+
+
+def font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=size)
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=False, compress_level=3)
+    return buf.getvalue()
+
+
+def palette_picture(colours: Sequence[Colour], width: int = 600, height: int = 160) -> Image.Image:
+    """Swatches sized by share, each labelled with its name where the name fits under it."""
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    total = sum(c.share for c in colours) or 1.0
+    x = 0.0
+    label_font = font(15)
+    for colour in colours:
+        w = width * colour.share / total
+        draw.rectangle([x, 0, x + w, height - 36], fill=colour.rgb)
+        if draw.textlength(colour.name, font=label_font) <= w - 8:  # else it runs into the next
+            draw.text((x + 6, height - 30), colour.name, fill=(40, 40, 40), font=label_font)
+        x += w
+    return image
+
+
+def overlay_picture(
+    image: Image.Image,
+    labels: np.ndarray,
+    names: dict[int, str] | None = None,
+    alpha: float = 0.55,
+) -> Image.Image:
+    """The photo with each class tinted, and a legend of the classes tinted on the right.
+
+    With `names` (class id -> the item's name), only those classes and the person's skin and
+    hair are tinted and listed: a class too small to be an item would be an unnamed legend row
+    for a speck."""
+    present = [int(c) for c in np.unique(labels) if c > 0]
+    if names is not None:
+        person = {CLASS_INDEX["skin"], CLASS_INDEX["hair"]}
+        present = [c for c in present if c in names or c in person]
+    lut = np.zeros((len(CLASSES), 3), dtype=np.uint8)
+    lut[present] = np.array(CLASS_COLOURS, dtype=np.uint8)[present]
+    photo = np.asarray(image.convert("RGB"), dtype=np.float32)
+    tint = np.isin(labels, present)[..., None] * alpha
+    blended = (photo * (1 - tint) + lut[labels] * tint).astype(np.uint8)
+    legend_font = font(14)
+    labels_text = [(names or {}).get(c, CLASSES[c]) for c in present]
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    legend_w = 44 + int(max([probe.textlength(t, font=legend_font) for t in labels_text] + [60]))
+    out = Image.new("RGB", (image.width + legend_w, image.height), "white")
+    out.paste(Image.fromarray(blended), (0, 0))
+    draw = ImageDraw.Draw(out)
+    for row, (cls, label) in enumerate(zip(present, labels_text, strict=True)):
+        y = 10 + row * 22
+        draw.rectangle([image.width + 10, y, image.width + 26, y + 16], fill=CLASS_COLOURS[cls])
+        draw.text((image.width + 32, y), label, fill=(30, 30, 30), font=legend_font)
+    return out
+
+
+def outfit_cutout(image: Image.Image, labels: np.ndarray) -> Image.Image:
+    """The garments alone (no background, skin or hair), cropped to them: "background cleaning"."""
+    return cutout_picture(image, np.isin(labels, GARMENT_IDS))
+
+
+def cutout_picture(image: Image.Image, keep: np.ndarray) -> Image.Image:
+    """RGBA image with everything outside `keep` transparent, cropped to what is kept."""
+    rgba = image.convert("RGBA")
+    rgba.putalpha(Image.fromarray((keep * 255).astype(np.uint8)))
+    ys, xs = np.nonzero(keep)
+    if len(ys):
+        rgba = rgba.crop((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
+    return rgba
+
+
+def side_by_side(
+    left: Image.Image,
+    right: Image.Image,
+    captions: tuple[str, str],
+    height: int = 480,
+    highlight: int | None = None,
+) -> Image.Image:
+    """Two photos at the same height with a big caption under each (e.g. "A 64%")."""
+    a = left.copy()
+    b = right.copy()
+    a.thumbnail((height * 2, height))
+    b.thumbnail((height * 2, height))
+    band = 56
+    gap = 16
+    out = Image.new("RGB", (a.width + b.width + 3 * gap, height + band + 2 * gap), "white")
+    draw = ImageDraw.Draw(out)
+    caption_font = font(34)
+    for i, (img, caption) in enumerate(((a, captions[0]), (b, captions[1]))):
+        x = gap if i == 0 else a.width + 2 * gap
+        out.paste(img, (x, gap + (height - img.height) // 2))
+        if highlight == i:
+            draw.rectangle(
+                [x - 4, gap - 4, x + img.width + 3, gap + height + 3],
+                outline=(46, 160, 67),
+                width=6,
+            )
+        text_w = draw.textlength(caption, font=caption_font)
+        draw.text(
+            (x + (img.width - text_w) / 2, gap + height + 10),
+            caption,
+            fill=(46, 160, 67) if highlight == i else (60, 60, 60),
+            font=caption_font,
+        )
+    return out
+
+
+def weights_chart(rows: list[tuple[str, float, float]], width: int = 640) -> Image.Image:
+    """Horizontal bars: (label, this user's weight, everyone's starting weight as a tick)."""
+    row_h, left, pad = 26, 220, 12
+    height = pad * 2 + row_h * len(rows) + 20
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    label_font = font(14)
+    top = max([abs(w) for _, w, _ in rows] + [abs(p) for _, _, p in rows] + [1e-6])
+    zero = left + (width - left - pad) / 2
+    scale = (width - left - pad) / 2 / top
+    draw.line([zero, pad, zero, height - pad - 14], fill=(180, 180, 180))
+    for i, (label, weight, prior) in enumerate(rows):
+        y = pad + i * row_h
+        draw.text((pad, y + 4), label, fill=(40, 40, 40), font=label_font)
+        colour = (46, 160, 67) if weight >= 0 else (207, 34, 46)
+        x = zero + weight * scale
+        draw.rectangle([min(zero, x), y + 5, max(zero, x), y + row_h - 5], fill=colour)
+        px = zero + prior * scale
+        draw.line([px, y + 2, px, y + row_h - 2], fill=(30, 30, 30), width=2)
+    draw.text(
+        (left, height - pad - 12),
+        "bars: your weights · ticks: where everyone starts",
+        fill=(110, 110, 110),
+        font=font(12),
+    )
+    return image

@@ -1,0 +1,140 @@
+""""You wore this on Monday": an outfit embedding and the similarity used to spot repeats.
+
+The embedding of a parsed outfit has two parts, both L2-normalised:
+- appearance: EfficientNet-Lite0 (the bundled ImageNet weights) pooled features of the garment
+  cut-out (skin, hair and background painted the normalisation grey, cropped to the garments and
+  padded square), averaged with those of its mirror image, so a mirror selfie matches;
+- colour: a CIELAB histogram of the garment pixels (a*b* 8x8 plus 5 lightness bins, lightly
+  smoothed), square-rooted so that the dot product is the Bhattacharyya affinity.
+
+similarity = APPEARANCE_WEIGHT * cos(appearance) + (1 - APPEARANCE_WEIGHT) * affinity(colour).
+Two outfits count as the same when similarity >= REPEAT_THRESHOLD. The weight and threshold were
+chosen on one half of 300 CCP photos (each against its own crop / flip / colour-jittered copies,
+and against every other photo) and measured on the other half: `stylebot eval repeats`, figures in
+BENCHMARKS.md ("Diary"). Stored as float16 bytes in outfits.embedding.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import numpy as np
+import torch
+from PIL import Image
+from scipy import ndimage
+from skimage.color import rgb2lab
+
+from inference.core.garments import GARMENT_IDS
+from inference.parsing.outfit import Outfit
+
+APPEARANCE_DIM = 1280
+AB_BINS, L_BINS = 8, 5
+COLOUR_DIM = AB_BINS * AB_BINS + L_BINS
+DIM = APPEARANCE_DIM + COLOUR_DIM
+INPUT_SIZE = 224
+#: Measured with `stylebot eval repeats` (see the module docstring and BENCHMARKS.md).
+APPEARANCE_WEIGHT = 0.6
+REPEAT_THRESHOLD = 0.916
+MIN_GARMENT_PIXELS = 400
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _model() -> torch.nn.Module:
+    from inference.core.backbone import create_classifier
+
+    return create_classifier(pretrained=True).eval()
+
+
+def garment_mask(outfit: Outfit) -> np.ndarray:
+    return np.isin(outfit.labels, GARMENT_IDS)
+
+
+def garment_canvas(image: Image.Image, mask: np.ndarray, size: int = INPUT_SIZE) -> Image.Image:
+    """The garments alone on grey, cropped to them (4% margin), padded square, `size` pixels."""
+    ys, xs = np.nonzero(mask)
+    rgb = np.asarray(image.convert("RGB")).copy()
+    rgb[~mask] = 128
+    h, w = mask.shape
+    pad = int(0.04 * max(h, w))
+    x0, x1 = max(0, xs.min() - pad), min(w, xs.max() + 1 + pad)
+    y0, y1 = max(0, ys.min() - pad), min(h, ys.max() + 1 + pad)
+    crop = Image.fromarray(rgb[y0:y1, x0:x1])
+    side = max(crop.size)
+    square = Image.new("RGB", (side, side), (128, 128, 128))
+    square.paste(crop, ((side - crop.width) // 2, (side - crop.height) // 2))
+    return square.resize((size, size), Image.Resampling.BILINEAR)
+
+
+def appearance(canvas: Image.Image) -> np.ndarray:
+    """Lite0 pooled features of the canvas and its mirror image, averaged, L2-normalised."""
+    arr = np.asarray(canvas, dtype=np.float32) / 255.0
+    x = torch.from_numpy((arr - 0.5) / 0.5).permute(2, 0, 1).unsqueeze(0)
+    x = torch.cat([x, torch.flip(x, dims=[3])])
+    model = _model()
+    with _lock, torch.inference_mode():
+        features = model.forward_head(model.forward_features(x), pre_logits=True)
+    vec = features.mean(0).numpy().astype(np.float64)
+    return vec / (np.linalg.norm(vec) + 1e-12)
+
+
+def colour_descriptor(image: Image.Image, mask: np.ndarray, max_pixels: int = 6000) -> np.ndarray:
+    """Square-rooted, smoothed CIELAB histogram of the garment pixels (unit length)."""
+    pixels = np.asarray(image.convert("RGB"))[mask]
+    step = max(1, len(pixels) // max_pixels)
+    lab = rgb2lab(pixels[::step][None].astype(np.float64) / 255.0)[0]
+    ab, _, _ = np.histogram2d(np.clip(lab[:, 1], -63.9, 63.9), np.clip(lab[:, 2], -63.9, 63.9),
+                              bins=AB_BINS, range=[[-64, 64], [-64, 64]])
+    ab = ndimage.gaussian_filter(ab, 0.6, mode="constant")
+    light, _ = np.histogram(lab[:, 0], bins=L_BINS, range=(0, 100))
+    ab = ab.ravel() / max(ab.sum(), 1e-9)
+    light = light / max(light.sum(), 1e-9)
+    vec = np.sqrt(np.concatenate([0.8 * ab, 0.2 * light]))
+    return vec / (np.linalg.norm(vec) + 1e-12)
+
+
+def embed(outfit: Outfit) -> np.ndarray | None:
+    """The outfit's embedding (DIM floats), or None when too little garment is visible."""
+    mask = garment_mask(outfit)
+    if int(mask.sum()) < MIN_GARMENT_PIXELS:
+        return None
+    canvas = garment_canvas(outfit.image, mask)
+    return np.concatenate([appearance(canvas), colour_descriptor(outfit.image, mask)])
+
+
+def embed_bytes(outfit: Outfit) -> bytes | None:
+    vec = embed(outfit)
+    return None if vec is None else to_bytes(vec)
+
+
+def to_bytes(vec: np.ndarray) -> bytes:
+    return vec.astype(np.float16).tobytes()
+
+
+def from_bytes(data: bytes | None) -> np.ndarray | None:
+    """The stored embedding, or None for a missing or foreign (other length) one."""
+    if not data or len(data) != DIM * 2:
+        return None
+    return np.frombuffer(data, dtype=np.float16).astype(np.float64)
+
+
+def parts_similarity(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(appearance cosine, colour affinity)."""
+    n = APPEARANCE_DIM
+    return float(a[:n] @ b[:n]), float(a[n:] @ b[n:])
+
+
+def similarity(a: np.ndarray, b: np.ndarray, weight: float = APPEARANCE_WEIGHT) -> float:
+    look, colour = parts_similarity(a, b)
+    return weight * look + (1 - weight) * colour
+
+
+def best_match(vec: np.ndarray, earlier: list[tuple[int, bytes]],
+               threshold: float = REPEAT_THRESHOLD) -> tuple[int, float] | None:
+    """The first (most recent) earlier outfit at or over the threshold, with its similarity."""
+    for outfit_id, data in earlier:
+        other = from_bytes(data)
+        if other is not None and (score := similarity(vec, other)) >= threshold:
+            return outfit_id, score
+    return None

@@ -1,1 +1,0 @@
-"""Torch modules: the bundled backbone, the parser network, the garment embedder."""

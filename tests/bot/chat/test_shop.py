@@ -1,0 +1,341 @@
+"""'Where can I buy this?' end to end through the dialogue engine (real photos, real models, a
+real Annoy index over real product photos, real SQLite), the text search in the chat, and the
+shop's command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.catalog.build import build_catalog, import_demo
+from bot.catalog.feeds import FetchOptions, import_feed
+from bot.chat.dialog import Dialog
+from bot.chat.messages import Incoming, PhotoIn
+from bot.cli.main import main
+from bot.config import load_settings
+from storage import Store
+from storage.catalog import CatalogStore
+
+DEMO = Path(__file__).resolve().parents[3] / "bot" / "catalog" / "demo"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "ccp_sample"
+
+
+def event(user: str, **kw) -> Incoming:
+    return Incoming(user, "cli", **kw)
+
+
+def small_demo_feed(folder: Path, per_class: int, priced: bool) -> Path:
+    """A few demo photos per class; `priced` makes a test shop with prices and links."""
+    rows = list(csv.DictReader(open(DEMO / "items.csv")))
+    taken: dict[str, int] = {}
+    out = []
+    for row in rows:
+        if taken.get(row["category"], 0) >= per_class:
+            continue
+        taken[row["category"]] = taken.get(row["category"], 0) + 1
+        new = {**row, "image": str(DEMO / row["image"])}
+        if priced:
+            new.update(id=f"p{row['id']}", demo=0, price=f"{10 + 7 * (len(out) * 17 % 40)}.00",
+                       currency="EUR", url=f"https://shop.example/p{row['id']}")
+        out.append(new)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "items.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(out[0]))
+        writer.writeheader()
+        writer.writerows(out)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def shop_index(tmp_path_factory, pipeline) -> Path:
+    """One small catalogue for the session: 6 demo items and 5 priced ones per class."""
+    root = tmp_path_factory.mktemp("shop")
+    settings = load_settings(None, storage__database=str(root / "db.sqlite"),
+                             storage__files_dir=str(root / "files"),
+                             catalog__index_dir=str(root / "index"),
+                             catalog__images_dir=str(root / "images"))
+    store = Store(settings.storage.database, settings.storage.files_dir)
+    catalog = CatalogStore(store)
+    quiet = FetchOptions(progress=False)
+    import_feed(small_demo_feed(root / "demo", 6, False), catalog, root / "images", "demo",
+                demo=True, options=quiet)
+    import_feed(small_demo_feed(root / "shop", 5, True), catalog, root / "images", "shop",
+                options=quiet)
+    report = build_catalog(settings, pipeline, store, progress=False)
+    assert report.items == catalog.count() == 11 * 8
+    store.close()
+    return root / "index"
+
+
+@pytest.fixture
+def dialog(services, shop_index) -> Dialog:
+    services.settings.catalog.index_dir = shop_index
+    services.settings.dialog.pair_window_seconds = 0
+    return Dialog(services)
+
+
+def payloads(reply) -> list[str]:  # noqa: ANN001
+    return [b.payload for row in reply.buttons for b in row]
+
+
+def lines(reply) -> list[str]:  # noqa: ANN001
+    return [line for line in reply.text.splitlines() if re.match(r"\d+\. ", line)]
+
+
+async def test_caption_garment_buttons_cards_more_colour_cheaper(dialog, services,
+                                                                 photo_bytes) -> None:
+    [menu] = await dialog.handle(event("cli:a", text="Where can I buy this?",
+                                       photos=(PhotoIn(photo_bytes[0], ref="m1"),)))
+    assert menu.text.startswith("Which piece")
+    garments = [p for p in payloads(menu) if p.startswith("shopi:")]
+    assert len(garments) >= 2 and all(len(p.encode()) <= 64 for p in garments)
+    top = next(b for row in menu.buttons for b in row if "top" in b.label or "shirt" in b.label)
+
+    [cards] = await dialog.handle(event("cli:a", callback=top.payload))
+    assert "match" in cards.text and len(lines(cards)) == 5
+    assert len(cards.images) == 5
+    for image in cards.images:
+        assert Image.open(io.BytesIO(image.png)).format == "PNG" and image.caption
+    assert cards.text.count("why: same type (top)") == 5
+    assert "demo item" in cards.text or "EUR" in cards.text
+    if "demo item" in cards.text:
+        assert "Demo catalogue" in cards.text  # demo items are never passed off as real
+    labels = [b.label for row in cards.buttons for b in row]
+    assert labels == ["➡️ More", "🎨 Same colour", "💸 Cheaper", "↩️ Other piece"]
+
+    more, colour, cheaper, other = payloads(cards)
+    [page2] = await dialog.handle(event("cli:a", callback=more))
+    assert "(from #6)" in page2.text
+    shown = {(line[3:], i.png) for line, i in zip(lines(cards), cards.images, strict=True)}
+    assert not shown & {(line[3:], i.png) for line, i in zip(lines(page2), page2.images,
+                                                            strict=True)}
+
+    [same] = await dialog.handle(event("cli:a", callback=colour))
+    family = re.search(r"same colour \((\w+)\)", same.text)
+    if family:
+        assert same.text.count("why:") == same.text.count(f"same colour ({family[1]})")
+    else:
+        assert "nothing in the catalogue for the" in same.text and "same colour" in same.text
+
+    prices = [float(p) for p in re.findall(r"(\d+\.\d\d) EUR", cards.text)]
+    [cheap] = await dialog.handle(event("cli:a", callback=cheaper))
+    if prices:
+        found = [float(p) for p in re.findall(r"(\d+\.\d\d) EUR", cheap.text)]
+        assert max(found) < min(prices) if found else "at a lower price" in cheap.text
+        assert "demo item" not in cheap.text  # an item without a price is never "cheaper"
+    else:
+        assert "can't look for cheaper" in cheap.text
+
+    [back] = await dialog.handle(event("cli:a", callback=other))
+    assert back.text.startswith("Which piece")
+    # Another user cannot use these buttons: the garment vectors are the user's own.
+    [stale] = await dialog.handle(event("cli:b", callback=top.payload))
+    assert "Send the photo again" in stale.text
+
+
+async def test_text_reply_and_outfit_button_then_after_memory_is_gone(dialog, services,
+                                                                      photo_bytes) -> None:
+    [answer, *_] = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[1],
+                                                                     ref="p1"),)))
+    shop_button = next(p for p in payloads(answer) if p.startswith("shop:"))
+    await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[2], ref="p2"),)))
+    # A reply to the first photo asks about that one, not the latest.
+    [menu] = await dialog.handle(event("cli:a", text="where could I buy this", reply_to="p1"))
+    outfit_id = shop_button.split(":")[1]
+    assert all(p.split(":")[1] == outfit_id for p in payloads(menu) if p.startswith("shopi:"))
+    [menu2] = await dialog.handle(event("cli:a", callback=shop_button))
+    assert payloads(menu2) == payloads(menu)
+    dialog.recent.forget("cli:a")  # e.g. after a restart: the stored vectors still answer
+    [menu3] = await dialog.handle(event("cli:a", callback=shop_button))
+    assert payloads(menu3) == payloads(menu)
+    [cards] = await dialog.handle(event("cli:a", callback=payloads(menu3)[0]))
+    assert len(lines(cards)) == 5
+    # /forget removes the garment vectors with everything else.
+    assert CatalogStore(services.store).queries("cli:a", int(outfit_id))
+    services.store.forget_user("cli:a")
+    assert not CatalogStore(services.store).queries("cli:a", int(outfit_id))
+
+
+async def test_text_search_in_chat(dialog) -> None:
+    [usage] = await dialog.handle(event("cli:a", text="/search"))
+    assert "/search red floral dress" in usage.text
+    [found] = await dialog.handle(event("cli:a", text="/search black shoes"))
+    assert found.text.startswith('🔎 "black shoes" (black shoes)')
+    assert lines(found) and all("shoes" in line.lower() for line in lines(found))
+    assert len(found.images) == len(lines(found))
+    [more] = await dialog.handle(event("cli:a", callback=payloads(found)[0]))
+    assert "(from #6)" in more.text
+    [said] = await dialog.handle(event("cli:a", text="show me a white top"))
+    assert "(white top)" in said.text.splitlines()[0]
+    for query in ("/search a gold necklace", "/search accessories"):  # no jewellery here
+        [none] = await dialog.handle(event("cli:a", text=query))
+        assert "nothing filed under accessory" in none.text and not none.images
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    return code, capsys.readouterr().out
+
+
+def test_cli_catalog_shop_search_and_eval(tmp_path, capsys, monkeypatch, shared_data) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"storage:\n  database: {tmp_path / 'db.sqlite'}\n  files_dir: {tmp_path / 'files'}\n"
+        f"catalog:\n  index_dir: {tmp_path / 'index'}\n  images_dir: {tmp_path / 'img'}\n"
+        "log_level: WARNING\n")
+    feed = small_demo_feed(tmp_path / "feed", 3, True)
+    code, out = run_cli(capsys, "--config", str(config), "catalog", "import", str(feed),
+                        "--json")
+    assert code == 0 and json.loads(out)["added"] == 24
+    code, out = run_cli(capsys, "--config", str(config), "catalog", "build", "--json")
+    built = json.loads(out)
+    assert code == 0 and built["items"] == 24 and built["embedded"] == 24
+    code, out = run_cli(capsys, "--config", str(config), "catalog", "build", "--json")
+    assert json.loads(out)["embedded"] == 0  # cached vectors: only new photos are embedded
+    monkeypatch.setattr("inference.parsing.lite0.DECODING", "another way of reading the scores")
+    code, out = run_cli(capsys, "--config", str(config), "catalog", "build", "--json")
+    assert json.loads(out)["embedded"] == 24  # other product masks: every vector is redone
+    with sqlite3.connect(tmp_path / "db.sqlite") as db:  # and the old ones are gone
+        keys = db.execute("select embedder, count(*) from catalog_vectors "
+                          "where embedder not like 'text:%' group by embedder").fetchall()
+    assert len(keys) == 1 and keys[0][1] == 24
+    code, out = run_cli(capsys, "--config", str(config), "shop",
+                        str(SAMPLE / "photos" / "0005.jpg"), "--item", "shoes", "--k", "3",
+                        "--json")
+    result = json.loads(out)
+    assert code == 0 and [r["item"]["category"] for r in result["results"]] == ["footwear"]
+    matches = result["results"][0]["matches"]
+    assert len(matches) == 3 and all(m["category"] == "footwear" for m in matches)
+    assert {"id", "title", "category", "colour_family", "score", "price", "url"} <= set(matches[0])
+    code, out = run_cli(capsys, "--config", str(config), "search", "red", "skirt", "--json")
+    searched = json.loads(out)
+    assert searched["category"] == "skirt" and searched["colour_family"] == "red"
+    assert all(r["category"] == "skirt" for r in searched["results"])
+
+    # eval retrieval on a tiny street set against 40 real product photos
+    products = tmp_path / "products"
+    products.mkdir()
+    source = shared_data / "products"
+    rows = list(csv.DictReader(open(source / "catalog.csv")))
+    keep = [r for r in rows if r["articleType"] in ("Tshirts", "Jeans", "Casual Shoes",
+                                                    "Handbags", "Skirts")]
+    keep = [r for t in ("Tshirts", "Jeans", "Casual Shoes", "Handbags", "Skirts")
+            for r in [x for x in keep if x["articleType"] == t][:11]]
+    with open(products / "catalog.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(keep)
+    (products / "images").mkdir()
+    for r in keep:
+        shutil.copy(source / "images" / f"{r['id']}.jpg", products / "images")
+    code, out = run_cli(capsys, "--config", str(config), "eval", "retrieval", "--queries",
+                        str(SAMPLE), "--catalog", str(products), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["photos"] == 4 and report["queries"] >= 8
+    for mode in ("default", "visual_only"):
+        assert set(report[mode]) == {"category_p1", "category_p10", "colour_p1", "colour_p10"}
+        assert all(0 <= v <= 1 for v in report[mode].values())
+    assert report["timing"]["mean_query_ms"] > 0
+
+
+def test_demo_catalogue_ships_marked_and_small(tmp_path) -> None:
+    size = sum(p.stat().st_size for p in DEMO.rglob("*") if p.is_file())
+    assert size < 10e6 and (DEMO / "LICENSE").read_text().startswith("Creative Commons")
+    settings = load_settings(None, storage__database=str(tmp_path / "db.sqlite"),
+                             storage__files_dir=str(tmp_path / "files"),
+                             catalog__images_dir=str(tmp_path / "img"))
+    store = Store(settings.storage.database, settings.storage.files_dir)
+    report = import_demo(store, settings)
+    rows = CatalogStore(store).items()
+    store.close()
+    assert report.added == len(rows) >= 300 and not report.skipped
+    assert all(r["demo"] == 1 and r["price"] is None and r["url"] is None for r in rows)
+    assert {r["category"] for r in rows} == {"top", "outer", "dress", "pants", "shorts",
+                                              "skirt", "footwear", "hat"}
+    assert all(r["colour_family"] for r in rows)
+
+
+async def test_first_start_builds_in_the_background_while_the_bot_answers(
+        services, photo_bytes) -> None:
+    import asyncio
+
+    from bot.catalog.build import ensure_catalog_in_background, first_build_running
+
+    settings = services.settings
+    import_feed(small_demo_feed(Path(settings.catalog.images_dir).parent / "f", 2, False),
+                CatalogStore(services.store), settings.catalog.images_dir, "demo", demo=True,
+                options=FetchOptions(progress=False))
+    dialog = Dialog(services)
+    await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[0], ref="x"),)))
+    thread = ensure_catalog_in_background(settings, services.pipeline)
+    assert thread is not None and first_build_running()
+    [waiting] = await dialog.handle(event("cli:a", text="where can I buy this?"))
+    assert "still setting up" in waiting.text or waiting.text.startswith("Which piece")
+    await asyncio.to_thread(thread.join, 120)
+    assert not first_build_running()
+    [menu] = await dialog.handle(event("cli:a", text="where can I buy this?"))
+    assert menu.text.startswith("Which piece")
+    assert ensure_catalog_in_background(settings, services.pipeline) is None  # built once
+
+
+def test_retrieval_eval_pairs_each_parsed_garment_once() -> None:
+    """A jacket parsed over most of the top answers for the jacket; the top gets the parser's
+    own (smaller) top region, not the jacket a second time, unless asked for "nearest"."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from inference.core.garments import CLASS_INDEX
+    from training.eval_retrieval import pair_items
+
+    labels = np.zeros((10, 10), dtype=np.uint8)
+    labels[:, :6] = CLASS_INDEX["outer"]
+    labels[:, 7] = CLASS_INDEX["top"]
+    outfit = SimpleNamespace(labels=labels, items=[SimpleNamespace(category="outer"),
+                                                   SimpleNamespace(category="top"),
+                                                   SimpleNamespace(category="bag")])
+    true_outer = np.zeros((10, 10), dtype=bool)
+    true_outer[:, :3] = True
+    true_top = np.zeros((10, 10), dtype=bool)
+    true_top[:, 3:8] = True  # 3 columns parsed as jacket, 1 as top
+    truths = [("outer", true_outer), ("top", true_top)]
+    assert pair_items(outfit, truths, "iou") == [0, 1]
+    assert pair_items(outfit, truths, "nearest") == [0, 0]
+    assert pair_items(outfit, truths, "class") == [0, 1]
+    true_hat = np.zeros((10, 10), dtype=bool)
+    true_hat[0, 9] = True  # nothing parsed there: missed
+    assert pair_items(outfit, [("hat", true_hat)], "iou") == [None]
+    nothing_parsed = SimpleNamespace(labels=np.zeros((10, 10), dtype=np.uint8), items=[])
+    for match in ("iou", "nearest", "class"):  # a photo where the parser found no garment
+        assert pair_items(nothing_parsed, truths, match) == [None, None]
+
+
+async def test_without_the_title_model_photo_shopping_still_works(
+        services, photo_bytes, monkeypatch) -> None:
+    """A bot installed without the optional `text` extra (no sentence-transformers): the
+    catalogue still builds for shopping by photo, and /search says it isn't set up."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import fails
+    monkeypatch.setattr(services.pipeline, "_text_encoder", None)
+    settings = services.settings
+    import_feed(small_demo_feed(Path(settings.catalog.images_dir).parent / "f", 2, False),
+                CatalogStore(services.store), settings.catalog.images_dir, "demo", demo=True,
+                options=FetchOptions(progress=False))
+    report = build_catalog(settings, services.pipeline, services.store, progress=False)
+    assert report.items == 2 * 8
+    assert "sentence_transformers" in services.pipeline.text_encoder_error
+    dialog = Dialog(services)
+    [menu] = await dialog.handle(event("cli:a", text="where can I buy this?",
+                                       photos=(PhotoIn(photo_bytes[0], ref="x"),)))
+    assert menu.text.startswith("Which piece"), menu.text
+    [search] = await dialog.handle(event("cli:a", text="/search red floral dress"))
+    assert "isn't set up" in search.text and "where can I buy this?" in search.text

@@ -1,0 +1,52 @@
+"""Untrusted uploads: EXIF rotation fixed, corrupt, huge and non-image files refused kindly."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from inference.core.decode import WORK_LONG_SIDE, BadImage, load_photo
+
+
+def test_exif_orientation_is_applied(photo_bytes: list[bytes]) -> None:
+    original = Image.open(io.BytesIO(photo_bytes[0]))
+    w, h = original.size
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    buf = io.BytesIO()
+    original.save(buf, "JPEG", exif=exif)
+    fixed = load_photo(buf.getvalue())
+    assert fixed.size == (h, w)
+
+
+def test_large_photos_are_downscaled(photo_bytes: list[bytes]) -> None:
+    big = Image.open(io.BytesIO(photo_bytes[1])).resize((3000, 4500))
+    buf = io.BytesIO()
+    big.save(buf, "JPEG")
+    image = load_photo(buf.getvalue())
+    assert max(image.size) <= WORK_LONG_SIDE and image.mode == "RGB"
+
+
+def test_sixty_megapixels_refused_before_decoding(huge_photo_bytes: bytes) -> None:
+    with pytest.raises(BadImage, match="megapixels"):
+        load_photo(huge_photo_bytes, max_pixels=40_000_000)
+
+
+@pytest.mark.parametrize("data", [b"", b"%PDF-1.4 not an image", b"\x00" * 5000])
+def test_non_images_refused(data: bytes) -> None:
+    with pytest.raises(BadImage):
+        load_photo(data)
+
+
+def test_truncated_jpeg_refused(corrupt_photo_bytes: bytes) -> None:
+    with pytest.raises(BadImage, match="damaged|image"):
+        load_photo(corrupt_photo_bytes)
+
+
+def test_transparent_png_gets_a_white_background() -> None:
+    image = Image.new("RGBA", (100, 100), (255, 0, 0, 0))
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    assert load_photo(buf.getvalue()).getpixel((5, 5)) == (255, 255, 255)

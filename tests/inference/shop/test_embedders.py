@@ -1,0 +1,90 @@
+"""Garment embedders behind one interface: the bundled Lite0 (projected and raw), and CLIP's
+loading code exercised with a tiny random CLIPConfig saved and loaded like a hub model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from inference.core import registry
+from inference.parsing.outfit import parse_outfit
+from inference.shop.crop import crop_garment, foreground_mask, product_mask
+from inference.shop.embedders import COLOUR_DIM, ClipEmbedder, colour_descriptor
+from inference.shop.retrieval import garment_queries, item_crop, product_crop
+
+
+@pytest.fixture(scope="module")
+def outfit(photo_paths, pipeline):
+    return parse_outfit(Image.open(photo_paths[0]).convert("RGB"), pipeline.parser)
+
+
+def test_registered_embedders() -> None:
+    assert {"lite0", "lite0-raw", "fashion-clip"} <= set(registry.names("embedder"))
+    with pytest.raises(registry.UnknownBackend, match="known: .*lite0"):
+        registry.create("embedder", "nope")
+
+
+@pytest.mark.parametrize("name", ["lite0", "lite0-raw"])
+def test_lite0_contract(name, outfit, pipeline) -> None:
+    embedder = pipeline.embedder if name == pipeline.embedder.name else \
+        registry.create("embedder", name)
+    crops = [item_crop(outfit, item) for item in outfit.items]
+    vectors = embedder.embed(crops)
+    assert vectors.shape == (len(crops), embedder.dim) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    flipped = crops[0].image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    again = embedder.embed([crop_garment(flipped, crops[0].mask[:, ::-1])])[0]
+    others = vectors[1:] @ vectors[0]
+    assert again @ vectors[0] > others.max()  # the same garment beats the outfit's others
+    queries = garment_queries(outfit, embedder.embed)
+    assert [q.category for q in queries] == [i.category for i in outfit.items]
+
+
+def test_tiny_clip_loads_like_a_hub_model_and_embeds(tmp_path, outfit) -> None:
+    transformers = pytest.importorskip("transformers")
+    config = transformers.CLIPConfig(
+        text_config={"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 2,
+                     "num_attention_heads": 4, "vocab_size": 99, "max_position_embeddings": 16},
+        vision_config={"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 2,
+                       "num_attention_heads": 4, "image_size": 32, "patch_size": 8},
+        projection_dim=16)
+    transformers.CLIPModel(config).save_pretrained(tmp_path / "tiny-clip")
+    embedder = registry.create("embedder", "fashion-clip", model_id=str(tmp_path / "tiny-clip"))
+    assert isinstance(embedder, ClipEmbedder) and embedder.name == "fashion-clip"
+    assert embedder.dim == 16 + COLOUR_DIM and embedder.size == 32
+    crops = [item_crop(outfit, item) for item in outfit.items]
+    vectors = embedder.embed(crops)
+    assert vectors.shape == (len(crops), 16 + COLOUR_DIM)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert np.allclose(embedder.embed(crops[:1]), vectors[:1], atol=1e-5)
+    with pytest.raises(RuntimeError, match="cannot load"):
+        ClipEmbedder.from_pretrained(str(tmp_path / "missing"))
+
+
+def test_colour_descriptor_separates_colours() -> None:
+    rng = np.random.default_rng(0)
+
+    def pixels(rgb):  # noqa: ANN001, ANN202
+        return np.clip(np.array(rgb) + rng.normal(0, 6, (500, 3)), 0, 255).astype(np.uint8)
+
+    red, red2 = colour_descriptor(pixels((200, 30, 40))), colour_descriptor(pixels((185, 25, 35)))
+    blue, navy = colour_descriptor(pixels((40, 70, 200))), colour_descriptor(pixels((20, 30, 80)))
+    assert red.shape == (COLOUR_DIM,) and np.isclose(np.linalg.norm(red), 1.0)
+    assert red @ red2 > 0.9 > red @ blue
+    assert navy @ blue > navy @ red
+    assert not colour_descriptor(np.zeros((0, 3), np.uint8)).any()
+
+
+def test_product_photos_are_cut_to_the_garment(shared_data, pipeline) -> None:
+    """A worn product is cut with the parser's mask; a flat one with its foreground."""
+    images = shared_data / "products" / "images"
+    worn = Image.open(images / "15970.jpg").convert("RGB")  # a shirt worn by a model
+    crop = product_crop(worn, "top", pipeline.product_segmenter())
+    fg = foreground_mask(worn)
+    labels = pipeline.product_segmenter().segment(worn)
+    garment = product_mask(worn, "top", labels)
+    assert 0.05 < garment.sum() / fg.sum() < 0.9  # the shirt, not the whole person
+    assert crop.image.size == (224, 224) and crop.mask.mean() > 0.2
+    shoe = Image.open(images / "10127.jpg").convert("RGB")
+    assert (product_mask(shoe, "footwear") == foreground_mask(shoe)).all()

@@ -1,0 +1,160 @@
+"""Style Check: symmetric, deterministic, explained in garment words, and it learns."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.chat.dialog import Dialog
+from bot.chat.messages import Incoming, PhotoIn
+from inference.pipeline import Pipeline
+from inference.stylecheck.check import style_check
+from inference.stylecheck.features import FEATURE_NAMES, hue_harmony, outfit_features
+from inference.stylecheck.model import ALL_FEATURES, PRIOR, Example, fit_weights, judge
+from tests.conftest import run_cli
+
+TODAY = date(2026, 11, 29)
+BODY_WORDS = re.compile(
+    r"\b(body|figure|weight|slim|thin|fat|curvy|legs|hips|waist|skinny)\b", re.IGNORECASE
+)
+
+
+@pytest.fixture(scope="module")
+def outfits(pipeline: Pipeline, photo_bytes: list[bytes]) -> list[dict]:
+    return [pipeline.load_and_parse(data)[1].as_dict() for data in photo_bytes]
+
+
+def test_features_are_named_scores(outfits: list[dict]) -> None:
+    for outfit in outfits:
+        features = outfit_features(outfit, TODAY)
+        assert tuple(features) == FEATURE_NAMES
+        assert all(0.0 <= v <= 1.0 for v in features.values()), features
+
+
+def test_harmony_templates() -> None:
+    assert hue_harmony([(10, 1), (14, 1)]).template == "i"  # near-identical hues
+    complementary = hue_harmony([(20, 1), (200, 1)])
+    assert complementary.score == 1.0 and complementary.template == "I"
+    clash = hue_harmony([(0, 1), (72, 1), (144, 1), (216, 1), (288, 1)])
+    assert clash.score < complementary.score
+
+
+def test_swap_gives_complementary_percentages(outfits: list[dict]) -> None:
+    ab = style_check(outfits[0], outfits[1], [], [], {}, TODAY)
+    ba = style_check(outfits[1], outfits[0], [], [], {}, TODAY)
+    assert ab.verdict.p_a == pytest.approx(1 - ba.verdict.p_a, abs=1e-12)
+    assert ab.verdict.percentages == tuple(reversed(ba.verdict.percentages))
+    assert sum(ab.verdict.percentages) == 100
+    assert ab.verdict.winner != ba.verdict.winner or ab.verdict.p_a == 0.5
+
+
+def test_same_pair_same_answer(outfits: list[dict]) -> None:
+    first = style_check(outfits[2], outfits[3], [], [], {}, TODAY).as_dict()
+    again = style_check(outfits[2], outfits[3], [], [], {}, TODAY).as_dict()
+    assert first == again
+
+
+def test_reasons_name_real_garments_never_the_body(outfits: list[dict]) -> None:
+    for i in range(len(outfits)):
+        for j in range(len(outfits)):
+            if i == j:
+                continue
+            check = style_check(outfits[i], outfits[j], [], [], {}, TODAY)
+            assert 1 <= len(check.reasons) <= 3
+            winner = outfits[i] if check.verdict.winner == "a" else outfits[j]
+            names = {item["name"] for item in winner["items"]}
+            for reason in check.reasons:
+                assert reason["aspect"] in {"colour", "fit", "styling", "trend", "personal"}
+                assert not BODY_WORDS.search(reason["text"]), reason["text"]
+            named = [n for n in names if any(n in r["text"] for r in check.reasons)]
+            assert named or all(
+                r["feature"]
+                in (
+                    None,
+                    "formality_match",
+                    "colour_count",
+                    "coverage",
+                    "personal",
+                    "pattern_mixing",
+                )
+                for r in check.reasons
+            )
+
+
+def test_feedback_moves_the_weights_toward_the_choice() -> None:
+    a = {k: 0.0 for k in ALL_FEATURES} | {"accessories": 1.0}
+    b = {k: 0.0 for k in ALL_FEATURES} | {"hue_harmony": 1.0}
+    before = judge(a, b, PRIOR)
+    assert before.winner == "b"  # the prior values harmony over accessories
+    examples = [Example(a, b, "a")] * 10  # this user keeps preferring accessories
+    after = judge(a, b, fit_weights(PRIOR, examples, strength=0.5))
+    assert after.winner == "a"
+    assert after.p_a > before.p_a
+
+
+def test_user_feedback_changes_the_next_verdict(outfits: list[dict]) -> None:
+    base = style_check(outfits[0], outfits[1], [], [], {}, TODAY)
+    loser = "b" if base.verdict.winner == "a" else "a"
+    rows = [
+        {
+            "features": {"a": base.verdict.features_a, "b": base.verdict.features_b},
+            "preferred": loser,
+        }
+    ] * 8
+    learned = style_check(outfits[0], outfits[1], rows, rows, {}, TODAY)
+    assert (
+        abs(learned.verdict.p_a - 0.5) < abs(base.verdict.p_a - 0.5)
+        or learned.verdict.winner == loser
+    )
+    assert not np.allclose(list(learned.verdict.weights.values()), PRIOR)
+
+
+async def test_dialog_style_check_and_feedback(services, photo_bytes: list[bytes]) -> None:
+    dialog = Dialog(services)
+    user = "web:style"
+    album = Incoming(
+        user, "web", photos=(PhotoIn(photo_bytes[0], ref="1"), PhotoIn(photo_bytes[1], ref="2"))
+    )
+    [reply] = await dialog.handle(album)
+    assert re.search(r"\d+%", reply.text)
+    assert reply.images and reply.images[0].png.startswith(b"\x89PNG")
+    payloads = [b.payload for b in reply.buttons[0]]
+    verdict_id = int(payloads[0].split(":")[1])
+    first = services.store.verdict(user, verdict_id)
+    [thanks] = await dialog.handle(Incoming(user, "web", callback=payloads[1]))  # the other one
+    assert "noted" in thanks.text.lower()
+    preferred = services.store.feedback(user, "verdict")[0]["value"]
+    assert preferred == ("b" if first["p_a"] >= 0.5 else "a")
+    # Same two photos again: the verdict moves toward what the user chose.
+    [again] = await dialog.handle(album)
+    second_id = int(again.buttons[0][0].payload.split(":")[1])
+    second = services.store.verdict(user, second_id)
+    moved = second["p_a"] - first["p_a"]
+    assert moved < 0 if preferred == "b" else moved > 0
+    # /prefs now shows what was learned, with a chart.
+    [prefs] = await dialog.handle(Incoming(user, "web", text="/prefs"))
+    names = [i.name for i in prefs.images]  # the taste picture of the diary's /prefs comes too
+    assert "Style Check" in prefs.text and {"prefs-colours.png", "prefs-stylecheck.png"} <= set(
+        names)
+    # Another user's verdict cannot be answered by this one.
+    [stale] = await dialog.handle(Incoming("web:other", "web", callback=payloads[0]))
+    assert "expired" in stale.text
+
+
+def test_cli_check_json(photo_paths: list[Path], tmp_path: Path) -> None:
+    done = run_cli(
+        "check", str(photo_paths[0]), str(photo_paths[1]), "--json",
+        "--out", str(tmp_path / "pair.png"),
+        env={"STYLEBOT_STORAGE__DATABASE": str(tmp_path / "db.sqlite"), "PATH": "/usr/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["a"] + result["b"] == pytest.approx(1.0)
+    assert result["winner"] in ("a", "b")
+    assert result["reasons"] and {"aspect", "text", "weight"} <= set(result["reasons"][0])
+    assert (tmp_path / "pair.png").read_bytes().startswith(b"\x89PNG")

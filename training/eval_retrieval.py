@@ -1,0 +1,251 @@
+"""`stylebot eval retrieval --queries DIR --catalog DIR`: street-to-shop precision.
+
+Queries: a folder laid out like ../shared/data/ccp (photos/, masks/, labels.json). The masks only
+say which garments are there and what they truly are: each garment class covering at least 1% of
+the person (and 400 pixels) is one query, with its true class and its true colour family (our
+colour rules on the ground-truth pixels, as the parser's items get theirs). The query itself is
+what the bot would send: the parser runs on the photo; the parser's garment paired with the true
+one (`--match`, see `pair_items`: by default one-to-one by IoU) is cut out with the parser's own
+mask, embedded, and searched with the parser's class and colour; a true garment left without a
+parsed one scores zero.
+
+Catalogue: a folder laid out like ../shared/data/products (catalog.csv with id, articleType,
+baseColour, productDisplayName; images/<id>.jpg), mapped to our classes and colour families by
+inference/shop/catalog_terms.py.
+Relevance: an item is a category match if its class is the garment's
+true class, a colour match if its family is the garment's true family.
+
+Reported: precision@1 and @10 for category and colour, for the default shop behaviour (class
+filter + colour preference, what the chat shows) and for visual similarity alone (no filters),
+per class too; the mean time of a query (cut + embed + search) and of parsing a photo.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from scipy.optimize import linear_sum_assignment
+from tqdm import tqdm
+
+from inference.core import registry
+from inference.core.colour import dominant_colours
+from inference.core.garments import CLASS_INDEX, GARMENT_CLASSES
+from inference.parsing.outfit import garment_colours, parse_outfit
+from inference.shop.catalog_terms import category_for, family_for
+from inference.shop.crop import crop_garment
+from inference.shop.index import CatalogIndex, build_index
+from inference.shop.retrieval import GarmentQuery, search
+from training.ccp_data import labelled_photos, load_merged_mask, merged_mask_lut, split_photos
+
+log = logging.getLogger(__name__)
+
+MIN_GARMENT_SHARE = 0.01
+MIN_GARMENT_PIXELS = 400
+MIN_CLASS_ITEMS = 10  # a class with fewer catalogue items cannot reach precision@10
+
+
+def read_catalog(folder: Path) -> list[dict]:
+    rows = []
+    with open(folder / "catalog.csv", newline="", encoding="utf-8-sig") as f:
+        for raw in csv.DictReader(f):
+            image = folder / "images" / f"{raw['id']}.jpg"
+            if not image.exists():
+                continue
+            title = raw.get("productDisplayName") or raw.get("title") or ""
+            shop = raw.get("articleType") or raw.get("shop_category")
+            rows.append({
+                "id": raw["id"], "title": title, "shop_category": shop,
+                "category": category_for(shop, title, raw.get("category")),
+                "colour_name": raw.get("baseColour") or raw.get("colour"),
+                "colour_family": family_for(raw.get("baseColour") or raw.get("colour")),
+                "price": None, "currency": None, "url": None, "image": str(image),
+                "image_path": str(image), "demo": 0,
+            })
+    return rows
+
+
+def catalog_vectors(items: list[dict], embedder, parser: str,  # noqa: ANN001
+                    cache_dir: Path | None) -> tuple[np.ndarray, float]:
+    """(n, dim) vectors of the catalogue's photos (masks and backbone features cached by the
+    parser and the rows, see training.product_cache); and the seconds spent."""
+    from training.product_cache import vectors_for
+
+    started = time.monotonic()
+    vectors = vectors_for(items, embedder, parser, cache_dir)
+    return vectors, time.monotonic() - started
+
+
+def true_garments(labels: np.ndarray, rgb: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
+    """(class, colour family, mask) of each garment big enough to shop for."""
+    person = int((labels != CLASS_INDEX["background"]).sum())
+    out = []
+    for cls in GARMENT_CLASSES:
+        mask = labels == CLASS_INDEX[cls]
+        pixels = int(mask.sum())
+        if pixels < MIN_GARMENT_PIXELS or pixels < MIN_GARMENT_SHARE * person:
+            continue
+        family = garment_colours(rgb, mask)[0].family
+        out.append((cls, family, mask))
+    return out
+
+
+def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
+             parser: str = "lite0-fpn", split: str | None = None, limit: int | None = None,
+             cache_dir: Path | None = Path("var/cache/products"), k: int = 10,
+             query_masks: str = "parser", colour_bonus: float | None = None,
+             match: str = "iou") -> dict:
+    embedder = registry.create("embedder", embedder_name)
+    segmenter = registry.create("parser", parser)
+    items = read_catalog(catalog)
+    vectors, embed_seconds = catalog_vectors(items, embedder, parser, cache_dir)
+    class_sizes = defaultdict(int)
+    for item in items:
+        class_sizes[item["category"]] += 1
+    photos = split_photos(labelled_photos(queries), split)[:limit]
+    lut = merged_mask_lut(queries)
+    records: list[dict] = []
+    parse_times, query_times = [], []
+    skipped_classes: dict[str, int] = defaultdict(int)
+    with tempfile.TemporaryDirectory() as tmp:
+        build_index(Path(tmp), vectors, items, embedder.name)
+        from inference.shop.index import current_build
+
+        index = CatalogIndex(current_build(Path(tmp)))  # type: ignore[arg-type]
+        for photo in tqdm(photos, desc="queries", unit="photo"):
+            image = Image.open(photo.photo).convert("RGB")
+            started = time.perf_counter()
+            outfit = parse_outfit(image, segmenter)
+            parse_times.append(time.perf_counter() - started)
+            truth = load_merged_mask(photo.mask, lut)
+            truth = np.asarray(Image.fromarray(truth).resize(outfit.image.size,
+                                                             Image.Resampling.NEAREST))
+            rgb = np.asarray(outfit.image)
+            garments = []
+            for cls, family, mask in true_garments(truth, rgb):
+                if class_sizes[cls] < MIN_CLASS_ITEMS:
+                    skipped_classes[cls] += 1
+                else:
+                    garments.append((cls, family, mask))
+            pairs = pair_items(outfit, [(cls, mask) for cls, _, mask in garments], match)
+            for (cls, family, mask), paired in zip(garments, pairs, strict=True):
+                record = {"photo": photo.photo_id, "class": cls, "family": family}
+                started = time.perf_counter()
+                query = _query(outfit, mask, cls, embedder, query_masks, paired)
+                if query is None:
+                    records.append({**record, "found": False})
+                    continue
+                hits = {"default": search(index, query, "default", k,
+                                          colour_bonus=colour_bonus)}
+                query_times.append(time.perf_counter() - started)  # cut + embed + search
+                hits["visual"] = search(index, query, "visual", k)
+                record.update(found=True, parsed_as=query.category,
+                              parsed_family=query.colour_family)
+                for mode, found in hits.items():
+                    record[mode] = [(h.item["category"], h.item["colour_family"]) for h in found]
+                records.append(record)
+    summary = _summary(records, len(photos), items, embedder.name, embed_seconds, parse_times,
+                       query_times, skipped_classes, query_masks, k)
+    summary["match"] = match
+    return summary
+
+
+def _query(outfit, truth_mask: np.ndarray, cls: str, embedder,  # noqa: ANN001
+           query_masks: str, best: int | None) -> GarmentQuery | None:
+    """The query for one true garment: the parser's garment `best` paired with it."""
+    if query_masks == "gt":  # diagnostic: the true mask, class and colour
+        crop = crop_garment(outfit.image, truth_mask)
+        family = dominant_colours(crop.pixels, k=3, max_points=1000)[0].family
+        return GarmentQuery(0, cls, family, family, cls, embedder.embed([crop])[0])
+    if best is None:
+        return None
+    item = outfit.items[best]
+    crop = crop_garment(outfit.image, outfit.labels == CLASS_INDEX[item.category])
+    return GarmentQuery(best, item.category, item.colour.family, item.colour.name, item.name,
+                        embedder.embed([crop])[0])
+
+
+def pair_items(outfit, truths: list[tuple[str, np.ndarray]],  # noqa: ANN001
+               match: str) -> list[int | None]:
+    """Which of the parser's garments answers each true garment (None: missed).
+
+    "iou" (default): one-to-one, the pairing with the largest total intersection over union
+    (Hungarian assignment), as detection and panoptic evaluations pair segments: each parsed
+    garment is one button in the chat, so it answers for one true garment; a true garment left
+    without an overlapping parsed one is missed. "nearest": each true garment takes the parsed
+    garment with its highest IoU, even one already taken (a jacket parsed over the top as well
+    answers for both). "class": the parser's garment of the true class, as a user picking the
+    garment button by its name would."""
+    if match == "class":
+        return [next((n for n, i in enumerate(outfit.items) if i.category == cls), None)
+                for cls, _ in truths]
+    iou = np.zeros((len(truths), len(outfit.items)))
+    for n, item in enumerate(outfit.items):
+        parsed = outfit.labels == CLASS_INDEX[item.category]
+        for t, (_, truth) in enumerate(truths):
+            inter = int((truth & parsed).sum())
+            iou[t, n] = inter / max(int((truth | parsed).sum()), 1)
+    if match == "nearest":
+        return [int(row.argmax()) if row.size and row.max() > 0 else None for row in iou]
+    if match != "iou":
+        raise ValueError(f"unknown pairing {match!r}: iou, nearest or class")
+    pairs: list[int | None] = [None] * len(truths)
+    for t, n in zip(*linear_sum_assignment(iou, maximize=True), strict=True):
+        if iou[t, n] > 0:
+            pairs[t] = int(n)
+    return pairs
+
+
+def _precision(records: list[dict], mode: str, field: int, key: str, k: int) -> float:
+    values = []
+    for r in records:
+        if not r["found"]:
+            values.append(0.0)
+            continue
+        got = r[mode][:k]
+        values.append(sum(1 for g in got if g[field] == r[key]) / k)
+    return round(float(np.mean(values)), 4) if values else 0.0
+
+
+def _scores(records: list[dict], mode: str, k: int) -> dict:
+    return {"category_p1": _precision(records, mode, 0, "class", 1),
+            f"category_p{k}": _precision(records, mode, 0, "class", k),
+            "colour_p1": _precision(records, mode, 1, "family", 1),
+            f"colour_p{k}": _precision(records, mode, 1, "family", k)}
+
+
+def _summary(records, photos, items, embedder, embed_seconds, parse_times,  # noqa: ANN001
+             query_times, skipped, query_masks, k) -> dict:  # noqa: ANN001
+    per_class = {}
+    for cls in GARMENT_CLASSES:
+        mine = [r for r in records if r["class"] == cls]
+        if mine:
+            per_class[cls] = {"queries": len(mine),
+                              "parser_found": sum(r["found"] for r in mine),
+                              "parsed_as_class": round(sum(
+                                  r.get("parsed_as") == cls for r in mine) / len(mine), 3),
+                              "default": _scores(mine, "default", k),
+                              "visual_only": _scores(mine, "visual", k)}
+    found = [r for r in records if r["found"]]
+    return {
+        "photos": photos, "queries": len(records),
+        "missed_by_parser": len(records) - len(found), "query_masks": query_masks,
+        "default": _scores(records, "default", k), "visual_only": _scores(records, "visual", k),
+        "parsed_colour_agrees": round(float(np.mean(
+            [r["parsed_family"] == r["family"] for r in found])), 4) if found else None,
+        "per_class": per_class,
+        "skipped_classes_under_10_items": dict(skipped),
+        "timing": {"mean_query_ms": round(1000 * float(np.mean(query_times)), 2)
+                   if query_times else None,
+                   "mean_parse_ms_per_photo": round(1000 * float(np.mean(parse_times)), 1)
+                   if parse_times else None,
+                   "catalog_embed_seconds": round(embed_seconds, 1)},
+        "catalog": {"items": len(items), "embedder": embedder,
+                    "mappings": "inference/shop/catalog_terms.py"},
+    }
