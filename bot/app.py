@@ -1,10 +1,16 @@
-"""Builds the services every channel shares (settings, store, models, runner) from config."""
+"""The services every channel shares (settings, store, models, runner, the first catalogue
+build), and the one lifespan both servers run them in."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
+from bot.catalog.build import FirstBuild
 from bot.config import Settings
 from inference.core.runner import ModelRunner
 from inference.pipeline import Pipeline, PipelineConfig
@@ -19,8 +25,10 @@ class Services:
     store: Store
     runner: ModelRunner
     pipeline: Pipeline
+    first_build: FirstBuild = field(default_factory=FirstBuild)
 
     def close(self) -> None:
+        self.first_build.stop()  # a build in progress stops at its next batch of images
         self.runner.close()  # waits for model calls in flight, so their results get stored
         self.store.close()
 
@@ -31,3 +39,28 @@ def build_services(settings: Settings, pipeline: Pipeline | None = None) -> Serv
     runner = ModelRunner(settings.inference.workers, settings.inference.threads)
     pipeline = pipeline or Pipeline(PipelineConfig.from_settings(settings.inference))
     return Services(settings, store, runner, pipeline)
+
+
+@asynccontextmanager
+async def services_running(settings: Settings) -> AsyncIterator[Services]:
+    """The servers' lifespan: load the models, map the catalogue index (or build the first one
+    in the background, so the bot answers meanwhile), and on the way out stop that build and
+    close everything, after the model calls in flight have finished."""
+    services = await asyncio.to_thread(build_services, settings)
+    try:
+        services.first_build.start(settings, services.pipeline)
+        yield services
+    finally:
+        await asyncio.to_thread(services.close)
+
+
+async def until_stopped() -> None:
+    """Return at SIGINT or SIGTERM (Ctrl+C, `docker stop`, systemd)."""
+    stop, loop = asyncio.Event(), asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

@@ -8,11 +8,14 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
+from inference.comments import Comment, Commenter
 from inference.core import registry
 from inference.core.decode import load_photo
-from inference.parsing.outfit import Outfit, parse_outfit
+from inference.diary.repeats import OutfitEmbedder
+from inference.parsing.outfit import Outfit, Parser, parse_outfit
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +37,11 @@ class PipelineConfig:
 class Pipeline:
     def __init__(self, config: PipelineConfig) -> None:
         self.config = config
-        self.parser = registry.create("parser", config.parser, **self._options(config.parser))
-        self.commenter = registry.create("comments", config.comments,
-                                         **self._options(config.comments))
+        self.parser: Parser = registry.create("parser", config.parser,
+                                              **self._options(config.parser))
+        self.commenter: Commenter = registry.create("comments", config.comments,
+                                                    **self._options(config.comments))
+        self.outfit_embedder = OutfitEmbedder()  # "you wore this on Monday"; loads on first use
         log.info("backends loaded: parser %s, comments %s", config.parser, config.comments)
         # The shop: garment embedder now; product parser, text model and indexes on first use.
         self.embedder = None
@@ -66,8 +71,11 @@ class Pipeline:
 
     def comment(self, outfit: dict, n: int = 3, seed: int = 0,
                 recent_keys: frozenset[str] = frozenset(),
-                recent_templates: tuple[str, ...] = ()) -> list:
+                recent_templates: tuple[str, ...] = ()) -> list[Comment]:
         return self.commenter.comments(outfit, n, seed, recent_keys, recent_templates)
+
+    def embed_outfit(self, outfit: Outfit) -> np.ndarray | None:
+        return self.outfit_embedder.embed(outfit)
 
     def load_and_parse(self, data: bytes) -> tuple[Image.Image, Outfit]:
         image = self.load(data)

@@ -58,7 +58,7 @@ def embed_folder(data: Path, limit: int, parser: str = "lite0-fpn") -> dict:
         for variant in variants:
             outfit = pipeline.parse(variant)
             start = time.perf_counter()
-            vecs.append(repeats.embed(outfit))
+            vecs.append(pipeline.embed_outfit(outfit))
             seconds += time.perf_counter() - start
         if any(v is None for v in vecs):
             log.info("%s: too little garment visible, skipped", path.name)

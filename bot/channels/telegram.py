@@ -11,7 +11,6 @@ import asyncio
 import hmac
 import logging
 import secrets
-import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from urllib.parse import urlsplit
@@ -40,7 +39,7 @@ from telegram.ext import (
 )
 
 import prompts
-from bot.app import Services, build_services
+from bot.app import Services, services_running, until_stopped
 from bot.channels import reminder_jobs as jobs
 from bot.chat.dialog import Dialog
 from bot.chat.messages import Button, Incoming, PhotoIn, Reply
@@ -52,18 +51,11 @@ MESSAGE_LIMIT, CAPTION_LIMIT, ALBUM_LIMIT = 4096, 1024, 10
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 UPDATE_TYPES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-COMMANDS = [("start", "what I can do"), ("help", "all commands"), ("prefs", "your taste so far"),
-            ("keepphotos", "keep your photos: on or off"), ("export", "all your data as a file"),
-            ("forget", "delete everything about you"), ("privacy", "what I keep"),
-            ("history", "your outfit diary"), ("week", "your week in pictures"),
-            ("daily", "a daily outfit reminder: on 08:30 or off"),
-            ("timezone", "your time zone, e.g. Europe/Berlin"),
-            ("weekly", "the day your weekly summary comes")]
-#: Attributes of a message that are not photos, as the kind reply names them.
-NOT_PHOTOS = [("sticker", "sticker"), ("animation", "GIF"), ("video", "video"),
-              ("video_note", "video message"), ("voice", "voice message"), ("audio", "song"),
-              ("location", "location"), ("venue", "place"), ("contact", "contact"),
-              ("poll", "poll"), ("dice", "dice roll"), ("story", "story"), ("game", "game")]
+#: Attributes of a message that are not photos; the kind reply names them (prompts keys
+#: not_photo_<attribute>). The first one a message has names it.
+NOT_PHOTOS = [(attribute, prompts.reply(f"not_photo_{attribute}")) for attribute in (
+    "sticker", "animation", "video", "video_note", "voice", "audio", "location", "venue",
+    "contact", "poll", "dice", "story", "game", "document")]
 
 
 class Albums:
@@ -264,17 +256,14 @@ async def on_error(update: object, context: BotContext) -> None:
 
 
 async def _post_init(application: Application) -> None:
-    """Publish the command menu once the bot is known."""
+    """Publish the command menu (the commands the chat flows declare) once the bot is known."""
+    from bot.chat.flows import menu
+
     try:
-        await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        await application.bot.set_my_commands([BotCommand(c, d) for c, d in menu()])
     except TelegramError as err:
         log.warning("could not set the command menu: %s", err)
     log.info("Telegram bot @%s ready", application.bot.username)
-
-
-async def _post_shutdown(application: Application) -> None:
-    """Close the services: waits for model calls in flight so their results are stored."""
-    application.bot_data.services.close()
 
 
 def build_application(settings: Settings, services: Services,
@@ -289,7 +278,7 @@ def build_application(settings: Settings, services: Services,
         .base_url(tg.base_url).base_file_url(tg.base_file_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(True)  # a slow photo never holds up /help
-        .post_init(_post_init).post_shutdown(_post_shutdown)
+        .post_init(_post_init)
         .build()
     )
     data = application.bot_data
@@ -379,26 +368,17 @@ def _redact(token: str) -> Callable[[logging.LogRecord], bool]:
 
 async def serve(settings: Settings, webhook_url: str | None = None) -> None:
     """Run the bot until SIGINT or SIGTERM, then shut down gracefully."""
-    stop, loop = asyncio.Event(), asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    services = build_services(settings)
-    from bot.catalog.build import ensure_catalog_in_background, stop_background_build
-
-    build = ensure_catalog_in_background(settings, services.pipeline)  # demo shop, first start
-    application = build_application(settings, services)
-    try:
+    async with services_running(settings) as services:
+        application = build_application(settings, services)
         async with running(application, polling=webhook_url is None,
                            poll_timeout=settings.telegram.poll_timeout_seconds):
             runner = (await start_webhook(application, settings, webhook_url)
                       if webhook_url else None)
             log.info("stylebot on Telegram: %s; Ctrl+C stops",
                      "webhook" if runner else "polling")
-            await stop.wait()
+            await until_stopped()
             if runner:
                 await runner.cleanup()
-    finally:
-        await asyncio.to_thread(stop_background_build, build)
     log.info("stopped")
 
 

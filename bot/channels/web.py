@@ -12,14 +12,13 @@ import hashlib
 import logging
 import re
 import secrets
-import signal
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import BodyPartReader, web
 
-from bot.app import Services, build_services
+from bot.app import Services, services_running, until_stopped
 from bot.chat.dialog import Dialog
 from bot.chat.messages import Incoming, PhotoIn, Reply
 from bot.config import Settings, WebSettings
@@ -235,43 +234,28 @@ def create_app(services: Services, dialog: Dialog | None = None) -> web.Applicat
     return app
 
 
-async def serve(settings: Settings, services: Services) -> None:
-    """Serve until SIGINT/SIGTERM, then close the services through on_cleanup."""
-    app = create_app(services)
-
-    async def close_services(_: web.Application) -> None:
-        services.close()
-
-    app.on_cleanup.append(close_services)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await web.TCPSite(runner, settings.web.host, settings.web.port).start()
-        host, port = runner.addresses[0][:2]
-        log.info("web chat ready: open http://%s:%d/ in your browser", host, port)
-        if settings.web.host not in ("127.0.0.1", "localhost", "::1"):
-            log.warning("the web chat listens on %s: anyone who can reach it can use it",
-                        settings.web.host)
-        await stop.wait()
-    finally:
-        log.info("web chat stopping")
-        await runner.cleanup()
+async def serve(settings: Settings) -> None:
+    """Serve until SIGINT/SIGTERM, then close everything (model calls in flight finish)."""
+    async with services_running(settings) as services:
+        runner = web.AppRunner(create_app(services))
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, settings.web.host, settings.web.port).start()
+            host, port = runner.addresses[0][:2]
+            log.info("web chat ready: open http://%s:%d/ in your browser", host, port)
+            if settings.web.host not in ("127.0.0.1", "localhost", "::1"):
+                log.warning("the web chat listens on %s: anyone who can reach it can use it",
+                            settings.web.host)
+            await until_stopped()
+        finally:
+            log.info("web chat stopping")
+            await runner.cleanup()
 
 
 def run_web(settings: Settings) -> None:
     """`stylebot web`: load the models, then serve the chat on settings.web.host:port."""
-    services = build_services(settings)
-    from bot.catalog.build import ensure_catalog_in_background, stop_background_build
-
-    build = ensure_catalog_in_background(settings, services.pipeline)  # demo shop, first start
     try:
-        asyncio.run(serve(settings, services))
+        asyncio.run(serve(settings))
     except OSError as err:  # most often: the port is taken
         log.error("cannot serve on %s:%d: %s", settings.web.host, settings.web.port, err)
         raise SystemExit(1) from None
-    finally:
-        stop_background_build(build)

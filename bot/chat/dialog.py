@@ -11,17 +11,8 @@ import re
 
 import prompts
 from bot.app import Services
-from bot.chat.flows import (
-    Turn,
-    compare,
-    diary,
-    onboarding,
-    outfit,
-    preferences,
-    privacy,
-    reminders,
-    shop,
-)
+from bot.chat import flows
+from bot.chat.flows import Turn, compare, onboarding, outfit, preferences, shop
 from bot.chat.messages import Incoming, Reply
 from bot.chat.ratelimit import RateLimiter
 from bot.chat.recent_photos import RecentPhotos
@@ -41,23 +32,9 @@ SEARCH_WORDS = re.compile(
     re.IGNORECASE,
 )
 
-COMMANDS = {
-    "start": onboarding.start,
-    "help": onboarding.help_,
-    "privacy": onboarding.privacy,
-    "prefs": privacy.prefs,
-    "forget": privacy.forget,
-    "export": privacy.export,
-    "keepphotos": privacy.keep_photos_command,
-    "shop": shop.shop,
-    "search": shop.search_command,
-    "daily": reminders.daily,
-    "timezone": reminders.timezone,
-    "weekly": reminders.weekly,
-    "week": diary.week,
-    "history": diary.history,
-    "diary": diary.history,
-}
+#: /command -> handler, and button payload prefix -> handler, as the flows declare them.
+COMMANDS = {name: c.handler for name, c in flows.commands().items()}
+BUTTONS = flows.buttons()
 
 
 class Dialog:
@@ -112,20 +89,7 @@ class Dialog:
 
     async def _button(self, turn: Turn) -> list[Reply]:
         kind, _, rest = (turn.event.callback or "").partition(":")
-        handler = {
-            "fb": compare.feedback,
-            "keep": privacy.keep_photos_button,
-            "forget": privacy.forget_button,
-            "cut": outfit.cutout,
-            "more": outfit.another_comment,
-            "style": outfit.style_of,
-            "shop": shop.shop_button,
-            "shopi": shop.shop_item,
-            "shopq": shop.search_more,
-            "tz": reminders.timezone_button,
-            "daily": reminders.daily_button,
-            "pref": preferences.button,
-        }.get(kind)
+        handler = BUTTONS.get(kind)
         if handler is None:
             return [Reply(prompts.reply("feedback_stale"))]
         return await handler(turn, rest)

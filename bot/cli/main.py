@@ -219,8 +219,11 @@ def cmd_train(args: argparse.Namespace, rest: list[str]) -> int:
         from training.train_parser import main as train_parser
 
         train_parser(rest)
-        return 0
-    raise SystemExit(f"unknown training {args.what!r}")
+    else:
+        from training.train_embedder import main as train_embedder
+
+        print(json.dumps(train_embedder(rest), indent=2, default=str))
+    return 0
 
 
 def _shop_command(args: argparse.Namespace) -> int:
@@ -276,8 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_eval_arguments(ev)
     add_commands(sub)  # shop, search, catalog
 
-    train = sub.add_parser("train", help="train a bundled model (options after: --help)")
-    train.add_argument("what", choices=["parser"])
+    train = sub.add_parser("train", add_help=False,  # --help goes to the trainer
+                           help="train a bundled model (options after: --help)")
+    train.add_argument("what", choices=["parser", "embedder"])
     return parser
 
 

@@ -32,6 +32,14 @@ FAMILIES: tuple[str, ...] = (
     "purple",
 )
 NEUTRAL_FAMILIES = frozenset({"black", "white", "gray", "beige", "navy"})
+#: How each family is drawn when only the family is known (colour cards, charts, swatches).
+FAMILY_RGB: dict[str, tuple[int, int, int]] = {
+    "black": (25, 25, 25), "white": (245, 245, 240), "gray": (140, 140, 140),
+    "beige": (222, 200, 160), "brown": (120, 75, 40), "red": (200, 30, 40),
+    "pink": (240, 150, 180), "orange": (240, 130, 30), "yellow": (240, 210, 50),
+    "green": (60, 140, 70), "blue": (60, 120, 200), "navy": (25, 35, 80),
+    "purple": (120, 60, 150),
+}
 #: Family words a colour name may use for a neighbouring family ("midnight blue" for a navy,
 #: "pale violet red" for a pink, "light gray" for a white).
 KINDRED_FAMILIES = frozenset(

@@ -17,7 +17,6 @@ BENCHMARKS.md ("Diary"). Stored as float16 bytes in outfits.embedding.
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
 
 import numpy as np
 import torch
@@ -37,15 +36,6 @@ INPUT_SIZE = 224
 APPEARANCE_WEIGHT = 0.6
 REPEAT_THRESHOLD = 0.916
 MIN_GARMENT_PIXELS = 400
-_lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _model() -> torch.nn.Module:
-    from inference.core.backbone import create_classifier
-
-    return create_classifier(pretrained=True).eval()
-
 
 def garment_mask(outfit: Outfit) -> np.ndarray:
     return np.isin(outfit.labels, GARMENT_IDS)
@@ -67,18 +57,6 @@ def garment_canvas(image: Image.Image, mask: np.ndarray, size: int = INPUT_SIZE)
     return square.resize((size, size), Image.Resampling.BILINEAR)
 
 
-def appearance(canvas: Image.Image) -> np.ndarray:
-    """Lite0 pooled features of the canvas and its mirror image, averaged, L2-normalised."""
-    arr = np.asarray(canvas, dtype=np.float32) / 255.0
-    x = torch.from_numpy((arr - 0.5) / 0.5).permute(2, 0, 1).unsqueeze(0)
-    x = torch.cat([x, torch.flip(x, dims=[3])])
-    model = _model()
-    with _lock, torch.inference_mode():
-        features = model.forward_head(model.forward_features(x), pre_logits=True)
-    vec = features.mean(0).numpy().astype(np.float64)
-    return vec / (np.linalg.norm(vec) + 1e-12)
-
-
 def colour_descriptor(image: Image.Image, mask: np.ndarray, max_pixels: int = 6000) -> np.ndarray:
     """Square-rooted, smoothed CIELAB histogram of the garment pixels (unit length)."""
     pixels = np.asarray(image.convert("RGB"))[mask]
@@ -94,18 +72,39 @@ def colour_descriptor(image: Image.Image, mask: np.ndarray, max_pixels: int = 60
     return vec / (np.linalg.norm(vec) + 1e-12)
 
 
-def embed(outfit: Outfit) -> np.ndarray | None:
-    """The outfit's embedding (DIM floats), or None when too little garment is visible."""
-    mask = garment_mask(outfit)
-    if int(mask.sum()) < MIN_GARMENT_PIXELS:
-        return None
-    canvas = garment_canvas(outfit.image, mask)
-    return np.concatenate([appearance(canvas), colour_descriptor(outfit.image, mask)])
+class OutfitEmbedder:
+    """Embeds parsed outfits for repeat detection; made once by the pipeline (the backbone's
+    weights load on first use) and safe to call from several threads."""
 
+    def __init__(self, model: torch.nn.Module | None = None) -> None:
+        self._model = model
+        self._lock = threading.Lock()
 
-def embed_bytes(outfit: Outfit) -> bytes | None:
-    vec = embed(outfit)
-    return None if vec is None else to_bytes(vec)
+    def _backbone(self) -> torch.nn.Module:
+        if self._model is None:
+            from inference.core.backbone import create_classifier
+
+            self._model = create_classifier(pretrained=True).eval()
+        return self._model
+
+    def appearance(self, canvas: Image.Image) -> np.ndarray:
+        """Lite0 pooled features of the canvas and its mirror image, averaged, L2-normalised."""
+        arr = np.asarray(canvas, dtype=np.float32) / 255.0
+        x = torch.from_numpy((arr - 0.5) / 0.5).permute(2, 0, 1).unsqueeze(0)
+        x = torch.cat([x, torch.flip(x, dims=[3])])
+        with self._lock, torch.inference_mode():
+            model = self._backbone()
+            features = model.forward_head(model.forward_features(x), pre_logits=True)
+        vec = features.mean(0).numpy().astype(np.float64)
+        return vec / (np.linalg.norm(vec) + 1e-12)
+
+    def embed(self, outfit: Outfit) -> np.ndarray | None:
+        """The outfit's embedding (DIM floats), or None when too little garment is visible."""
+        mask = garment_mask(outfit)
+        if int(mask.sum()) < MIN_GARMENT_PIXELS:
+            return None
+        canvas = garment_canvas(outfit.image, mask)
+        return np.concatenate([self.appearance(canvas), colour_descriptor(outfit.image, mask)])
 
 
 def to_bytes(vec: np.ndarray) -> bytes:

@@ -5,7 +5,7 @@ w_v² + w_c² = 1, so the whole is unit length and an angular (cosine) index com
 
 - `lite0`: the bundled ImageNet EfficientNet-Lite0's pooled 1280 features through a small
   projection (1280 -> 128) trained with a batch-hard triplet loss on augmented street and product
-  garment crops (`python -m training.train_embedder`, weights in inference/shop/weights/).
+  garment crops (`stylebot train embedder`, weights in inference/shop/weights/).
 - `lite0-raw`: the same backbone's pooled features without the projection (the baseline).
 - `fashion-clip` (or any CLIP on the hub): CLIP's image embedding through transformers.
 The colour part is a soft CIELAB histogram of the garment's own pixels (background excluded).
@@ -110,7 +110,7 @@ class Lite0Embedder:
         if projection is not None:
             if not Path(projection).exists():
                 raise FileNotFoundError(
-                    f"{projection} is missing; train it with `python -m training.train_embedder`"
+                    f"{projection} is missing; train it with `stylebot train embedder`"
                     " or use the embedder 'lite0-raw'")
             self.head, meta = load_projection(Path(projection))
         self.name = "lite0" if self.head is not None else "lite0-raw"

@@ -1,9 +1,19 @@
 """Style Check features: small, named, documented numbers computed from an outfit's parse.
 
 Every feature is a score in [0, 1] where 1 is what general styling advice prefers; the verdict
-model (inference/stylecheck/model.py) weighs differences of these scores, and a user's feedback can
-turn any weight up, down or negative. Nothing here looks at the body: only garments, their
-colours, patterns, positions relative to each other, and how much of the person they cover.
+model (model.py) weighs differences of these scores, and a user's feedback can turn any weight
+up, down or negative. Nothing here looks at the body: only garments, their colours, patterns,
+positions relative to each other, and how much of the person they cover.
+
+Each feature is declared once, here: `@feature(name, aspect, prior=..., doc=...)` on the function
+that computes it from a `Look`, and `@<feature>.explanation` on the function that fills its reason
+sentence (the sentence itself is `reasons.<name>` in prompts/en/stylecheck.yaml, with its short
+name under `feature_words`). The feature list, the prior weight vector, the aspects and the
+explainer are all derived from these declarations; declaration order is the weight order.
+
+Priors are how much a full-scale (0 -> 1) difference moves the log-odds before any feedback.
+Colour harmony, proportion, a clear dress code and restraint with patterns are the classic rules;
+trends and coverage count least (taste, not rules). A user's history can overrule any of them.
 
 Input is the plain dict of `Outfit.as_dict()` (items with category, colours, pattern, area, box),
 so stored outfits can be re-scored without their pixels.
@@ -11,159 +21,53 @@ so stored outfits can be re-scored without their pixels.
 
 from __future__ import annotations
 
-import colorsys
 import math
-from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
-
-import yaml
 
 from inference.core.colour import NEUTRAL_FAMILIES
-from inference.styles.detection import detect_styles
-
-TRENDS_FILE = Path(__file__).resolve().parents[2] / "prompts" / "trends.yaml"
-
-#: feature name -> (aspect, one-line definition). Order is the weight vector's order.
-FEATURES: dict[str, tuple[str, str]] = {
-    "hue_harmony": (
-        "colour",
-        "chromatic garment hues fit a harmonic hue template "
-        "(Matsuda / Cohen-Or types i, V, L, I, T, Y, X)",
-    ),
-    "lightness_contrast": ("colour", "spread of garment lightness (CIELAB L*), saturating at 25"),
-    "colour_count": ("colour", "few distinct colour families: 1 up to three, less after"),
-    "neutral_balance": ("colour", "neutral colours cover 40-85% of the garments"),
-    "proportion": ("fit", "top/bottom length split near one third / two thirds"),
-    "coverage": ("fit", "share of the person's visible area that is garment, not skin"),
-    "layering": ("fit", "an outer layer over a top or dress"),
-    "formality_match": ("styling", "garments sit at a similar dress code"),
-    "pattern_mixing": ("styling", "at most one patterned garment leads"),
-    "accessories": ("styling", "bag, belt, hat, glasses, scarf or jewellery (two is plenty)"),
-    "shoes_match": ("styling", "shoes are neutral or echo another garment's colour"),
-    "style_clarity": ("styling", "the outfit reads as one clear style (styles/detection.py)"),
-    "trend_colours": ("trend", "share of garment area in this season's colours"),
-    "trend_items": ("trend", "this season's garments and patterns present"),
-}
-FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
-ASPECTS: tuple[str, ...] = ("colour", "fit", "styling", "trend", "personal")
-
-#: Dress code of each garment (0 casual .. 1 formal); fine labels override.
-FORMALITY = {
-    "top": 0.45,
-    "outer": 0.7,
-    "dress": 0.7,
-    "pants": 0.55,
-    "shorts": 0.15,
-    "skirt": 0.6,
-    "footwear": 0.5,
-    "bag": 0.6,
-    "hat": 0.4,
-    "belt": 0.6,
-    "scarf": 0.6,
-    "legwear": 0.55,
-    "eyewear": 0.5,
-    "accessory": 0.6,
-    "jeans": 0.3,
-}
-ACCESSORY_CLASSES = frozenset({"bag", "belt", "hat", "eyewear", "scarf", "accessory"})
-UPPER = frozenset({"top", "outer"})
-LOWER = frozenset({"pants", "shorts", "skirt"})
-
-#: Harmonic templates: sectors as (centre offset, width) in degrees (Cohen-Or et al. 2006).
-TEMPLATES: dict[str, tuple[tuple[float, float], ...]] = {
-    "i": ((0, 18),),
-    "V": ((0, 93.6),),
-    "L": ((0, 18), (90, 79.2)),
-    "I": ((0, 18), (180, 18)),
-    "T": ((0, 180),),
-    "Y": ((0, 93.6), (180, 18)),
-    "X": ((0, 93.6), (180, 93.6)),
-}
-TEMPLATE_WORDS = {
-    "i": "matching",
-    "V": "neighbouring",
-    "L": "balanced",
-    "I": "complementary",
-    "T": "warm-to-cool",
-    "Y": "complementary",
-    "X": "complementary",
-}
+from inference.stylecheck.personal import personal_score
+from inference.stylecheck.registry import (
+    Feature,
+    Look,
+    Slots,
+    declared,
+    feature,
+    join_words,
+    name_of,
+)
+from inference.stylecheck.rules import (
+    ACCESSORY_CLASSES,
+    FORMALITY,
+    LOWER,
+    TEMPLATE_WORDS,
+    UPPER,
+    peak,
+)
 
 
-@dataclass(frozen=True)
-class Harmony:
-    score: float
-    template: str  # the best-fitting template's name
-    hues: int  # chromatic colours considered
+# Colour ------------------------------------------------------------------------------------
+@feature("hue_harmony", "colour", prior=1.2,
+         doc="chromatic garment hues fit a harmonic hue template "
+             "(Matsuda / Cohen-Or types i, V, L, I, T, Y, X)")
+def hue_harmony(look: Look) -> float:
+    return look.harmony.score
 
 
-def _hue(rgb: list[int]) -> tuple[float, float]:
-    h, _, s = colorsys.rgb_to_hls(*(c / 255 for c in rgb))
-    return h * 360, s
+@hue_harmony.explanation
+def _(win: Look, lose: Look) -> Slots:
+    chromatic = [i for i in win.items if i["colour_family"] not in NEUTRAL_FAMILIES]
+    if len(chromatic) < 2:
+        return None
+    return {
+        "colours": join_words([name_of(i) for i in chromatic[:2]]),
+        "template": TEMPLATE_WORDS[win.harmony.template],
+    }
 
 
-def _arc(a: float, b: float) -> float:
-    d = abs(a - b) % 360
-    return min(d, 360 - d)
-
-
-def hue_harmony(colours: list[tuple[float, float]]) -> Harmony:
-    """colours: (hue in degrees, weight). Distance to the nearest sector edge, area-weighted."""
-    if len(colours) <= 1:
-        return Harmony(1.0, "i", len(colours))
-    total = sum(w for _, w in colours)
-    best = (math.inf, "i")
-    for name, sectors in TEMPLATES.items():
-        for rotation in range(0, 360, 3):
-            dist = 0.0
-            for hue, weight in colours:
-                gap = min(
-                    max(0.0, _arc(hue, (rotation + off) % 360) - width / 2)
-                    for off, width in sectors
-                )
-                dist += weight * gap
-            # Prefer the tighter template on ties: they say more ("matching" over "warm-to-cool").
-            if dist / total < best[0] - 1e-9:
-                best = (dist / total, name)
-    return Harmony(max(0.0, 1 - best[0] / 45), best[1], len(colours))
-
-
-@lru_cache(maxsize=1)
-def _trend_seasons() -> list[dict]:
-    return yaml.safe_load(TRENDS_FILE.read_text())["seasons"]
-
-
-def season_for(day: date) -> dict | None:
-    for season in _trend_seasons():
-        if season["from"] <= day <= season["to"]:
-            return season
-    return None
-
-
-def _peak(value: float, low: float, high: float, fall: float) -> float:
-    """1 inside [low, high], falling linearly to 0 over `fall` outside."""
-    if value < low:
-        return max(0.0, 1 - (low - value) / fall)
-    if value > high:
-        return max(0.0, 1 - (value - high) / fall)
-    return 1.0
-
-
-def garment_colours(outfit: dict) -> list[tuple[dict, dict, float]]:
-    """(item, colour, area weight) for every colour of every garment."""
-    return [
-        (item, c, item["area"] * c["share"]) for item in outfit["items"] for c in item["colours"]
-    ]
-
-
-def outfit_features(outfit: dict, today: date | None = None) -> dict[str, float]:
-    items = outfit["items"]
-    colours = garment_colours(outfit)
-    total = sum(w for *_, w in colours) or 1.0
-    harmony = harmony_of(outfit)
-
+@feature("lightness_contrast", "colour", prior=0.5,
+         doc="spread of garment lightness (CIELAB L*), saturating at 25")
+def lightness_contrast(look: Look) -> float:
+    colours, total = look.colours, look.total
     lightness = [
         (0.299 * c["rgb"][0] + 0.587 * c["rgb"][1] + 0.114 * c["rgb"][2]) / 2.55
         for _, c, _ in colours
@@ -177,72 +81,234 @@ def outfit_features(outfit: dict, today: date | None = None) -> dict[str, float]
         if colours
         else 0.0
     )
+    return min(1.0, spread / 25)
 
-    families = {c["family"] for _, c, w in colours if w / total >= 0.05}
-    neutral = sum(w for _, c, w in colours if c["family"] in NEUTRAL_FAMILIES) / total
 
-    upper = [i for i in items if i["category"] in UPPER]
-    lower = [i for i in items if i["category"] in LOWER]
+@lightness_contrast.explanation
+def _(win: Look, lose: Look) -> Slots:
+    ordered = sorted(win.items, key=lambda i: sum(i["rgb"]))
+    return {"light": name_of(ordered[-1]), "dark": name_of(ordered[0])} if len(ordered) > 1 else None
+
+
+@feature("colour_count", "colour", prior=0.8,
+         doc="few distinct colour families: 1 up to three, less after")
+def colour_count(look: Look) -> float:
+    families = {c["family"] for _, c, w in look.colours if w / look.total >= 0.05}
+    return peak(len(families), 1, 3, 4)
+
+
+@colour_count.explanation
+def _(win: Look, lose: Look) -> Slots:
+    families = sorted({i["colour_family"] for i in win.items})
+    return {"n": len(families), "families": join_words(families)} if families else None
+
+
+@feature("neutral_balance", "colour", prior=0.6,
+         doc="neutral colours cover 40-85% of the garments")
+def neutral_balance(look: Look) -> float:
+    neutral = sum(w for _, c, w in look.colours if c["family"] in NEUTRAL_FAMILIES) / look.total
+    return peak(neutral, 0.4, 0.85, 0.4)
+
+
+@neutral_balance.explanation
+def _(win: Look, lose: Look) -> Slots:
+    accent = [i for i in win.items if i["colour_family"] not in NEUTRAL_FAMILIES]
+    neutral = [i for i in win.items if i["colour_family"] in NEUTRAL_FAMILIES]
+    if not accent or not neutral:
+        return None
+    return {"accent": name_of(accent[0]), "neutrals": join_words([name_of(i) for i in neutral[:2]])}
+
+
+# Fit ---------------------------------------------------------------------------------------
+@feature("proportion", "fit", prior=0.8,
+         doc="top/bottom length split near one third / two thirds")
+def proportion(look: Look) -> float:
+    upper = [i for i in look.items if i["category"] in UPPER]
+    lower = [i for i in look.items if i["category"] in LOWER]
     if upper and lower:
         top_h = max(i["box"][3] for i in upper) - min(i["box"][1] for i in upper)
         low_h = max(i["box"][3] for i in lower) - min(i["box"][1] for i in lower)
-        proportion = _peak(top_h / max(top_h + low_h, 1), 0.3, 0.45, 0.25)
-    else:
-        proportion = 0.8 if any(i["category"] == "dress" for i in items) else 0.5
+        return peak(top_h / max(top_h + low_h, 1), 0.3, 0.45, 0.25)
+    return 0.8 if any(i["category"] == "dress" for i in look.items) else 0.5
 
-    levels = [FORMALITY.get(i.get("fine_label") or "", FORMALITY[i["category"]]) for i in items]
+
+@proportion.explanation
+def _(win: Look, lose: Look) -> Slots:
+    top = next((i for i in win.items if i["category"] in UPPER), None)
+    bottom = next((i for i in win.items if i["category"] in LOWER), None)
+    return {"top": name_of(top), "bottom": name_of(bottom)} if top and bottom else None
+
+
+# Coverage's sentence needs no garment names: it keeps the default (no slots).
+@feature("coverage", "fit", prior=0.2,
+         doc="share of the person's visible area that is garment, not skin")
+def coverage(look: Look) -> float:
+    return max(0.0, min(1.0, 1 - look.outfit.get("skin_share", 0.3)))
+
+
+@feature("layering", "fit", prior=0.4, doc="an outer layer over a top or dress")
+def layering(look: Look) -> float:
+    return (
+        1.0
+        if any(i["category"] == "outer" for i in look.items)
+        and any(i["category"] in {"top", "dress"} for i in look.items)
+        else 0.0
+    )
+
+
+@layering.explanation
+def _(win: Look, lose: Look) -> Slots:
+    inner = win.by_category.get("top") or win.by_category.get("dress")
+    if "outer" not in win.by_category or not inner:
+        return None
+    return {"outer": name_of(win.by_category["outer"]), "inner": name_of(inner)}
+
+
+# Styling -----------------------------------------------------------------------------------
+@feature("formality_match", "styling", prior=0.8, doc="garments sit at a similar dress code")
+def formality_match(look: Look) -> float:
+    levels = [
+        FORMALITY.get(i.get("fine_label") or "", FORMALITY[i["category"]]) for i in look.items
+    ]
     mean_f = sum(levels) / len(levels) if levels else 0.5
-    formality = 1 - min(
+    return 1 - min(
         1.0, 2.5 * math.sqrt(sum((x - mean_f) ** 2 for x in levels) / max(len(levels), 1))
     )
-    patterned = sum(1 for i in items if i["pattern"] != "solid" and i["area"] > 0.05)
-    shoes = [i for i in items if i["category"] == "footwear"]
-    others = {i["colours"][0]["family"] for i in items if i["category"] != "footwear"}
+
+
+@feature("pattern_mixing", "styling", prior=0.7, doc="at most one patterned garment leads")
+def pattern_mixing(look: Look) -> float:
+    patterned = sum(1 for i in look.items if i["pattern"] != "solid" and i["area"] > 0.05)
+    return 1.0 if patterned <= 1 else 0.4 if patterned == 2 else 0.0
+
+
+@pattern_mixing.explanation
+def _(win: Look, lose: Look) -> Slots:
+    n_other = sum(1 for i in lose.items if i["pattern"] != "solid")
+    return {"n_other": n_other} if n_other >= 2 else None
+
+
+@feature("accessories", "styling", prior=0.5,
+         doc="bag, belt, hat, glasses, scarf or jewellery (two is plenty)")
+def accessories(look: Look) -> float:
+    return min(1.0, sum(1 for i in look.items if i["category"] in ACCESSORY_CLASSES) / 2)
+
+
+@accessories.explanation
+def _(win: Look, lose: Look) -> Slots:
+    acc = [name_of(i) for i in win.items if i["category"] in ACCESSORY_CLASSES]
+    return {"accessories": join_words(acc[:2])} if acc else None
+
+
+@feature("shoes_match", "styling", prior=0.6,
+         doc="shoes are neutral or echo another garment's colour")
+def shoes_match(look: Look) -> float:
+    shoes = [i for i in look.items if i["category"] == "footwear"]
+    others = {i["colours"][0]["family"] for i in look.items if i["category"] != "footwear"}
     if not shoes:
-        shoes_match = 0.5
-    else:
-        fam = shoes[0]["colours"][0]["family"]
-        shoes_match = 1.0 if fam in NEUTRAL_FAMILIES or fam in others else 0.0
+        return 0.5
+    fam = shoes[0]["colours"][0]["family"]
+    return 1.0 if fam in NEUTRAL_FAMILIES or fam in others else 0.0
 
-    season = season_for(today or date.today())
-    if season:
-        trend_area = sum(
-            w
-            for _, c, w in colours
-            if c["family"] in season["colours"] or c["name"] in season["colour_names"]
-        )
-        hits = {i["category"] for i in items if i["category"] in season["categories"]}
-        hits |= {i["pattern"] for i in items if i["pattern"] in season["patterns"]}
-        trend_colours, trend_items = trend_area / total, min(1.0, len(hits) / 2)
-    else:
-        trend_colours = trend_items = 0.5
 
+@shoes_match.explanation
+def _(win: Look, lose: Look) -> Slots:
+    shoes = win.by_category.get("footwear")
+    return {"shoes": name_of(shoes)} if shoes else None
+
+
+@feature("style_clarity", "styling", prior=0.5,
+         doc="the outfit reads as one clear style (styles/detection.py)")
+def style_clarity(look: Look) -> float:
+    return look.styles[0].score if look.items else 0.0
+
+
+@style_clarity.explanation
+def _(win: Look, lose: Look) -> Slots:
+    top = win.styles[0]
+    if not top.indicators or not win.items:
+        return None
     return {
-        "hue_harmony": harmony.score,
-        "lightness_contrast": min(1.0, spread / 25),
-        "colour_count": _peak(len(families), 1, 3, 4),
-        "neutral_balance": _peak(neutral, 0.4, 0.85, 0.4),
-        "proportion": proportion,
-        "coverage": max(0.0, min(1.0, 1 - outfit.get("skin_share", 0.3))),
-        "layering": 1.0
-        if any(i["category"] == "outer" for i in items)
-        and any(i["category"] in {"top", "dress"} for i in items)
-        else 0.0,
-        "formality_match": formality,
-        "pattern_mixing": 1.0 if patterned <= 1 else 0.4 if patterned == 2 else 0.0,
-        "accessories": min(1.0, sum(1 for i in items if i["category"] in ACCESSORY_CLASSES) / 2),
-        "shoes_match": shoes_match,
-        "style_clarity": detect_styles(outfit)[0].score if items else 0.0,
-        "trend_colours": trend_colours,
-        "trend_items": trend_items,
+        "style": top.style,
+        "indicators": " + ".join(top.indicators[:2]),
+        "item": name_of(max(win.items, key=lambda i: i["area"])),
     }
 
 
-def harmony_of(outfit: dict) -> Harmony:
-    """The harmony details (template name) for explanations."""
-    chromatic = [
-        (_hue(c["rgb"])[0], w)
-        for _, c, w in garment_colours(outfit)
-        if c["family"] not in NEUTRAL_FAMILIES and _hue(c["rgb"])[1] > 0.15
+# Trend: this season's entry in the dated prompts/trends.yaml; out of season both are neutral.
+@feature("trend_colours", "trend", prior=0.4,
+         doc="share of garment area in this season's colours")
+def trend_colours(look: Look) -> float:
+    season = look.season
+    if not season:
+        return 0.5
+    trend_area = sum(
+        w
+        for _, c, w in look.colours
+        if c["family"] in season["colours"] or c["name"] in season["colour_names"]
+    )
+    return trend_area / look.total
+
+
+@trend_colours.explanation
+def _(win: Look, lose: Look) -> Slots:
+    season = win.season
+    if not season:
+        return None
+    hits = [
+        name_of(i)
+        for i in win.items
+        if i["colour_family"] in season["colours"] or i["colour_name"] in season["colour_names"]
     ]
-    return hue_harmony(chromatic)
+    return {"colours": join_words(hits[:2]), "season": season["name"]} if hits else None
+
+
+@feature("trend_items", "trend", prior=0.3, doc="this season's garments and patterns present")
+def trend_items(look: Look) -> float:
+    season = look.season
+    if not season:
+        return 0.5
+    hits = {i["category"] for i in look.items if i["category"] in season["categories"]}
+    hits |= {i["pattern"] for i in look.items if i["pattern"] in season["patterns"]}
+    return min(1.0, len(hits) / 2)
+
+
+@trend_items.explanation
+def _(win: Look, lose: Look) -> Slots:
+    season = win.season
+    if not season:
+        return None
+    hits = [
+        name_of(i)
+        for i in win.items
+        if i["category"] in season["categories"] or i["pattern"] in season["patterns"]
+    ]
+    return {"items": join_words(hits[:2]), "season": season["name"]} if hits else None
+
+
+# Personal: the only feature that reads the user's taste (inference/styles/taste.py's Profile).
+@feature("personal", "personal", prior=1.0, from_taste=True,
+         doc="closeness to what this user chose before (cosine to their taste vector)")
+def personal(look: Look) -> float:
+    return personal_score(look.outfit, look.taste)
+
+
+# Derived from the declarations above ------------------------------------------------------
+FEATURES: dict[str, Feature] = declared()
+#: Features of the parse alone (what `outfit_features` returns, and what the bench simulates).
+FEATURE_NAMES: tuple[str, ...] = tuple(n for n, f in FEATURES.items() if not f.from_taste)
+#: Every feature, in the weight vector's order.
+ALL_FEATURES: tuple[str, ...] = tuple(FEATURES)
+ASPECT_OF: dict[str, str] = {n: f.aspect for n, f in FEATURES.items()}
+PRIOR_WEIGHTS: dict[str, float] = {n: f.prior for n, f in FEATURES.items()}
+
+
+def features_of(look: Look) -> dict[str, float]:
+    """Every feature of one outfit, "personal" included (from look.taste)."""
+    return {name: f.compute(look) for name, f in FEATURES.items()}
+
+
+def outfit_features(outfit: dict, today: date | None = None) -> dict[str, float]:
+    """The features of the parse alone (no taste)."""
+    look = Look(outfit, today or date.today())
+    return {name: FEATURES[name].compute(look) for name in FEATURE_NAMES}

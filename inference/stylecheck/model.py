@@ -2,12 +2,13 @@
 
     P(A beats B) = sigmoid(w . (f(A) - f(B)))
 
-f are the named features of stylecheck/features.py plus "personal" (closeness to what this
-user chose before). w starts from documented prior weights; the global weights are the prior
-refitted on everyone's feedback, shrunk strongly toward it; each user's weights are refitted on
-their own feedback, shrunk toward the global ones (maximum a posteriori logistic regression with
-a Gaussian prior, solved by Newton's method: a few 15x15 solves, so it is done afresh from the
-stored feedback at every verdict: no hidden state, the same data always gives the same answer).
+f are the named features declared in stylecheck/features.py, "personal" (closeness to what
+this user chose before) among them. w starts from the prior weights declared with them; the
+global weights are the prior refitted on everyone's feedback, shrunk strongly toward it; each
+user's weights are refitted on their own feedback, shrunk toward the global ones (maximum a
+posteriori logistic regression with a Gaussian prior, solved by Newton's method: a few 15x15
+solves, so it is done afresh from the stored feedback at every verdict: no hidden state, the
+same data always gives the same answer).
 
 Swapping A and B negates the difference, so the percentages are exactly complementary.
 """
@@ -19,31 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from inference.stylecheck.features import FEATURE_NAMES, FEATURES
+from inference.stylecheck.features import ALL_FEATURES, ASPECT_OF, PRIOR_WEIGHTS
 
-ALL_FEATURES: tuple[str, ...] = (*FEATURE_NAMES, "personal")
-ASPECT_OF: dict[str, str] = {**{k: v[0] for k, v in FEATURES.items()}, "personal": "personal"}
-
-#: Prior weights: how much a full-scale (0 -> 1) difference moves the log-odds. Colour harmony,
-#: proportion, a clear dress code and restraint with patterns are the classic rules; trends and
-#: coverage count least (taste, not rules). A user's history can overrule any of them.
-PRIOR_WEIGHTS: dict[str, float] = {
-    "hue_harmony": 1.2,
-    "lightness_contrast": 0.5,
-    "colour_count": 0.8,
-    "neutral_balance": 0.6,
-    "proportion": 0.8,
-    "coverage": 0.2,
-    "layering": 0.4,
-    "formality_match": 0.8,
-    "pattern_mixing": 0.7,
-    "accessories": 0.5,
-    "shoes_match": 0.6,
-    "style_clarity": 0.5,
-    "trend_colours": 0.4,
-    "trend_items": 0.3,
-    "personal": 1.0,
-}
+#: The prior weights declared with each feature, in the weight vector's order.
 PRIOR = np.array([PRIOR_WEIGHTS[k] for k in ALL_FEATURES])
 #: Prior precision: global weights move slowly (many users), a user's quickly (their own taste).
 GLOBAL_STRENGTH = 20.0
@@ -136,33 +115,3 @@ def judge(
         {k: float(c) for k, c in zip(ALL_FEATURES, contributions, strict=True)},
         {k: float(w) for k, w in zip(ALL_FEATURES, weights, strict=True)},
     )
-
-
-def taste_vector(outfit: dict) -> dict[str, float]:
-    """What an outfit is made of, for the personal feature: colour families and garments."""
-    vec: dict[str, float] = {}
-    for item in outfit["items"]:
-        for colour in item["colours"]:
-            key = f"colour:{colour['family']}"
-            vec[key] = vec.get(key, 0.0) + item["area"] * colour["share"]
-        key = f"garment:{item['category']}"
-        vec[key] = vec.get(key, 0.0) + 0.5
-    return vec
-
-
-def personal_score(outfit: dict, taste: dict[str, float]) -> float:
-    """Cosine similarity between the outfit and the user's taste, mapped to [0, 1]."""
-    vec = taste_vector(outfit)
-    dot = sum(v * taste.get(k, 0.0) for k, v in vec.items())
-    norm = np.sqrt(sum(v * v for v in vec.values()) * sum(v * v for v in taste.values()))
-    return 0.5 + 0.5 * dot / norm if norm > 0 else 0.5
-
-
-def update_taste(taste: dict[str, float], chosen: dict, other: dict) -> dict[str, float]:
-    """Move the taste toward the chosen outfit and away from the other one."""
-    out = dict(taste)
-    for key, value in taste_vector(chosen).items():
-        out[key] = out.get(key, 0.0) + value
-    for key, value in taste_vector(other).items():
-        out[key] = out.get(key, 0.0) - value
-    return out

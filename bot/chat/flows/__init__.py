@@ -1,12 +1,30 @@
-"""One module per journey; each takes a Turn and returns replies."""
+"""One module per journey; each takes a Turn and returns replies.
+
+Each flow module also declares what it answers, at its end: its slash commands (with the prompts
+key of their menu line) and the button payload prefixes it handles.
+
+    command("history", history, menu="menu_history", aliases=("diary",))
+    button("shopi", shop_item)  # payload "shopi:<rest>" -> shop_item(turn, "<rest>")
+
+(both also work as decorators: ``@command("week", menu="menu_week")``). The router
+(bot/chat/dialog.py) and the Telegram menu (bot/channels/telegram.py) are built from these
+declarations: `commands()`, `buttons()` and `menu()`.
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import prompts
 from bot.app import Services
-from bot.chat.messages import Incoming
+from bot.chat.messages import Incoming, Reply
 from bot.chat.recent_photos import RecentPhotos
+
+#: The flow modules, in the order their commands appear in the menu.
+FLOWS = ("onboarding", "outfit", "compare", "shop", "diary", "reminders", "preferences",
+         "privacy")
 
 
 @dataclass
@@ -28,3 +46,90 @@ class Turn:
 
     async def run(self, fn, *args):  # noqa: ANN001, ANN201 - model work off the event loop
         return await self.services.runner.run(fn, *args)
+
+
+CommandHandler = Callable[[Turn], Awaitable[list[Reply]]]
+ButtonHandler = Callable[[Turn, str], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command: `/name` runs `handler(turn)`; `menu` is the prompts key (replies) of its
+    line in the command menu. An alias (`alias_of` set) answers the same and is not listed."""
+
+    name: str
+    handler: CommandHandler
+    menu: str
+    flow: str  # the declaring flow module's name
+    alias_of: str | None = None
+
+
+_commands: dict[str, Command] = {}
+_buttons: dict[str, ButtonHandler] = {}
+
+
+def _flow_of(fn: Callable) -> str:
+    return fn.__module__.rsplit(".", 1)[-1]
+
+
+def _same(a: Callable, b: Callable) -> bool:
+    """The same function, possibly from a reloaded module."""
+    return (a.__module__, a.__qualname__) == (b.__module__, b.__qualname__)
+
+
+def command(name: str, handler: CommandHandler | None = None, *, menu: str,
+            aliases: tuple[str, ...] = ()):  # noqa: ANN201 - the handler, or a decorator
+    """Declare `/name` (and `aliases`) answered by `handler`, listed in the menu with the text of
+    prompts key `menu`. Without `handler`, a decorator."""
+
+    def declare(fn: CommandHandler) -> CommandHandler:
+        for word, alias_of in ((name, None), *((a, name) for a in aliases)):
+            known = _commands.get(word)
+            if known is not None and not _same(known.handler, fn):
+                raise ValueError(f"/{word} is declared twice ({known.flow}, {_flow_of(fn)})")
+            _commands[word] = Command(word, fn, menu, _flow_of(fn), alias_of)
+        return fn
+
+    return declare(handler) if handler is not None else declare
+
+
+def button(prefix: str, handler: ButtonHandler | None = None):  # noqa: ANN201 - see command
+    """Declare that button payloads "prefix:<rest>" go to `handler(turn, rest)`. Without
+    `handler`, a decorator."""
+
+    def declare(fn: ButtonHandler) -> ButtonHandler:
+        known = _buttons.get(prefix)
+        if known is not None and not _same(known, fn):
+            raise ValueError(f"button prefix {prefix!r} is declared twice")
+        _buttons[prefix] = fn
+        return fn
+
+    return declare(handler) if handler is not None else declare
+
+
+def load() -> None:
+    """Import every flow module, so that all declarations are made."""
+    for name in FLOWS:
+        importlib.import_module(f"{__name__}.{name}")
+
+
+def commands() -> dict[str, Command]:
+    """Every declared command (aliases included) by name, in menu order."""
+    load()
+    order = {flow: i for i, flow in enumerate(FLOWS)}
+    declared = list(_commands.values())
+    ranked = sorted(declared, key=lambda c: (order.get(c.flow, len(order)), declared.index(c)))
+    return {c.name: c for c in ranked}
+
+
+def buttons() -> dict[str, ButtonHandler]:
+    """Every declared button payload prefix and its handler."""
+    load()
+    return dict(_buttons)
+
+
+def menu(locale: str = "en") -> list[tuple[str, str]]:
+    """(command, menu text) for the command menu: the declared commands less aliases, in the
+    order of FLOWS, then of declaration."""
+    return [(c.name, prompts.reply(c.menu, locale)) for c in commands().values()
+            if c.alias_of is None]

@@ -4,7 +4,7 @@ the user's answer is stored and changes their next verdicts."""
 from __future__ import annotations
 
 import prompts
-from bot.chat.flows import Turn, preferences
+from bot.chat.flows import Turn, button, preferences
 from bot.chat.flows.outfit import analyse_and_store
 from bot.chat.messages import Button, ImageOut, Reply
 from bot.chat.recent_photos import Recent
@@ -48,8 +48,9 @@ async def _compare(turn: Turn, first: tuple[int, Outfit], second: tuple[int, Out
     png = await turn.run(_render, a, b, check)
     return [Reply(verdict_text(check, note),
                   images=[ImageOut(png, "Style Check", "style-check.png")],
-                  buttons=[[Button("👍 I agree", f"fb:{verdict_id}:agree"),
-                            Button("I prefer the other", f"fb:{verdict_id}:other")]])]
+                  buttons=[[Button(prompts.reply("button_agree"), f"fb:{verdict_id}:agree"),
+                            Button(prompts.reply("button_prefer_other"),
+                                   f"fb:{verdict_id}:other")]])]
 
 
 async def compare_album(turn: Turn) -> list[Reply]:
@@ -107,10 +108,13 @@ async def feedback(turn: Turn, payload: str) -> list[Reply]:
     text = prompts.reply("feedback_thanks")
     if abs(change[biggest]) > 0.05:
         words = prompts.load("stylecheck")["feature_words"][ALL_FEATURES[biggest]]
-        direction = "more" if change[biggest] > 0 else "less"
-        text += f" Next time I'll weigh {words} a little {direction}."
+        more = "feedback_weigh_more" if change[biggest] > 0 else "feedback_weigh_less"
+        text += " " + prompts.reply(more, words=words)
     return [Reply(text)]
 
 
 def taste_lines(turn: Turn) -> list[str]:
     return learned_taste(user_weight_vector(turn), ALL_FEATURES)
+
+
+button("fb", feedback)

@@ -11,7 +11,7 @@ from PIL import Image
 
 import prompts
 from bot.app import Services
-from bot.chat.flows import Turn
+from bot.chat.flows import Turn, command
 from bot.chat.flows.reminders import local_now
 from bot.chat.messages import ImageOut, Reply
 from inference.diary import pictures as pics
@@ -23,7 +23,11 @@ HISTORY_ENTRIES = 6
 
 
 def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
+    return prompts.reply("days_one" if n == 1 else "days_many", n=n)
+
+
+def _outfits(n: int) -> str:
+    return prompts.reply("outfits_one" if n == 1 else "outfits_many", n=n)
 
 
 async def entry_fields(turn: Turn, outfit: Outfit) -> dict:
@@ -32,7 +36,7 @@ async def entry_fields(turn: Turn, outfit: Outfit) -> dict:
     today = local_now(turn.user).date()
     fields: dict = {"diary": 1, "local_date": today.isoformat(),
                     "style": json.dumps(stats.top_styles(outfit.as_dict()))}
-    vec = await turn.run(repeats.embed, outfit) if outfit.items else None
+    vec = await turn.run(turn.services.pipeline.embed_outfit, outfit) if outfit.items else None
     if vec is None:
         return fields
     fields["embedding"] = repeats.to_bytes(vec)
@@ -74,8 +78,10 @@ def _verdicts_by_day(services: Services, user: dict, since: date) -> dict[str, l
     for v in DiaryStore(services.store).verdicts_since(user["id"], start):
         day = datetime.fromisoformat(v["created_at"]).astimezone(zone_now.tzinfo).date()
         a = round((v["p_a"] or 0.5) * 100)
-        answer = f", you picked {v['preferred'].upper()}" if v["preferred"] else ""
-        by_day.setdefault(day.isoformat(), []).append(f"A {a}% · B {100 - a}%{answer}")
+        line = (prompts.reply("history_verdict_picked", a=a, b=100 - a,
+                              side=v["preferred"].upper()) if v["preferred"]
+                else prompts.reply("history_verdict", a=a, b=100 - a))
+        by_day.setdefault(day.isoformat(), []).append(line)
     return by_day
 
 
@@ -126,7 +132,7 @@ async def history(turn: Turn) -> list[Reply]:
         return pics.history_strip(cards)
 
     png = await turn.run(render)
-    return [Reply(text, images=[ImageOut(png, "Your outfit diary", "diary.png")])]
+    return [Reply(text, images=[ImageOut(png, prompts.reply("caption_diary"), "diary.png")])]
 
 
 async def week_reply(services: Services, user: dict, day: date) -> Reply:
@@ -145,8 +151,10 @@ async def week_reply(services: Services, user: dict, day: date) -> Reply:
     current, best = stats.streaks(diary.entry_dates(user["id"]), local_now(user).date())
     days_worn = sorted({e["local_date"] for e in entries})
     top_colours = ", ".join(list(sorted(colours, key=lambda f: -colours[f]))[:3])
-    style_text = f"\nStyles: {', '.join(f'{s} ×{n}' for s, n in styles)}." if styles else ""
-    outfits = f"{len(entries)} outfit{'s' if len(entries) != 1 else ''}"
+    style_text = ("\n" + prompts.reply("week_styles",
+                                       styles=", ".join(f"{s} ×{n}" for s, n in styles))
+                  if styles else "")
+    outfits = _outfits(len(entries))
     text = prompts.reply("week_text", outfits=outfits, days=_days(len(days_worn)),
                          streak=_days(current), best=_days(best), colours=top_colours,
                          styles=style_text, **span)
@@ -157,13 +165,15 @@ async def week_reply(services: Services, user: dict, day: date) -> Reply:
         for entry in entries:  # newest first, so each day's first picture is its latest
             index = (date.fromisoformat(entry["local_date"]) - monday).days
             week[index].pictures.append(_picture(entry, keep))
-        title = f"Your week: {monday.day} {monday:%b} to {sunday.day} {sunday:%b} {sunday:%Y}"
-        subtitle = (f"{outfits} on {_days(len(days_worn))}  ·  streak: "
-                    f"{_days(current)} (best {_days(best)})")
+        title = prompts.reply("week_picture_title", start=f"{monday.day} {monday:%b}",
+                              end=f"{sunday.day} {sunday:%b} {sunday:%Y}")
+        subtitle = prompts.reply("week_picture_subtitle", outfits=outfits,
+                                 days=_days(len(days_worn)), streak=_days(current),
+                                 best=_days(best))
         return pics.weekly_picture(week, colours, styles, title, subtitle)
 
     png = await services.runner.run(render)
-    return Reply(text, images=[ImageOut(png, "Your week in outfits", "week.png")])
+    return Reply(text, images=[ImageOut(png, prompts.reply("caption_week"), "week.png")])
 
 
 async def week(turn: Turn) -> list[Reply]:
@@ -172,3 +182,7 @@ async def week(turn: Turn) -> list[Reply]:
     if turn.event.args.lower().startswith("last"):
         today -= timedelta(days=7)
     return [await week_reply(turn.services, turn.user, today)]
+
+
+command("history", history, menu="menu_history", aliases=("diary",))
+command("week", week, menu="menu_week")

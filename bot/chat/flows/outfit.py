@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import prompts
-from bot.chat.flows import Turn, diary, preferences
+from bot.chat.flows import Turn, button, diary, preferences
 from bot.chat.messages import Button, ImageOut, Reply
 from inference.comments.templates import Comment, text_key
 from inference.core import drawing as pictures
@@ -34,11 +34,12 @@ def render_outfit(outfit: Outfit) -> list[ImageOut]:
     """Overlay (with the items' own names in the legend) and palette, as PNGs."""
     names = {CLASS_INDEX[i.category]: i.name for i in outfit.items}
     overlay = pictures.overlay_picture(outfit.image, outfit.labels, names)
-    images = [ImageOut(pictures.png_bytes(overlay), "What I see", "overlay.png")]
+    images = [ImageOut(pictures.png_bytes(overlay), prompts.reply("caption_overlay"),
+                       "overlay.png")]
     palette = outfit.palette()
     if palette:
         images.append(ImageOut(pictures.png_bytes(pictures.palette_picture(palette)),
-                               "Outfit colours", "palette.png"))
+                               prompts.reply("caption_palette"), "palette.png"))
     return images
 
 
@@ -101,12 +102,12 @@ async def outfit_feedback(turn: Turn) -> list[Reply]:
     if outfit.items:
         comment = await new_comment(turn, outfit_id, outfit.as_dict())
         if comment:
-            reply.text += f"\n\n💬 {comment.text}"
+            reply.text += "\n\n" + prompts.reply("comment_line", comment=comment.text)
         reply.images = await turn.run(render_outfit, outfit)
-        reply.buttons = [[Button("💬 Another take", f"more:{outfit_id}"),
-                          Button("✂️ Cut-out", f"cut:{outfit_id}")],
-                         [Button("🎨 My style?", f"style:{outfit_id}"),
-                          Button("🛍 Where can I buy this?", f"shop:{outfit_id}")]]
+        reply.buttons = [[Button(prompts.reply("button_another_take"), f"more:{outfit_id}"),
+                          Button(prompts.reply("button_cutout"), f"cut:{outfit_id}")],
+                         [Button(prompts.reply("button_my_style"), f"style:{outfit_id}"),
+                          Button(prompts.reply("button_shop"), f"shop:{outfit_id}")]]
     replies = [reply]
     settings = turn.services.settings
     state = turn.store.state(turn.user_id)
@@ -114,7 +115,8 @@ async def outfit_feedback(turn: Turn) -> list[Reply]:
             and not state.get("asked_keep_photos")):
         turn.store.set_state(turn.user_id, {**state, "asked_keep_photos": True})
         replies.append(Reply(prompts.reply("keep_photos_ask"), buttons=[[
-            Button("Yes, keep them", "keep:yes"), Button("No, thanks", "keep:no")]]))
+            Button(prompts.reply("button_keep_yes"), "keep:yes"),
+            Button(prompts.reply("button_keep_no"), "keep:no")]]))
     return replies
 
 
@@ -132,8 +134,10 @@ async def another_comment(turn: Turn, payload: str) -> list[Reply]:
         return [Reply(prompts.reply("feedback_stale"))]
     turn.store.add_feedback(turn.user_id, "comment", outfit["id"], "another")
     comment = await new_comment(turn, outfit["id"], outfit["summary"])
-    text = f"💬 {comment.text}" if comment else prompts.reply("comments_used_up")
-    return [Reply(text, buttons=[[Button("💬 Another take", f"more:{outfit['id']}")]])]
+    text = prompts.reply("comment_line", comment=comment.text) if comment \
+        else prompts.reply("comments_used_up")
+    return [Reply(text, buttons=[[Button(prompts.reply("button_another_take"),
+                                         f"more:{outfit['id']}")]])]
 
 
 async def style_of(turn: Turn, payload: str) -> list[Reply]:
@@ -159,5 +163,10 @@ async def cutout(turn: Turn, payload: str) -> list[Reply]:
         return pictures.png_bytes(pictures.outfit_cutout(outfit.image, outfit.labels))
 
     png = await turn.run(render)
-    return [Reply("Here's your outfit without the background.",
-                  images=[ImageOut(png, "Cut-out", "cutout.png")])]
+    return [Reply(prompts.reply("cutout_ready"),
+                  images=[ImageOut(png, prompts.reply("caption_cutout"), "cutout.png")])]
+
+
+button("more", another_comment)
+button("style", style_of)
+button("cut", cutout)

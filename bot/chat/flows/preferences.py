@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import prompts
+from bot.chat import flows
 from bot.chat.flows import Turn
 from bot.chat.messages import Button, ImageOut, Reply
+from inference.core.colour import FAMILY_RGB
 from inference.core.garments import DISPLAY_NAME
 from inference.diary import pictures as pics
 from inference.styles.detection import rules as style_rules
@@ -128,7 +130,9 @@ def label(key: str) -> str:
 
 def _join(keys: list[str]) -> str:
     words = [label(k) for k in keys]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    if len(words) == 1:
+        return words[0]
+    return prompts.reply("list_and", rest=", ".join(words[:-1]), last=words[-1])
 
 
 def _save(turn: Turn, corrections: Corrections) -> None:
@@ -176,17 +180,14 @@ class PrefsView:
     buttons: list[list[Button]] = field(default_factory=list)
 
 
-TITLES = {"colour": "Colours", "garment": "Garments", "style": "Styles"}
-
-
 def _chart(profile: Profile) -> bytes:
     sections = []
     for kind in KINDS:
         rows = [pics.TasteRow(label(key), score,
-                              pics.FAMILY_RGB.get(key.partition(":")[2]) if kind == "colour"
+                              FAMILY_RGB.get(key.partition(":")[2]) if kind == "colour"
                               else None, said)
                 for key, score, said in profile.ranked(kind, 4)]
-        sections.append((TITLES[kind], rows))
+        sections.append((prompts.reply(f"taste_title_{kind}"), rows))
     return pics.taste_picture(sections)
 
 
@@ -218,5 +219,9 @@ async def prefs_view(turn: Turn) -> PrefsView:
         return view
     view.lines.append(prompts.reply("prefs_corrections"))
     view.buttons = rows + [[Button(prompts.reply("button_forget_taste"), "pref:reset")]]
-    view.images.append(ImageOut(await turn.run(_chart, profile), "Your taste", "taste.png"))
+    view.images.append(ImageOut(await turn.run(_chart, profile), prompts.reply("caption_taste"),
+                                "taste.png"))
     return view
+
+
+flows.button("pref", button)  # this module's own `button` handles pref:...

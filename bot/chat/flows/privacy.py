@@ -9,22 +9,12 @@ from collections import Counter
 from pathlib import Path
 
 import prompts
-from bot.chat.flows import Turn, compare, preferences
+from bot.chat.flows import Turn, button, command, compare, preferences
 from bot.chat.messages import Button, FileOut, ImageOut, Reply
 from inference.core import drawing as pictures
-from inference.core.colour import FAMILIES
+from inference.core.colour import FAMILIES, FAMILY_RGB
 from inference.core.garments import DISPLAY_NAME
 from inference.stylecheck.model import ALL_FEATURES, PRIOR
-
-
-def _family_rgb(family: str) -> tuple[int, int, int]:
-    return {
-        "black": (25, 25, 25), "white": (245, 245, 240), "gray": (140, 140, 140),
-        "beige": (222, 200, 160), "brown": (120, 75, 40), "red": (200, 30, 40),
-        "pink": (240, 150, 180), "orange": (240, 130, 30), "yellow": (240, 210, 50),
-        "green": (60, 140, 70), "blue": (60, 120, 200), "navy": (25, 35, 80),
-        "purple": (120, 60, 150),
-    }[family]
 
 
 def taste_summary(turn: Turn) -> tuple[Counter, Counter, Counter]:
@@ -48,25 +38,26 @@ async def prefs(turn: Turn) -> list[Reply]:
     lines = []
     if families:
         worn = ", ".join(f for f, _ in families.most_common(4))
-        lines.append(f"• colours you wear most: {worn}")
+        lines.append(prompts.reply("prefs_worn_colours", colours=worn))
     if garments:
-        lines.append("• garments: " + ", ".join(DISPLAY_NAME.get(g, g)
-                                                 for g, _ in garments.most_common(4)))
+        worn = ", ".join(DISPLAY_NAME.get(g, g) for g, _ in garments.most_common(4))
+        lines.append(prompts.reply("prefs_worn_garments", garments=worn))
     if picks:
-        lines.append(f"• Style Check answers so far: {sum(picks.values())}")
+        lines.append(prompts.reply("prefs_answers", n=sum(picks.values())))
         lines += [f"• {line}" for line in compare.taste_lines(turn)]
     reply = Reply(prompts.reply("prefs_summary", lines="\n".join(lines + taste.lines)),
                   images=list(taste.images), buttons=taste.buttons)
     if families:
         counts = [(f, families[f]) for f in FAMILIES if families[f]]
         reply.images.append(ImageOut(await turn.run(_family_chart, counts),
-                                     "Colours you wear", "prefs-colours.png"))
+                                     prompts.reply("caption_prefs_colours"),
+                                     "prefs-colours.png"))
     if picks:
         words = prompts.load("stylecheck")["feature_words"]
         rows = [(words[name], float(w), float(p)) for name, w, p in
                 zip(ALL_FEATURES, compare.user_weight_vector(turn), PRIOR, strict=True)]
         chart = await turn.run(lambda: pictures.png_bytes(pictures.weights_chart(rows)))
-        reply.images.append(ImageOut(chart, "What matters to you in Style Check",
+        reply.images.append(ImageOut(chart, prompts.reply("caption_prefs_stylecheck"),
                                      "prefs-stylecheck.png"))
     return [reply]
 
@@ -75,7 +66,7 @@ def _family_chart(counts: list[tuple[str, int]]) -> bytes:
     from inference.core.colour import Colour
 
     total = sum(n for _, n in counts)
-    colours = [Colour(_family_rgb(f), n / total, f, f) for f, n in counts]
+    colours = [Colour(FAMILY_RGB[f], n / total, f, f) for f, n in counts]
     return pictures.png_bytes(pictures.palette_picture(colours))
 
 
@@ -85,7 +76,8 @@ async def keep_photos_command(turn: Turn) -> list[Reply]:
         return await keep_photos_button(turn, "yes")
     if arg in ("off", "no"):
         return await keep_photos_button(turn, "no")
-    state = "kept" if turn.user.get("keep_photos") else "not kept"
+    state = prompts.reply("keep_photos_state_on" if turn.user.get("keep_photos")
+                          else "keep_photos_state_off")
     return [Reply(prompts.reply("keep_photos_usage", state=state))]
 
 
@@ -97,7 +89,8 @@ async def keep_photos_button(turn: Turn, payload: str) -> list[Reply]:
 
 async def forget(turn: Turn) -> list[Reply]:
     return [Reply(prompts.reply("forget_confirm"), buttons=[[
-        Button("Yes, delete everything", "forget:yes"), Button("No, keep it", "forget:no")]])]
+        Button(prompts.reply("button_forget_yes"), "forget:yes"),
+        Button(prompts.reply("button_forget_no"), "forget:no")]])]
 
 
 async def forget_button(turn: Turn, payload: str) -> list[Reply]:
@@ -123,3 +116,11 @@ async def export(turn: Turn) -> list[Reply]:
     else:
         file = FileOut(body, "stylebot-data.json", "application/json")
     return [Reply(prompts.reply("export_ready"), file=file)]
+
+
+command("prefs", prefs, menu="menu_prefs")
+command("keepphotos", keep_photos_command, menu="menu_keepphotos")
+command("export", export, menu="menu_export")
+command("forget", forget, menu="menu_forget")
+button("keep", keep_photos_button)
+button("forget", forget_button)

@@ -13,15 +13,16 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import prompts
-from bot.chat.flows import Turn
+from bot.chat.flows import Turn, button, command
 from bot.chat.messages import Button, Reply
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TIME_RE = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?$")
-#: Offered as buttons when the time zone is asked for.
-COMMON_ZONES = (("London", "Europe/London"), ("Berlin", "Europe/Berlin"),
-                ("New York", "America/New_York"), ("Los Angeles", "America/Los_Angeles"),
-                ("Tokyo", "Asia/Tokyo"), ("UTC", "UTC"))
+#: Offered as buttons when the time zone is asked for: (prompts key of the label, zone).
+COMMON_ZONES = (("button_tz_london", "Europe/London"), ("button_tz_berlin", "Europe/Berlin"),
+                ("button_tz_new_york", "America/New_York"),
+                ("button_tz_los_angeles", "America/Los_Angeles"),
+                ("button_tz_tokyo", "Asia/Tokyo"), ("button_tz_utc", "UTC"))
 
 
 @lru_cache(maxsize=1)
@@ -92,11 +93,13 @@ def due(user: dict, now: datetime, grace: timedelta, weekly_time: str) -> list[t
 
 def _state(turn: Turn) -> str:
     user = turn.user
-    return f"on at {user['daily_time']}" if user.get("daily_time") else "off"
+    if user.get("daily_time"):
+        return prompts.reply("daily_state_on", time=user["daily_time"])
+    return prompts.reply("daily_state_off")
 
 
 def _zone_name(user: dict) -> str:
-    return user.get("timezone") or "UTC, until you set yours"
+    return user.get("timezone") or prompts.reply("tz_unset")
 
 
 def _ask_zone_once(turn: Turn) -> list[Reply]:
@@ -105,7 +108,7 @@ def _ask_zone_once(turn: Turn) -> list[Reply]:
     if turn.user.get("timezone") or state.get("asked_timezone"):
         return []
     turn.store.set_state(turn.user_id, {**state, "asked_timezone": True})
-    buttons = [Button(label, f"tz:{zone}") for label, zone in COMMON_ZONES]
+    buttons = [Button(prompts.reply(label), f"tz:{zone}") for label, zone in COMMON_ZONES]
     return [Reply(prompts.reply("timezone_ask"), buttons=[buttons[:3], buttons[3:]])]
 
 
@@ -129,7 +132,8 @@ async def daily(turn: Turn) -> list[Reply]:
         weekly_day = turn.services.settings.diary.weekly_default_day
         fields["weekly_day"] = weekly_day
     turn.store.update_user(turn.user_id, **fields)
-    day = DAYS[weekly_day].capitalize() if weekly_day is not None else "no day"
+    day = (DAYS[weekly_day].capitalize() if weekly_day is not None
+           else prompts.reply("weekly_no_day"))
     reply = Reply(prompts.reply("daily_on", time=fields["daily_time"], tz=_zone_name(turn.user),
                                 weekly_day=day))
     return [reply, *_ask_zone_once(turn)]
@@ -162,7 +166,8 @@ async def weekly(turn: Turn) -> list[Reply]:
     day = parse_day(arg) if arg else None
     if day is None:
         current = turn.user.get("weekly_day")
-        text = f"on {DAYS[current].capitalize()}s" if current is not None else "off"
+        text = (prompts.reply("weekly_state_on", day=DAYS[current].capitalize())
+                if current is not None else prompts.reply("weekly_state_off"))
         return [Reply(prompts.reply("weekly_usage", state=text))]
     turn.store.update_user(turn.user_id, weekly_day=day)
     turn.store.set_state(turn.user_id, {**state, "weekly_chosen": True})
@@ -177,3 +182,10 @@ async def daily_button(turn: Turn, payload: str) -> list[Reply]:
         turn.store.update_user(turn.user_id, daily_time=None)
         return [Reply(prompts.reply("daily_off"))]
     return [Reply(prompts.reply("feedback_stale"))]
+
+
+command("daily", daily, menu="menu_daily")
+command("timezone", timezone, menu="menu_timezone")
+command("weekly", weekly, menu="menu_weekly")
+button("tz", timezone_button)
+button("daily", daily_button)

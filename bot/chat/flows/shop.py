@@ -17,7 +17,7 @@ import io
 import logging
 
 import prompts
-from bot.chat.flows import Turn
+from bot.chat.flows import Turn, button, command
 from bot.chat.flows.outfit import analyse_and_store
 from bot.chat.messages import Button, ImageOut, Reply
 from inference.core.decode import BadImage
@@ -31,7 +31,18 @@ from storage.db import NotFound
 log = logging.getLogger(__name__)
 
 MODE_CODES = {"d": "default", "c": "colour", "p": "cheaper"}
-FILTER_WORDS = {"default": "", "colour": " in the same colour", "cheaper": " at a lower price"}
+#: The prompts key of the words a mode adds to "nothing found for the top ...".
+FILTER_KEYS = {"default": None, "colour": "shop_filter_colour", "cheaper": "shop_filter_cheaper"}
+
+
+def _filter_words(mode: str) -> str:
+    key = FILTER_KEYS[mode]
+    return " " + prompts.reply(key) if key else ""
+
+
+def _page(offset: int) -> str:
+    """' (from #11)' on a later page of results, else ''."""
+    return " " + prompts.reply("results_page", n=offset + 1) if offset else ""
 
 
 # entry points ------------------------------------------------------------------------------
@@ -131,7 +142,8 @@ async def _menu_or_results(turn: Turn, outfit_id: int,
 def _menu_reply(outfit_id: int, queries: list[GarmentQuery]) -> list[Reply]:
     rows, row = [], []
     for q in queries[:8]:
-        row.append(Button(f"🔍 {q.name}"[:40], f"shopi:{outfit_id}:{q.index}:d:0"))
+        row.append(Button(prompts.reply("button_shop_garment", name=q.name)[:40],
+                          f"shopi:{outfit_id}:{q.index}:d:0"))
         if len(row) == 2:
             rows.append(row)
             row = []
@@ -141,16 +153,18 @@ def _menu_reply(outfit_id: int, queries: list[GarmentQuery]) -> list[Reply]:
     return [Reply(prompts.reply("shop_pick_garment", items=names), buttons=rows)]
 
 
-def _catalogue_problem(turn: Turn) -> Reply | None:
-    from bot.catalog.build import first_build_running
+def _no_index_key(turn: Turn) -> str:
+    building = turn.services.first_build.running
+    return "shop_catalogue_building" if building else "shop_no_catalogue"
 
+
+def _catalogue_problem(turn: Turn) -> Reply | None:
     pipeline = turn.services.pipeline
     if pipeline.embedder is None:
         return Reply(prompts.reply("shop_unavailable", reason=pipeline.embedder_error))
     index = _index(turn)
     if index is None:
-        key = "shop_catalogue_building" if first_build_running() else "shop_no_catalogue"
-        return Reply(prompts.reply(key))
+        return Reply(prompts.reply(_no_index_key(turn)))
     if index.embedder != pipeline.embedder.name:
         log.error("catalogue index built with %s, the bot embeds with %s", index.embedder,
                   pipeline.embedder.name)
@@ -175,24 +189,26 @@ async def _results(turn: Turn, outfit_id: int, query: GarmentQuery, mode: str, o
     what = query.name
     if not hits:
         key = "shop_no_more" if offset else "shop_no_matches"
-        return [Reply(prompts.reply(key, what=what, filter=FILTER_WORDS[mode]),
-                      buttons=[[Button("↩️ Other piece", f"shop:{outfit_id}")]])]
+        return [Reply(prompts.reply(key, what=what, filter=_filter_words(mode)),
+                      buttons=[[Button(prompts.reply("button_other_piece"),
+                                       f"shop:{outfit_id}")]])]
     more, hits = len(hits) > k, hits[:k]
-    header = prompts.reply("shop_results", what=what[:1].upper() + what[1:], count=len(hits),
-                           es="" if len(hits) == 1 else "es",
-                           page=f" (from #{offset + 1})" if offset else "")
+    matches = prompts.reply("shop_matches_one" if len(hits) == 1 else "shop_matches_many",
+                            n=len(hits))
+    header = prompts.reply("shop_results", what=what[:1].upper() + what[1:], matches=matches,
+                           page=_page(offset))
     base = f"shopi:{outfit_id}:{query.index}"
     code = {v: k for k, v in MODE_CODES.items()}[mode]
     nav = []
     if more:
         tail = f":{price_max:g}" if price_max is not None else ""
-        nav.append(Button("➡️ More", f"{base}:{code}:{offset + k}{tail}"))
-    nav.append(Button("🎨 Same colour", f"{base}:c:0"))
+        nav.append(Button(prompts.reply("button_more"), f"{base}:{code}:{offset + k}{tail}"))
+    nav.append(Button(prompts.reply("button_same_colour"), f"{base}:c:0"))
     prices = [h.item["price"] for h in hits if h.item.get("price") is not None]
-    nav.append(Button("💸 Cheaper", f"{base}:p:0:{max(0.0, min(prices) - 0.01):g}"
-                      if prices else f"{base}:p:0"))
+    cheaper = f"{base}:p:0:{max(0.0, min(prices) - 0.01):g}" if prices else f"{base}:p:0"
+    nav.append(Button(prompts.reply("button_cheaper"), cheaper))
     reply = await _cards(turn, header, hits)
-    reply.buttons = [nav, [Button("↩️ Other piece", f"shop:{outfit_id}")]]
+    reply.buttons = [nav, [Button(prompts.reply("button_other_piece"), f"shop:{outfit_id}")]]
     return [reply]
 
 
@@ -202,11 +218,13 @@ def describe_hit(n: int, hit: Hit) -> str:
     if item.get("price") is not None:
         bits.append(f"{item['price']:.2f} {item.get('currency') or ''}".strip())
     elif item.get("demo"):
-        bits.append("demo item")
+        bits.append(prompts.reply("shop_demo_item"))
     if item.get("url"):
         bits.append(item["url"])
     line = " · ".join(bits)
-    return f"{line}\n   why: {', '.join(hit.why)}" if hit.why else line
+    if not hit.why:
+        return line
+    return f"{line}\n   " + prompts.reply("shop_why", reasons=", ".join(hit.why))
 
 
 async def _cards(turn: Turn, header: str, hits: list[Hit]) -> Reply:
@@ -251,10 +269,7 @@ async def search_text(turn: Turn, query: str, offset: int = 0) -> list[Reply]:
     query = query.strip()[:200]
     index = _index(turn)
     if index is None:
-        from bot.catalog.build import first_build_running
-
-        key = "shop_catalogue_building" if first_build_running() else "shop_no_catalogue"
-        return [Reply(prompts.reply(key))]
+        return [Reply(prompts.reply(_no_index_key(turn)))]
     if index.text_vectors() is None:  # built without the optional title model
         return [Reply(prompts.reply("search_unavailable"))]
     state = turn.store.state(turn.user_id)
@@ -271,12 +286,14 @@ async def search_text(turn: Turn, query: str, offset: int = 0) -> list[Reply]:
     understood = [w for w in (parsed.colour_family,
                               DISPLAY_NAME.get(parsed.category or "", parsed.category)) if w]
     header = prompts.reply(
-        "search_results", query=query, count=len(hits), s="" if len(hits) == 1 else "s",
+        "search_results", query=query,
+        items=prompts.reply("search_items_one" if len(hits) == 1 else "search_items_many",
+                            n=len(hits)),
         understood=f" ({' '.join(understood)})" if understood else "",
-        page=f" (from #{offset + 1})" if offset else "")
+        page=_page(offset))
     reply = await _cards(turn, header, hits)
     if more:
-        reply.buttons = [[Button("➡️ More", f"shopq:{offset + k}")]]
+        reply.buttons = [[Button(prompts.reply("button_more"), f"shopq:{offset + k}")]]
     return [reply]
 
 
@@ -286,3 +303,10 @@ async def search_more(turn: Turn, payload: str) -> list[Reply]:
     if not query or not payload.isdigit():
         return [Reply(prompts.reply("feedback_stale"))]
     return await search_text(turn, query, int(payload))
+
+
+command("shop", shop, menu="menu_shop")
+command("search", search_command, menu="menu_search")
+button("shop", shop_button)
+button("shopi", shop_item)
+button("shopq", search_more)

@@ -267,23 +267,21 @@ async def test_first_start_builds_in_the_background_while_the_bot_answers(
         services, photo_bytes) -> None:
     import asyncio
 
-    from bot.catalog.build import ensure_catalog_in_background, first_build_running
-
     settings = services.settings
     import_feed(small_demo_feed(Path(settings.catalog.images_dir).parent / "f", 2, False),
                 CatalogStore(services.store), settings.catalog.images_dir, "demo", demo=True,
                 options=FetchOptions(progress=False))
     dialog = Dialog(services)
     await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[0], ref="x"),)))
-    thread = ensure_catalog_in_background(settings, services.pipeline)
-    assert thread is not None and first_build_running()
+    build = services.first_build
+    assert build.start(settings, services.pipeline) and build.running
     [waiting] = await dialog.handle(event("cli:a", text="where can I buy this?"))
     assert "still setting up" in waiting.text or waiting.text.startswith("Which piece")
-    await asyncio.to_thread(thread.join, 120)
-    assert not first_build_running()
+    await asyncio.to_thread(build.join, 120)
+    assert not build.running
     [menu] = await dialog.handle(event("cli:a", text="where can I buy this?"))
     assert menu.text.startswith("Which piece")
-    assert ensure_catalog_in_background(settings, services.pipeline) is None  # built once
+    assert not build.start(settings, services.pipeline)  # built once
 
 
 def test_retrieval_eval_pairs_each_parsed_garment_once() -> None:
