@@ -1,10 +1,44 @@
-"""The built-in backends. Hub-backed ones import their heavy libraries only when created."""
+"""Backends registered by name and created from config (timm / open_clip style): the only
+place the pipeline, training and tests get a parser, commenter or embedder from.
+
+    create("parser", "lite0-fpn")  # unknown names fail listing the known ones
+
+Each built-in factory imports its implementation (and hub-backed ones their heavy libraries)
+only when it is created.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from inference.core.registry import register
+_REGISTRY: dict[str, dict[str, Callable[..., Any]]] = {}
+
+
+class UnknownBackend(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def register(kind: str, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(factory: Callable[..., Any]) -> Callable[..., Any]:
+        _REGISTRY.setdefault(kind, {})[name] = factory
+        return factory
+
+    return decorate
+
+
+def names(kind: str) -> list[str]:
+    return sorted(_REGISTRY.get(kind, {}))
+
+
+def create(kind: str, name: str, **options: Any) -> Any:
+    try:
+        factory = _REGISTRY[kind][name]
+    except KeyError:
+        known = ", ".join(names(kind)) or "none"
+        raise UnknownBackend(f"unknown {kind} backend {name!r}; known: {known}") from None
+    return factory(**options)
 
 
 @register("parser", "lite0-fpn")

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from inference import backends
 from inference.comments import Comment, Commenter
-from inference.core import registry
 from inference.core.decode import load_photo
 from inference.diary.repeats import OutfitEmbedder
 from inference.parsing.outfit import Outfit, Parser, parse_outfit
@@ -37,9 +37,9 @@ class PipelineConfig:
 class Pipeline:
     def __init__(self, config: PipelineConfig) -> None:
         self.config = config
-        self.parser: Parser = registry.create("parser", config.parser,
+        self.parser: Parser = backends.create("parser", config.parser,
                                               **self._options(config.parser))
-        self.commenter: Commenter = registry.create("comments", config.comments,
+        self.commenter: Commenter = backends.create("comments", config.comments,
                                                     **self._options(config.comments))
         self.outfit_embedder = OutfitEmbedder()  # "you wore this on Monday"; loads on first use
         log.info("backends loaded: parser %s, comments %s", config.parser, config.comments)
@@ -47,7 +47,7 @@ class Pipeline:
         self.embedder = None
         self.embedder_error: str | None = None
         try:
-            self.embedder = registry.create("embedder", config.embedder,
+            self.embedder = backends.create("embedder", config.embedder,
                                             **self._options(config.embedder))
         except Exception as err:  # a missing download must not stop the rest of the bot
             self.embedder_error = f"{config.embedder}: {err}"

@@ -38,3 +38,19 @@ def test_the_subcommand_list_is_read_from_the_parser() -> None:
 def test_every_cli_subcommand_is_in_the_readme(command: str) -> None:
     assert re.search(rf"\bstylebot {re.escape(command)}\b", README), (
         f"`stylebot {command}` is not documented in README.md")
+
+
+def _chat_commands() -> list[str]:
+    from bot.chat import flows
+
+    return [name for name, _ in flows.menu()]
+
+
+def test_the_chat_command_list_is_read_from_the_flows() -> None:
+    assert {"start", "help", "prefs", "search", "history", "forget"} <= set(_chat_commands())
+
+
+@pytest.mark.parametrize("command", _chat_commands())
+def test_every_chat_command_is_in_the_readme(command: str) -> None:
+    assert re.search(rf"`/{re.escape(command)}\b", README), (
+        f"the chat command /{command} is not documented in README.md")

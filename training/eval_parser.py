@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from inference.core import registry
+from inference import backends
 from inference.core.garments import NUM_CLASSES
 from inference.parsing.outfit import Parser
 from training.ccp_data import (
@@ -55,6 +55,6 @@ def evaluate_folder(
     if not items:
         raise SystemExit(f"no photos with masks under {data} (expected photos/ and masks/)")
     result = evaluate_items(
-        registry.create("parser", backend), items, merged_mask_lut(data), progress=True
+        backends.create("parser", backend), items, merged_mask_lut(data), progress=True
     )
     return {"backend": backend, "data": str(data), "split": split, **result}

@@ -34,7 +34,7 @@ from PIL import Image
 from scipy.optimize import linear_sum_assignment
 from tqdm import tqdm
 
-from inference.core import registry
+from inference import backends
 from inference.core.colour import dominant_colours
 from inference.core.garments import CLASS_INDEX, GARMENT_CLASSES
 from inference.parsing.outfit import garment_colours, parse_outfit
@@ -101,8 +101,8 @@ def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
              cache_dir: Path | None = Path("var/cache/products"), k: int = 10,
              query_masks: str = "parser", colour_bonus: float | None = None,
              match: str = "iou") -> dict:
-    embedder = registry.create("embedder", embedder_name)
-    segmenter = registry.create("parser", parser)
+    embedder = backends.create("embedder", embedder_name)
+    segmenter = backends.create("parser", parser)
     items = read_catalog(catalog)
     vectors, embed_seconds = catalog_vectors(items, embedder, parser, cache_dir)
     class_sizes = defaultdict(int)

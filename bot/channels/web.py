@@ -18,6 +18,7 @@ from pathlib import Path
 
 from aiohttp import BodyPartReader, web
 
+import prompts
 from bot.app import Services, services_running, until_stopped
 from bot.chat.dialog import Dialog
 from bot.chat.messages import Incoming, PhotoIn, Reply
@@ -83,7 +84,10 @@ SESSION = web.RequestKey("session", str) if hasattr(web, "RequestKey") else "ses
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    """An HTTP error with its code and the kind text for it from prompts/<locale>/web.yaml."""
+
+    def __init__(self, status: int, code: str, **values: object) -> None:
+        message = prompts.load("web")[code].format(**values).strip()
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
 
@@ -136,11 +140,9 @@ async def read_message(request: web.Request) -> Incoming:
     """Stream the multipart form, counting bytes against the upload limit as they arrive."""
     max_mb = request.app[WEB].max_upload_mb
     limit = int(max_mb * 2**20)
-    too_big = ApiError(413, "too_large", f"That's more than I can take at once: please keep "
-                       f"uploads under {max_mb:g} MB (one or two photos).")
+    too_big = ApiError(413, "too_large", max_mb=f"{max_mb:g}")
     if request.content_type != "multipart/form-data":
-        raise ApiError(415, "not_multipart", "Please send messages as a multipart form "
-                       "(fields: text, photo, callback, reply_to).")
+        raise ApiError(415, "not_multipart")
     if request.content_length is not None and request.content_length > limit:
         raise too_big
     fields: dict[str, str] = {}
@@ -164,13 +166,12 @@ async def read_message(request: web.Request) -> Incoming:
                     other = other or _not_a_photo(mime)
                     continue
                 if len(photos) == MAX_PHOTOS:
-                    raise ApiError(400, "too_many_photos", "Send one photo, or two for a "
-                                   "Style Check.")
+                    raise ApiError(400, "too_many_photos")
                 photos.append(PhotoIn(bytes(data), part.filename, f"w{secrets.token_hex(6)}"))
             elif part.name in ("text", "callback", "reply_to"):
                 fields[part.name] = data.decode("utf-8", "replace")
     except ValueError as err:  # malformed multipart body
-        raise ApiError(400, "bad_form", "I couldn't read that message; please try again.") from err
+        raise ApiError(400, "bad_form") from err
     return Incoming(
         user_id=user_id(request), channel="web", text=fields.get("text", "")[:MAX_TEXT_CHARS],
         photos=tuple(photos), reply_to=fields.get("reply_to") or None,
@@ -194,7 +195,7 @@ def reply_json(request: web.Request, reply: Reply) -> dict:
 async def message(request: web.Request) -> web.Response:
     origin = request.headers.get("Origin")
     if origin and origin.split("://", 1)[-1] != request.host:
-        return ApiError(403, "cross_origin", "Messages must come from this page.").response()
+        return ApiError(403, "cross_origin").response()
     try:
         event = await read_message(request)
     except ApiError as err:
@@ -207,7 +208,7 @@ async def message(request: web.Request) -> web.Response:
 async def blob(request: web.Request) -> web.Response:
     found = request.app[BLOBS].get(session(request), request.match_info["blob_id"])
     if found is None:
-        return ApiError(404, "not_found", "That picture or file has expired.").response()
+        return ApiError(404, "not_found").response()
     name = re.sub(r"[^A-Za-z0-9._-]", "_", found.name) or "file"
     disposition = "attachment" if found.download else "inline"
     return web.Response(body=found.data, content_type=found.mime, headers={

@@ -173,7 +173,7 @@ def product_masks_key(parser: str = "lite0-fpn") -> str:
 
 def product_segmenter(parser: str = "lite0-fpn"):  # noqa: ANN201
     """The parser used on product photos (smaller input: one person on a 224-pixel photo)."""
-    from inference.core import registry
+    from inference import backends
 
     options = {"long_side": PRODUCT_PARSE_SIDE} if parser == "lite0-fpn" else {}
-    return registry.create("parser", parser, **options)
+    return backends.create("parser", parser, **options)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from inference import backends
 from inference.comments.templates import (
     GARMENT_NOUNS,
     TemplateCommenter,
@@ -17,7 +18,6 @@ from inference.comments.templates import (
     text_key,
     violations,
 )
-from inference.core import registry
 from inference.core.garments import DISPLAY_NAME
 from inference.pipeline import Pipeline
 from inference.styles.detection import detect_styles, rules
@@ -151,9 +151,9 @@ def test_styles_on_real_photos(outfits: list[dict]) -> None:
 
 
 def test_template_backend_is_registered() -> None:
-    assert isinstance(registry.create("comments", "templates"), TemplateCommenter)
+    assert isinstance(backends.create("comments", "templates"), TemplateCommenter)
     with pytest.raises(KeyError, match="known: causal-lm, templates"):
-        registry.create("comments", "nope")
+        backends.create("comments", "nope")
 
 
 def test_causal_lm_backend_loads_generates_and_filters(
@@ -173,7 +173,7 @@ def test_causal_lm_backend_loads_generates_and_filters(
     )
     transformers.GPT2LMHeadModel(config).save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
-    lm = registry.create("comments", "causal-lm", model_id=str(tmp_path))
+    lm = backends.create("comments", "causal-lm", model_id=str(tmp_path))
     prompt = lm.prompt(outfits[0])
     assert outfits[0]["items"][0]["name"] in prompt and "body" in prompt
     raw = lm.generate(outfits[0], n=3, seed=0)

@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 from transformers import SegformerConfig, SegformerForSemanticSegmentation, SegformerImageProcessor
 
-from inference.core import registry
+from inference import backends
 from inference.core.garments import ATR_TO_CLASS, CLASS_INDEX, NUM_CLASSES
 from inference.parsing.outfit import Outfit, parse_outfit
 from inference.parsing.segformer import Preprocessing, SegformerParser
@@ -95,7 +95,7 @@ def test_preprocessing_matches_the_image_processor(photo: Image.Image) -> None:
 def test_registry_creates_segformer_from_a_local_folder(
     tiny_segformer_dir: Path, tiny_segformer: SegformerParser, photo: Image.Image
 ) -> None:
-    segmenter = registry.create("parser", "segformer-clothes", model_id=str(tiny_segformer_dir))
+    segmenter = backends.create("parser", "segformer-clothes", model_id=str(tiny_segformer_dir))
     assert isinstance(segmenter, SegformerParser)
     np.testing.assert_array_equal(segmenter.segment(photo), tiny_segformer.segment(photo))
 
@@ -182,12 +182,12 @@ BACKEND_OPTIONS: dict[str, Any] = {
 }
 
 
-@pytest.mark.parametrize("backend", registry.names("parser"))
+@pytest.mark.parametrize("backend", backends.names("parser"))
 def test_parser_backend_keeps_the_segmenter_contract(
     backend: str, tiny_segformer_dir: Path, photo: Image.Image
 ) -> None:
     options = BACKEND_OPTIONS.get(backend, lambda _folder: {})(tiny_segformer_dir)
-    segmenter = registry.create("parser", backend, **options)
+    segmenter = backends.create("parser", backend, **options)
     images = [
         photo,  # as uploaded (550x842)
         photo.resize((336, 512)),  # as parse_outfit sends it

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inference.core import registry
+from inference import backends
 from inference.parsing.outfit import parse_outfit
 from inference.shop.crop import crop_garment, foreground_mask, product_mask
 from inference.shop.embedders import COLOUR_DIM, ClipEmbedder, colour_descriptor
@@ -20,15 +20,15 @@ def outfit(photo_paths, pipeline):
 
 
 def test_registered_embedders() -> None:
-    assert {"lite0", "lite0-raw", "fashion-clip"} <= set(registry.names("embedder"))
-    with pytest.raises(registry.UnknownBackend, match="known: .*lite0"):
-        registry.create("embedder", "nope")
+    assert {"lite0", "lite0-raw", "fashion-clip"} <= set(backends.names("embedder"))
+    with pytest.raises(backends.UnknownBackend, match="known: .*lite0"):
+        backends.create("embedder", "nope")
 
 
 @pytest.mark.parametrize("name", ["lite0", "lite0-raw"])
 def test_lite0_contract(name, outfit, pipeline) -> None:
     embedder = pipeline.embedder if name == pipeline.embedder.name else \
-        registry.create("embedder", name)
+        backends.create("embedder", name)
     crops = [item_crop(outfit, item) for item in outfit.items]
     vectors = embedder.embed(crops)
     assert vectors.shape == (len(crops), embedder.dim) and vectors.dtype == np.float32
@@ -50,7 +50,7 @@ def test_tiny_clip_loads_like_a_hub_model_and_embeds(tmp_path, outfit) -> None:
                        "num_attention_heads": 4, "image_size": 32, "patch_size": 8},
         projection_dim=16)
     transformers.CLIPModel(config).save_pretrained(tmp_path / "tiny-clip")
-    embedder = registry.create("embedder", "fashion-clip", model_id=str(tmp_path / "tiny-clip"))
+    embedder = backends.create("embedder", "fashion-clip", model_id=str(tmp_path / "tiny-clip"))
     assert isinstance(embedder, ClipEmbedder) and embedder.name == "fashion-clip"
     assert embedder.dim == 16 + COLOUR_DIM and embedder.size == 32
     crops = [item_crop(outfit, item) for item in outfit.items]
