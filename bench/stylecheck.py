@@ -27,19 +27,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bot.chat.flows.compare import _render
 from inference.pipeline import Pipeline, PipelineConfig
-from inference.stylecheck.check import style_check
+from inference.stylecheck import check, render_check
 from inference.stylecheck.features import outfit_features
-from inference.stylecheck.model import (
-    ALL_FEATURES,
-    PRIOR,
-    Example,
-    personal_score,
-    update_taste,
-    user_weights,
-    vector,
-)
+from inference.stylecheck.model import ALL_FEATURES, PRIOR, Example, user_weights, vector
+from inference.styles.taste import Profile, personal_score, taste_vector
 
 ROOT = Path(__file__).resolve().parent.parent
 CCP = ROOT.parent / "shared" / "data" / "ccp" / "photos"
@@ -47,6 +39,17 @@ SAMPLE = ROOT / "tests" / "data" / "ccp_sample" / "photos"
 TODAY = date(2026, 11, 29)  # fixed, so trend features are reproducible
 CHECKPOINTS = (0, 10, 30)
 
+
+
+def update_taste(taste: dict[str, float], chosen: dict, other: dict) -> dict[str, float]:
+    """A simulated user's taste after one answer: toward the chosen outfit, away from the
+    other (what Profile.taste() learns from the verdict_chosen / verdict_other signals)."""
+    out = dict(taste)
+    for key, value in taste_vector(chosen).items():
+        out[key] = out.get(key, 0.0) + value
+    for key, value in taste_vector(other).items():
+        out[key] = out.get(key, 0.0) - value
+    return out
 
 def parse_photos(paths: list[Path], pipeline: Pipeline) -> list[dict]:
     outfits = []
@@ -103,8 +106,7 @@ def verdict_speed(paths: list[Path], pipeline: Pipeline, runs: int) -> dict:
         started = time.perf_counter()
         _, a = pipeline.load_and_parse(a_path.read_bytes())
         _, b = pipeline.load_and_parse(b_path.read_bytes())
-        check = style_check(a.as_dict(), b.as_dict(), [], [], {}, TODAY)
-        _render(a, b, check)
+        render_check(a, b, check(a.as_dict(), b.as_dict(), [], [], Profile(), TODAY))
         if n:  # the first run warms up
             timings.append(time.perf_counter() - started)
     return {

@@ -41,6 +41,14 @@ def create(kind: str, name: str, **options: Any) -> Any:
     return factory(**options)
 
 
+
+def create_product_parser(parser: str = "lite0-fpn") -> Any:
+    """The parser used on product photos (smaller input: one person on a 224-pixel photo)."""
+    from inference.shop.retrieval import PRODUCT_PARSE_SIDE
+
+    options = {"long_side": PRODUCT_PARSE_SIDE} if parser == "lite0-fpn" else {}
+    return create("parser", parser, **options)
+
 @register("parser", "lite0-fpn")
 def lite0_parser(**options: Any) -> Any:
     """Default: bundled EfficientNet-Lite0 + FPN decoder trained on CCP (offline)."""

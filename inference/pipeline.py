@@ -118,9 +118,7 @@ class Pipeline:
             return None
 
     def product_segmenter(self):  # noqa: ANN201
-        from inference.shop.retrieval import product_segmenter
-
         with self._shop_lock:
             if self._product_segmenter is None:
-                self._product_segmenter = product_segmenter(self.config.parser)
+                self._product_segmenter = backends.create_product_parser(self.config.parser)
             return self._product_segmenter

@@ -18,8 +18,9 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
+from inference.backends import create_product_parser
 from inference.shop.crop import WORN, GarmentCrop, crop_garment, product_mask
-from inference.shop.retrieval import product_masks_key, product_segmenter, seen_family
+from inference.shop.retrieval import product_masks_key, seen_family
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def product_masks(rows: list[dict], parser: str = "lite0-fpn", cache: Path | Non
         offsets = np.concatenate([[0], np.cumsum([(h * w + 7) // 8 for h, w in shapes])])
         return [np.unpackbits(bits[offsets[i]:offsets[i + 1]])[:h * w].reshape(h, w)
                 .astype(bool) for i, (h, w) in enumerate(shapes)]
-    segmenter = product_segmenter(parser)
+    segmenter = create_product_parser(parser)
     masks = []
     for row in tqdm(rows, desc="product masks", unit="img"):
         image = Image.open(row["image_path"]).convert("RGB")

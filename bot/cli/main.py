@@ -96,8 +96,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Style Check of two photos; with --user, that user's learned taste is used."""
-    from inference.stylecheck.check import style_check
+    """Style Check of two photos; with --user, that user's profile is used as in the chat."""
+    from inference.stylecheck import check, render_check
+    from inference.styles.taste import Profile
     from storage import Store
 
     settings = _settings(args)
@@ -107,23 +108,23 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     user_rows: list[dict] = []
     all_rows: list[dict] = []
-    taste: dict = {}
+    profile = Profile()  # no user: no taste, nothing avoided
     if settings.storage.database.exists():
+        from bot.chat.flows.preferences import profile_of  # the chat's loader, so both agree
+
         store = Store(settings.storage.database, settings.storage.files_dir)
         all_rows = store.verdict_examples()
         if args.user:
             user_rows = store.verdict_examples(args.user)
-            taste = store.preferences(args.user).get("taste", {})
-    check = style_check(outfits[0].as_dict(), outfits[1].as_dict(), user_rows, all_rows, taste)
+            profile = profile_of(store, args.user)
+    result = check(outfits[0].as_dict(), outfits[1].as_dict(), user_rows, all_rows, profile)
     if args.out:
-        from bot.chat.flows.compare import _render
-
-        Path(args.out).write_bytes(_render(outfits[0], outfits[1], check))
+        Path(args.out).write_bytes(render_check(outfits[0], outfits[1], result))
     if args.json:
-        print(json.dumps(check.as_dict(), indent=2))
+        print(json.dumps(result.as_dict(), indent=2))
     else:
-        print(check.headline)
-        for reason in check.reasons:
+        print(result.headline)
+        for reason in result.reasons:
             print(f"  [{reason['aspect']}] {reason['text']}")
     return 0
 

@@ -169,11 +169,3 @@ def product_masks_key(parser: str = "lite0-fpn") -> str:
     from inference.parsing.lite0 import parser_digest
 
     return f"{parser}:{parser_digest()}"
-
-
-def product_segmenter(parser: str = "lite0-fpn"):  # noqa: ANN201
-    """The parser used on product photos (smaller input: one person on a 224-pixel photo)."""
-    from inference import backends
-
-    options = {"long_side": PRODUCT_PARSE_SIDE} if parser == "lite0-fpn" else {}
-    return backends.create("parser", parser, **options)

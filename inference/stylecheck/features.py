@@ -25,7 +25,6 @@ import math
 from datetime import date
 
 from inference.core.colour import NEUTRAL_FAMILIES
-from inference.stylecheck.personal import personal_score
 from inference.stylecheck.registry import (
     Feature,
     Look,
@@ -43,6 +42,7 @@ from inference.stylecheck.rules import (
     UPPER,
     peak,
 )
+from inference.styles.taste import personal_score
 
 
 # Colour ------------------------------------------------------------------------------------
@@ -86,8 +86,10 @@ def lightness_contrast(look: Look) -> float:
 
 @lightness_contrast.explanation
 def _(win: Look, lose: Look) -> Slots:
-    ordered = sorted(win.items, key=lambda i: sum(i["rgb"]))
-    return {"light": name_of(ordered[-1]), "dark": name_of(ordered[0])} if len(ordered) > 1 else None
+    if len(win.items) < 2:
+        return None
+    ordered = sorted(win.items, key=lambda i: sum(i["rgb"]))  # darkest first
+    return {"light": name_of(ordered[-1]), "dark": name_of(ordered[0])}
 
 
 @feature("colour_count", "colour", prior=0.8,
@@ -116,7 +118,8 @@ def _(win: Look, lose: Look) -> Slots:
     neutral = [i for i in win.items if i["colour_family"] in NEUTRAL_FAMILIES]
     if not accent or not neutral:
         return None
-    return {"accent": name_of(accent[0]), "neutrals": join_words([name_of(i) for i in neutral[:2]])}
+    neutrals = join_words([name_of(i) for i in neutral[:2]])
+    return {"accent": name_of(accent[0]), "neutrals": neutrals}
 
 
 # Fit ---------------------------------------------------------------------------------------

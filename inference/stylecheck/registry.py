@@ -117,7 +117,7 @@ def name_of(item: dict) -> str:
 
 
 def join_words(words: list[str]) -> str:
-    """"a", "a and b", "a, b and c"; repeats and blanks dropped."""
+    """Words in prose: "x", "x and y", "x, y and z" (repeats and blanks dropped)."""
     words = list(dict.fromkeys(w for w in words if w))
     if len(words) <= 1:
         return "".join(words)

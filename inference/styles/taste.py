@@ -14,16 +14,17 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from inference.core.colour import FAMILIES
 from inference.core.garments import CLASSES, DISPLAY_NAME
-from inference.stylecheck.model import taste_vector
 from inference.styles.detection import detect_styles
 
 KINDS = ("colour", "garment", "style")
 #: How much each signal moves the learned scores (per outfit it was about).
 SIGNAL_WEIGHTS: dict[str, float] = {
     "verdict_chosen": 1.0,  # the outfit picked in a Style Check
-    "verdict_other": -1.0,  # the one not picked (as Style Check's update_taste does)
+    "verdict_other": -1.0,  # the one not picked
     "shop": 0.6,  # "where can I buy this?" on an outfit
     "shop_item": 0.6,  # shopping for one garment of it (counted once per garment)
     "comment_more": 0.3,  # "another take" on an outfit's comment
@@ -38,6 +39,26 @@ MIN_SUPPORT = 2
 #: Ties are shown in this order: big garments before small ones, colours as in FAMILIES.
 ORDER = {**{f"garment:{c}": i for i, c in enumerate(CLASSES)},
          **{f"colour:{f}": i for i, f in enumerate(FAMILIES)}}
+
+
+def taste_vector(outfit: dict) -> dict[str, float]:
+    """What an outfit is made of, for the personal feature: colour families and garments."""
+    vec: dict[str, float] = {}
+    for item in outfit["items"]:
+        for colour in item["colours"]:
+            key = f"colour:{colour['family']}"
+            vec[key] = vec.get(key, 0.0) + item["area"] * colour["share"]
+        key = f"garment:{item['category']}"
+        vec[key] = vec.get(key, 0.0) + 0.5
+    return vec
+
+
+def personal_score(outfit: dict, taste: dict[str, float]) -> float:
+    """Cosine similarity between the outfit and the user's taste, mapped to [0, 1]."""
+    vec = taste_vector(outfit)
+    dot = sum(v * taste.get(k, 0.0) for k, v in vec.items())
+    norm = np.sqrt(sum(v * v for v in vec.values()) * sum(v * v for v in taste.values()))
+    return 0.5 + 0.5 * dot / norm if norm > 0 else 0.5
 
 
 def outfit_keys(outfit: dict) -> dict[str, float]:

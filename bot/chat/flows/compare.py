@@ -8,20 +8,19 @@ from bot.chat.flows import Turn, button, preferences
 from bot.chat.flows.outfit import analyse_and_store
 from bot.chat.messages import Button, ImageOut, Reply
 from bot.chat.recent_photos import Recent
-from inference.core import drawing as pictures
 from inference.core.decode import BadImage
 from inference.parsing.outfit import Outfit
-from inference.stylecheck.check import StyleCheck, examples_from_rows, style_check
-from inference.stylecheck.explain import learned_taste
-from inference.stylecheck.model import ALL_FEATURES, global_weights, update_taste, user_weights
+from inference.stylecheck import (
+    ALL_FEATURES,
+    StyleCheck,
+    check,
+    examples_from_rows,
+    global_weights,
+    learned_taste,
+    render_check,
+    user_weights,
+)
 from storage.db import NotFound
-
-
-def _render(a: Outfit, b: Outfit, check: StyleCheck) -> bytes:
-    pa, pb = check.verdict.percentages
-    winner = 0 if check.verdict.winner == "a" else 1
-    return pictures.png_bytes(pictures.side_by_side(
-        a.image, b.image, (f"A {pa}%", f"B {pb}%"), highlight=winner))
 
 
 def verdict_text(check: StyleCheck, note: str = "") -> str:
@@ -36,17 +35,16 @@ async def _compare(turn: Turn, first: tuple[int, Outfit], second: tuple[int, Out
                    note: str = "") -> list[Reply]:
     (a_id, a), (b_id, b) = first, second
     store = turn.store
-    profile = preferences.profile_of(store, turn.user_id)  # learned taste and corrections
-    check = await turn.run(
-        style_check, a.as_dict(), b.as_dict(), store.verdict_examples(turn.user_id),
-        store.verdict_examples(), profile.taste())
-    check.reasons = [r for r in check.reasons if profile.allows(r["text"], a.as_dict(),
-                                                                b.as_dict())]
+    # The same profile and the same check() as `stylebot check --user`: taste and corrections.
+    profile = preferences.profile_of(store, turn.user_id)
+    result = await turn.run(
+        check, a.as_dict(), b.as_dict(), store.verdict_examples(turn.user_id),
+        store.verdict_examples(), profile)
     verdict_id = store.add_verdict(
-        turn.user_id, a_id, b_id, check.verdict.p_a,
-        {"a": check.verdict.features_a, "b": check.verdict.features_b}, check.reasons)
-    png = await turn.run(_render, a, b, check)
-    return [Reply(verdict_text(check, note),
+        turn.user_id, a_id, b_id, result.verdict.p_a,
+        {"a": result.verdict.features_a, "b": result.verdict.features_b}, result.reasons)
+    png = await turn.run(render_check, a, b, result)
+    return [Reply(verdict_text(result, note),
                   images=[ImageOut(png, "Style Check", "style-check.png")],
                   buttons=[[Button(prompts.reply("button_agree"), f"fb:{verdict_id}:agree"),
                             Button(prompts.reply("button_prefer_other"),
@@ -82,7 +80,8 @@ def user_weight_vector(turn: Turn):  # noqa: ANN201 - numpy array
 
 
 async def feedback(turn: Turn, payload: str) -> list[Reply]:
-    """'I agree' / 'I prefer the other': stored as the preferred side; taste updated."""
+    """'I agree' / 'I prefer the other': stored as the preferred side, which the user's
+    weights and taste profile are learned from at their next verdict."""
     verdict_id, _, answer = payload.partition(":")
     if not verdict_id.isdigit() or answer not in ("agree", "other"):
         return [Reply(prompts.reply("feedback_stale"))]
@@ -94,14 +93,6 @@ async def feedback(turn: Turn, payload: str) -> list[Reply]:
     preferred = winner if answer == "agree" else ("b" if winner == "a" else "a")
     before = user_weight_vector(turn)
     turn.store.add_feedback(turn.user_id, "verdict", int(verdict_id), preferred)
-    try:
-        chosen = turn.store.outfit(turn.user_id, verdict[f"outfit_{preferred}"])["summary"]
-        other_side = "b" if preferred == "a" else "a"
-        other = turn.store.outfit(turn.user_id, verdict[f"outfit_{other_side}"])["summary"]
-        taste = turn.store.preferences(turn.user_id).get("taste", {})
-        turn.store.set_preference(turn.user_id, "taste", update_taste(taste, chosen, other))
-    except NotFound:
-        pass  # the outfits were deleted meanwhile; the answer itself is kept
     after = user_weight_vector(turn)
     change = after - before
     biggest = int(abs(change).argmax())

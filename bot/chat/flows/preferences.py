@@ -157,7 +157,6 @@ async def button(turn: Turn, payload: str) -> list[Reply]:
     """pref:avoid|like|undo:<kind>:<value>, or pref:reset."""
     if payload == "reset":
         turn.store.set_preference(turn.user_id, "learned_since", now())
-        turn.store.set_preference(turn.user_id, "taste", {})
         _save(turn, Corrections())
         return [Reply(prompts.reply("prefs_reset"))]
     verb, _, key = payload.partition(":")

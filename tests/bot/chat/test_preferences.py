@@ -11,9 +11,8 @@ import pytest
 from bot.chat.dialog import Dialog
 from bot.chat.flows.preferences import parse_statement, profile_of
 from bot.chat.messages import Incoming, PhotoIn
-from inference.stylecheck.check import style_check
-from inference.stylecheck.model import taste_vector
-from inference.styles.taste import Corrections, Profile
+from inference.stylecheck import check
+from inference.styles.taste import Corrections, Profile, taste_vector
 
 
 def event(user: str, **kw) -> Incoming:
@@ -116,11 +115,11 @@ async def test_avoided_colour_is_never_praised_and_counts_against(services, pipe
     ta, tb = taste_vector(a), taste_vector(b)
     family = max({k for k in ta if k.startswith("colour:")},
                  key=lambda k: ta[k] - tb.get(k, 0.0)).split(":")[1]
-    plain = style_check(a, b, [], [], Profile().taste())
+    plain = check(a, b, [], [], Profile())
     avoiding = Profile(corrections=Corrections(avoid=frozenset({f"colour:{family}"})))
-    check = style_check(a, b, [], [], avoiding.taste())
-    assert check.verdict.features_a["personal"] < plain.verdict.features_a["personal"]
-    assert check.verdict.p_a < plain.verdict.p_a  # the verdict penalises the avoided colour
+    corrected = check(a, b, [], [], avoiding)
+    assert corrected.verdict.features_a["personal"] < plain.verdict.features_a["personal"]
+    assert corrected.verdict.p_a < plain.verdict.p_a  # the verdict penalises the avoided colour
 
     services.settings.dialog.pair_window_seconds = 0
     dialog = Dialog(services)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from datetime import date
@@ -10,12 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import prompts
 from bot.chat.dialog import Dialog
 from bot.chat.messages import Incoming, PhotoIn
 from inference.pipeline import Pipeline
-from inference.stylecheck.check import style_check
-from inference.stylecheck.features import FEATURE_NAMES, hue_harmony, outfit_features
+from inference.stylecheck import check
+from inference.stylecheck.features import FEATURE_NAMES, FEATURES, outfit_features
 from inference.stylecheck.model import ALL_FEATURES, PRIOR, Example, fit_weights, judge
+from inference.stylecheck.registry import Look
+from inference.stylecheck.rules import hue_harmony
+from inference.styles.taste import Profile, taste_vector
 from tests.conftest import run_cli
 
 TODAY = date(2026, 11, 29)
@@ -45,8 +50,8 @@ def test_harmony_templates() -> None:
 
 
 def test_swap_gives_complementary_percentages(outfits: list[dict]) -> None:
-    ab = style_check(outfits[0], outfits[1], [], [], {}, TODAY)
-    ba = style_check(outfits[1], outfits[0], [], [], {}, TODAY)
+    ab = check(outfits[0], outfits[1], [], [], Profile(), TODAY)
+    ba = check(outfits[1], outfits[0], [], [], Profile(), TODAY)
     assert ab.verdict.p_a == pytest.approx(1 - ba.verdict.p_a, abs=1e-12)
     assert ab.verdict.percentages == tuple(reversed(ba.verdict.percentages))
     assert sum(ab.verdict.percentages) == 100
@@ -54,8 +59,8 @@ def test_swap_gives_complementary_percentages(outfits: list[dict]) -> None:
 
 
 def test_same_pair_same_answer(outfits: list[dict]) -> None:
-    first = style_check(outfits[2], outfits[3], [], [], {}, TODAY).as_dict()
-    again = style_check(outfits[2], outfits[3], [], [], {}, TODAY).as_dict()
+    first = check(outfits[2], outfits[3], [], [], Profile(), TODAY).as_dict()
+    again = check(outfits[2], outfits[3], [], [], Profile(), TODAY).as_dict()
     assert first == again
 
 
@@ -64,14 +69,14 @@ def test_reasons_name_real_garments_never_the_body(outfits: list[dict]) -> None:
         for j in range(len(outfits)):
             if i == j:
                 continue
-            check = style_check(outfits[i], outfits[j], [], [], {}, TODAY)
-            assert 1 <= len(check.reasons) <= 3
-            winner = outfits[i] if check.verdict.winner == "a" else outfits[j]
+            result = check(outfits[i], outfits[j], [], [], Profile(), TODAY)
+            assert 1 <= len(result.reasons) <= 3
+            winner = outfits[i] if result.verdict.winner == "a" else outfits[j]
             names = {item["name"] for item in winner["items"]}
-            for reason in check.reasons:
+            for reason in result.reasons:
                 assert reason["aspect"] in {"colour", "fit", "styling", "trend", "personal"}
                 assert not BODY_WORDS.search(reason["text"]), reason["text"]
-            named = [n for n in names if any(n in r["text"] for r in check.reasons)]
+            named = [n for n in names if any(n in r["text"] for r in result.reasons)]
             assert named or all(
                 r["feature"]
                 in (
@@ -82,7 +87,7 @@ def test_reasons_name_real_garments_never_the_body(outfits: list[dict]) -> None:
                     "personal",
                     "pattern_mixing",
                 )
-                for r in check.reasons
+                for r in result.reasons
             )
 
 
@@ -98,7 +103,7 @@ def test_feedback_moves_the_weights_toward_the_choice() -> None:
 
 
 def test_user_feedback_changes_the_next_verdict(outfits: list[dict]) -> None:
-    base = style_check(outfits[0], outfits[1], [], [], {}, TODAY)
+    base = check(outfits[0], outfits[1], [], [], Profile(), TODAY)
     loser = "b" if base.verdict.winner == "a" else "a"
     rows = [
         {
@@ -106,7 +111,7 @@ def test_user_feedback_changes_the_next_verdict(outfits: list[dict]) -> None:
             "preferred": loser,
         }
     ] * 8
-    learned = style_check(outfits[0], outfits[1], rows, rows, {}, TODAY)
+    learned = check(outfits[0], outfits[1], rows, rows, Profile(), TODAY)
     assert (
         abs(learned.verdict.p_a - 0.5) < abs(base.verdict.p_a - 0.5)
         or learned.verdict.winner == loser
@@ -158,3 +163,65 @@ def test_cli_check_json(photo_paths: list[Path], tmp_path: Path) -> None:
     assert result["winner"] in ("a", "b")
     assert result["reasons"] and {"aspect", "text", "weight"} <= set(result["reasons"][0])
     assert (tmp_path / "pair.png").read_bytes().startswith(b"\x89PNG")
+
+
+def _recoloured(outfit: dict) -> dict:
+    """The outfit with two chromatic, patterned garments (so every sentence has something to
+    name: harmony needs two colours, pattern mixing a patterned rival)."""
+    out = copy.deepcopy(outfit)
+    for item, (family, name, rgb) in zip(
+        out["items"], [("red", "crimson", [200, 30, 40]), ("blue", "royal blue", [40, 70, 200])],
+        strict=False,
+    ):
+        item.update(colour_family=family, colour_name=name, rgb=rgb, pattern="striped")
+        item["colours"][0].update(family=family, name=name, rgb=rgb)
+    return out
+
+
+def test_every_reason_sentence_is_filled_by_its_features_slots(outfits: list[dict]) -> None:
+    sentences = prompts.load("stylecheck")["reasons"]
+    looks = [Look(o, TODAY) for o in [*outfits, *map(_recoloured, outfits)]]
+    filled = set()
+    for win in looks:
+        for lose in looks:
+            for name, f in FEATURES.items():
+                slots = f.explain(win, lose)
+                if slots is not None:
+                    text = sentences[name].format(W="A", L="B", **slots)
+                    assert "{" not in text and not BODY_WORDS.search(text), text
+                    filled.add(name)
+    assert filled == set(FEATURES)
+
+
+async def test_chat_and_cli_give_the_same_check_for_a_corrected_user(
+    services, pipeline: Pipeline, photo_bytes: list[bytes], photo_paths: list[Path]
+) -> None:
+    """One check() with the same profile: a user who said "I don't wear <colour>" gets the same
+    verdict and reasons in the chat and from `stylebot check --user`."""
+    a = pipeline.load_and_parse(photo_bytes[0])[1].as_dict()
+    b = pipeline.load_and_parse(photo_bytes[1])[1].as_dict()
+    ta, tb = taste_vector(a), taste_vector(b)
+    family = max({k for k in ta if k.startswith("colour:")},
+                 key=lambda k: ta[k] - tb.get(k, 0.0)).split(":")[1]
+    user = "cli:same"
+    dialog = Dialog(services)
+    await dialog.handle(Incoming(user, "cli", text=f"I don't wear {family}"))
+    [reply] = await dialog.handle(
+        Incoming(user, "cli", photos=(PhotoIn(photo_bytes[0], ref="1"),
+                                      PhotoIn(photo_bytes[1], ref="2"))))
+    chat = services.store.verdict(user, int(reply.buttons[0][0].payload.split(":")[1]))
+
+    done = run_cli(
+        "check", str(photo_paths[0]), str(photo_paths[1]), "--json", "--user", user,
+        env={"STYLEBOT_STORAGE__DATABASE": str(services.settings.storage.database),
+             "STYLEBOT_STORAGE__FILES_DIR": str(services.settings.storage.files_dir),
+             "PATH": "/usr/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    cli = json.loads(done.stdout)
+    assert cli["features"] == chat["features"]  # same outfits, same taste
+    assert cli["a"] == round(chat["p_a"], 4)
+    assert cli["reasons"] == chat["reasons"]
+    assert cli["headline"] in reply.text
+    # The correction mattered: without the profile the verdict differs.
+    assert check(a, b, [], [], Profile()).verdict.p_a != pytest.approx(chat["p_a"], abs=1e-6)
