@@ -1,5 +1,5 @@
-"""The shop's command line: `stylebot shop`, `stylebot search`, `stylebot catalog import|build|
-status` and `stylebot eval retrieval` (wired into bot/cli/main.py).
+"""The shop's command line: `stylebot shop`, `stylebot search` and `stylebot catalog
+import|build|status`.
 
 All `--json` output is one JSON document on stdout; progress bars and logs go to stderr.
 """
@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from bot.cli.common import pipeline_for
 from bot.config import Settings
 
 ITEM_WORDS = {"shoes": "footwear", "jacket": "outer", "coat": "outer", "glasses": "eyewear",
@@ -26,11 +27,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                       choices=["default", "colour", "cheaper", "visual"])
     shop.add_argument("--max-price", type=float, default=None, help="with --mode cheaper")
     shop.add_argument("--json", action="store_true")
+    shop.set_defaults(handler=cmd_shop)
 
     search = sub.add_parser("search", help="catalogue items for a text like 'red floral dress'")
     search.add_argument("text", nargs="+")
     search.add_argument("--k", type=int, default=10)
     search.add_argument("--json", action="store_true")
+    search.set_defaults(handler=cmd_search)
 
     catalog = sub.add_parser("catalog", help="import product feeds, build the Annoy index")
     catalog.add_argument("action", choices=["import", "build", "status"])
@@ -39,27 +42,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     catalog.add_argument("--demo", action="store_true", help="import: mark the items as demo")
     catalog.add_argument("--no-text", action="store_true", help="build: skip title vectors")
     catalog.add_argument("--json", action="store_true")
-
-
-def add_eval_arguments(ev: argparse.ArgumentParser) -> None:
-    ev.add_argument("--queries", help="retrieval: street photos laid out like ../shared/data/ccp")
-    ev.add_argument("--catalog", help="retrieval: products laid out like ../shared/data/products")
-    ev.add_argument("--split", choices=["train", "val"], default=None,
-                    help="parser, comments, retrieval: only the bundled parser's training or "
-                    "held-out photos (every 10th by id) of --data / --queries")
-    ev.add_argument("--query-masks", choices=["parser", "gt"], default="parser",
-                    help="retrieval: cut queries with the parser's masks (default) or the true "
-                    "ones (diagnostic)")
-    ev.add_argument("--embedder", default=None, help="retrieval: override inference.embedder")
-    ev.add_argument("--match", choices=["iou", "nearest", "class"], default="iou",
-                    help="retrieval: pair true and parsed garments one-to-one by IoU (default), "
-                    "each with its highest-IoU parsed garment, or by class")
-
-
-def _pipeline(settings: Settings):  # noqa: ANN202
-    from inference.pipeline import Pipeline, PipelineConfig
-
-    return Pipeline(PipelineConfig.from_settings(settings.inference))
+    catalog.set_defaults(handler=cmd_catalog)
 
 
 def _index(settings: Settings, pipeline) -> tuple[object | None, str | None]:  # noqa: ANN001
@@ -84,7 +67,7 @@ def cmd_shop(args: argparse.Namespace, settings: Settings) -> int:
     from inference.core.garments import CLASSES
     from inference.shop.retrieval import search
 
-    pipeline = _pipeline(settings)
+    pipeline = pipeline_for(settings)
     index, problem = _index(settings, pipeline)
     if index is None:
         print(f"stylebot shop: {problem}", file=sys.stderr)
@@ -129,7 +112,7 @@ def cmd_shop(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from inference.shop.text_search import text_search
 
-    pipeline = _pipeline(settings)
+    pipeline = pipeline_for(settings)
     index, problem = _index(settings, pipeline)
     if index is None or index.text_vectors() is None:
         problem = problem or (
@@ -179,7 +162,7 @@ def cmd_catalog(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
             result = report.as_dict()
         elif args.action == "build":
-            pipeline = _pipeline(settings)
+            pipeline = pipeline_for(settings)
             if pipeline.embedder is None:
                 print(f"stylebot catalog build: {pipeline.embedder_error}", file=sys.stderr)
                 return 1
@@ -205,35 +188,4 @@ def cmd_catalog(args: argparse.Namespace, settings: Settings) -> int:
                     print(f"  {s['row']}: {s['reason']}")
             else:
                 print(f"{key:12s} {value}")
-    return 0
-
-
-def cmd_eval_retrieval(args: argparse.Namespace, settings: Settings) -> int:
-    from training.eval_retrieval import evaluate
-
-    if not args.queries or not args.catalog:
-        print("stylebot eval retrieval: --queries DIR and --catalog DIR are needed",
-              file=sys.stderr)
-        return 2
-    import torch
-
-    torch.set_num_threads(settings.inference.threads)
-    result = evaluate(Path(args.queries), Path(args.catalog),
-                      args.embedder or settings.inference.embedder, settings.inference.parser,
-                      args.split, args.limit, query_masks=args.query_masks, match=args.match)
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    catalog = result["catalog"]
-    print(f"{result['photos']} photos, {result['queries']} garments "
-          f"({result['missed_by_parser']} missed by the parser), "
-          f"{catalog['items']} catalogue items, embedder {catalog['embedder']}")
-    for mode in ("default", "visual_only"):
-        print(f"{mode:12s} " + "  ".join(f"{k} {v:.3f}" for k, v in result[mode].items()))
-    for cls, row in result["per_class"].items():
-        d, v = row["default"], row["visual_only"]
-        print(f"  {cls:10s} n={row['queries']:4d} default cat@10 {d['category_p10']:.3f} "
-              f"col@10 {d['colour_p10']:.3f} | visual cat@10 {v['category_p10']:.3f} "
-              f"col@10 {v['colour_p10']:.3f}")
-    print(f"timing: {result['timing']}")
     return 0

@@ -1,0 +1,41 @@
+"""What the `stylebot` subcommands share: settings and logging, the models, reading a photo.
+
+All `--json` output goes to stdout as one JSON document; logs and progress go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+
+
+def load(args: argparse.Namespace) -> Settings:
+    """The validated settings (config.yaml, then the environment), with logging to stderr."""
+    settings = load_settings(args.config)
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return settings
+
+
+def pipeline_for(settings: Settings):  # noqa: ANN201 - inference.pipeline.Pipeline
+    """The models, created once from config, as the servers create them."""
+    from inference.pipeline import Pipeline, PipelineConfig
+
+    return Pipeline(PipelineConfig.from_settings(settings.inference))
+
+
+def parse_photo(pipeline, photo: str):  # noqa: ANN001, ANN201 - Pipeline -> Outfit | None
+    """Parse one photo file; None (after saying why on stderr) when it cannot be used."""
+    from inference.core.decode import BadImage
+
+    try:
+        return pipeline.load_and_parse(Path(photo).read_bytes())[1]
+    except (BadImage, OSError) as bad:
+        print(f"cannot use {photo}: {getattr(bad, 'reason', bad)}", file=sys.stderr)
+        return None

@@ -1,0 +1,141 @@
+"""`stylebot train parser|embedder` and `stylebot eval parser|retrieval|comments|repeats`:
+thin wrappers over training/ (imported only when one of these runs, never by the bot)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.config import Settings
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    ev = sub.add_parser("eval", help="evaluation on a labelled folder")
+    ev.add_argument("what", choices=["parser", "comments", "repeats", "retrieval"])
+    ev.add_argument("--data", default=None, help="folder laid out like ../shared/data/ccp")
+    ev.add_argument("--limit", type=int, default=None,
+                    help="parser: only the first N photos; comments: N photos (default 500); "
+                    "repeats: N photos (default 300)")
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--cache", default=None,
+                    help="repeats: keep the embeddings in this .npz and reuse them")
+    ev.add_argument("--queries", help="retrieval: street photos laid out like ../shared/data/ccp")
+    ev.add_argument("--catalog", help="retrieval: products laid out like ../shared/data/products")
+    ev.add_argument("--split", choices=["train", "val"], default=None,
+                    help="parser, comments, retrieval: only the bundled parser's training or "
+                    "held-out photos (every 10th by id) of --data / --queries")
+    ev.add_argument("--query-masks", choices=["parser", "gt"], default="parser",
+                    help="retrieval: cut queries with the parser's masks (default) or the true "
+                    "ones (diagnostic)")
+    ev.add_argument("--embedder", default=None, help="retrieval: override inference.embedder")
+    ev.add_argument("--match", choices=["iou", "nearest", "class"], default="iou",
+                    help="retrieval: pair true and parsed garments one-to-one by IoU (default), "
+                    "each with its highest-IoU parsed garment, or by class")
+    ev.set_defaults(handler=cmd_eval)
+
+    train = sub.add_parser("train", add_help=False,  # --help goes to the trainer
+                           help="train a bundled model (options after: --help)")
+    train.add_argument("what", choices=["parser", "embedder"])
+    train.set_defaults(handler=None)  # main passes the trainer its own arguments
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what == "retrieval":
+        return _eval_retrieval(args, settings)
+    if args.data is None:
+        raise SystemExit(f"stylebot eval {args.what}: --data DIR is needed")
+    if args.what == "parser":
+        from training.eval_parser import evaluate_folder
+
+        result = evaluate_folder(
+            Path(args.data), settings.inference.parser, limit=args.limit, split=args.split
+        )
+        if args.json:
+            print(json.dumps(result, indent=2))
+        else:
+            for key, value in result.items():
+                if key != "per_class_iou":
+                    print(f"{key:28s} {value}")
+            for name, iou in result["per_class_iou"].items():
+                print(f"  {name:12s} {'n/a' if iou is None else f'{iou:.3f}'}")
+        return 0
+    if args.what == "comments":
+        from training.eval_comments import evaluate_comments
+
+        result = evaluate_comments(
+            Path(args.data), args.limit or 500, settings.inference.comments, args.split
+        )
+        if args.json:
+            print(json.dumps(result, indent=2, ensure_ascii=False))
+        else:
+            for key, value in result.items():
+                print(f"{key:24s} {value}")
+        return 0
+    if args.what == "repeats":
+        from training.eval_repeats import evaluate_folder as evaluate_repeats
+
+        result = evaluate_repeats(Path(args.data), args.limit or 300, settings.inference.parser,
+                                  Path(args.cache) if args.cache else None)
+        print(json.dumps(result, indent=2) if args.json else _repeats_text(result))
+        return 0
+    raise SystemExit(f"unknown evaluation {args.what!r}")
+
+
+def _repeats_text(result: dict) -> str:
+    chosen, test = result["chosen"], result["test"]
+    return "\n".join([
+        f"photos {result['photos']} (threshold chosen on {result['calibration_photos']}, "
+        f"measured on {result['test_photos']})",
+        f"chosen: appearance weight {chosen['appearance_weight']}, threshold "
+        f"{chosen['threshold']}",
+        f"test: precision {test['precision']:.3f} recall {test['recall']:.3f} "
+        f"AUC {test['auc']:.4f} FPR {test['false_positive_rate']:.5f}",
+        f"recall by copy: {test['recall_by_copy']}",
+        f"in use ({result['in_use']['threshold']}): {result['in_use']['test']}",
+        f"embedding {result['embed_ms_per_outfit']} ms per outfit"])
+
+
+def _eval_retrieval(args: argparse.Namespace, settings: Settings) -> int:
+    from training.eval_retrieval import evaluate
+
+    if not args.queries or not args.catalog:
+        print("stylebot eval retrieval: --queries DIR and --catalog DIR are needed",
+              file=sys.stderr)
+        return 2
+    import torch
+
+    torch.set_num_threads(settings.inference.threads)
+    result = evaluate(Path(args.queries), Path(args.catalog),
+                      args.embedder or settings.inference.embedder, settings.inference.parser,
+                      args.split, args.limit, query_masks=args.query_masks, match=args.match)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    catalog = result["catalog"]
+    print(f"{result['photos']} photos, {result['queries']} garments "
+          f"({result['missed_by_parser']} missed by the parser), "
+          f"{catalog['items']} catalogue items, embedder {catalog['embedder']}")
+    for mode in ("default", "visual_only"):
+        print(f"{mode:12s} " + "  ".join(f"{k} {v:.3f}" for k, v in result[mode].items()))
+    for cls, row in result["per_class"].items():
+        d, v = row["default"], row["visual_only"]
+        print(f"  {cls:10s} n={row['queries']:4d} default cat@10 {d['category_p10']:.3f} "
+              f"col@10 {d['colour_p10']:.3f} | visual cat@10 {v['category_p10']:.3f} "
+              f"col@10 {v['colour_p10']:.3f}")
+    print(f"timing: {result['timing']}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace, rest: list[str]) -> int:
+    """The trainer's own options follow the model's name (`stylebot train parser --help`)."""
+    if args.what == "parser":
+        from training.train_parser import main as train_parser
+
+        train_parser(rest)
+    else:
+        from training.train_embedder import main as train_embedder
+
+        print(json.dumps(train_embedder(rest), indent=2, default=str))
+    return 0
