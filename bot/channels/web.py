@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import html
+import json
 import logging
 import re
 import secrets
@@ -31,6 +33,11 @@ COOKIE = "stylebot_session"
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{40,64}")
 MAX_PHOTOS = 4  # an album; the dialog compares the first two
 MAX_TEXT_CHARS = 20_000  # the dialog itself answers anything over its own limit kindly
+#: Markers in index.html: {{page.key}} and {{script.key}} stand for that text of
+#: prompts/<locale>/page.yaml (HTML-escaped); PAGE_TEXTS for the `script` texts, as the JSON in
+#: the page's data block that app.js reads.
+PAGE_TEXTS = "__PAGE_TEXTS__"
+PAGE_MARKER_RE = re.compile(r"\{\{(?P<part>page|script)\.(?P<key>\w+)\}\}|" + PAGE_TEXTS)
 CSP = ("default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 
@@ -225,8 +232,21 @@ def create_app(services: Services, dialog: Dialog | None = None) -> web.Applicat
     app[DIALOG] = dialog or Dialog(services)
     app[BLOBS] = BlobCache()
     app[WEB] = settings
-    app[PAGE] = (STATIC / "index.html").read_text(encoding="utf-8").replace(
-        "__MAX_UPLOAD_MB__", f"{settings.max_upload_mb:g}")
+    max_mb = f"{settings.max_upload_mb:g}"
+    texts = prompts.load("page")
+    texts = {"page": {key: text.format(max_mb=max_mb) for key, text in texts["page"].items()},
+             "script": texts["script"]}  # app.js fills these in itself
+    data = json.dumps(texts["script"], ensure_ascii=False)
+    for char in "<>&":  # as \u escapes: the JSON can never end its <script> element
+        data = data.replace(char, f"\\u{ord(char):04x}")
+
+    def fill(marker: re.Match) -> str:
+        if marker[0] == PAGE_TEXTS:
+            return data
+        return html.escape(texts[marker["part"]][marker["key"]])  # KeyError: a text is missing
+
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    app[PAGE] = PAGE_MARKER_RE.sub(fill, page.replace("__MAX_UPLOAD_MB__", max_mb))
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/api/message", message)

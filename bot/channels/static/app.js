@@ -6,6 +6,9 @@
   const COMMANDS = new Set(["start", "help", "privacy", "prefs", "forget", "export",
                             "keepphotos", "shop"]);
   const maxMb = parseFloat(document.body.dataset.maxUploadMb) || 20;
+  // Every text a person sees or hears comes from prompts/<locale>/page.yaml, sent by the server
+  // as a JSON data block (not a script: the Content-Security-Policy allows no inline scripts).
+  const TEXTS = JSON.parse(document.getElementById("page-texts").textContent);
 
   const $ = (id) => document.getElementById(id);
   const scroller = $("scroller"), thread = $("thread"), form = $("composer");
@@ -15,6 +18,13 @@
   const narrow = window.matchMedia("(max-width: 640px)");
   let pending = [];  // photos chosen but not sent yet: {file, url}
   let busy = false;
+
+  // The text `key` with its {name} placeholders filled from `values`.
+  function t(key, values = {}) {
+    if (!(key in TEXTS)) console.error("missing-page-text", key);
+    return String(TEXTS[key] ?? key).replace(/\{(\w+)\}/g,
+      (all, name) => (name in values ? String(values[name]) : all));
+  }
 
   function el(tag, cls, text) {
     const node = document.createElement(tag);
@@ -37,9 +47,9 @@
 
   // ---- rendering ------------------------------------------------------------------------
   function message(side, extraClass) {
-    const row = el("div", `msg ${side}${extraClass ? " " + extraClass : ""}`);
+    const row = el("div", ["msg", side, extraClass].filter(Boolean).join(" "));
     if (side === "bot") {
-      const avatar = el("div", "avatar", "sb");
+      const avatar = el("div", "avatar", t("avatar"));
       avatar.setAttribute("aria-hidden", "true");
       row.append(avatar);
     }
@@ -57,7 +67,7 @@
       if (COMMANDS.has(name)) {
         const cmd = el("button", "cmd", piece);
         cmd.type = "button";
-        cmd.title = `Send ${piece}`;
+        cmd.title = t("command_title", { command: piece });
         cmd.addEventListener("click", () => send({ text: piece }));
         p.append(cmd);
       } else if (piece) {
@@ -69,7 +79,7 @@
 
   function openLightbox(url, caption) {
     $("lightbox-img").src = url;
-    $("lightbox-img").alt = caption || "Picture from stylebot";
+    $("lightbox-img").alt = caption || t("image_alt");
     $("lightbox-caption").textContent = caption || "";
     if (typeof lightbox.showModal === "function") lightbox.showModal();
     else window.open(url, "_blank", "noopener");
@@ -81,10 +91,10 @@
       const fig = el("figure", "figure");
       const open = el("button");
       open.type = "button";
-      open.setAttribute("aria-label", `Open "${image.caption || "picture"}" full size`);
+      open.setAttribute("aria-label", t("open_image", { caption: image.caption || t("picture") }));
       const img = el("img", "reply-image");
       img.src = image.url;
-      img.alt = image.caption || "Picture from stylebot";
+      img.alt = image.caption || t("image_alt");
       img.addEventListener("load", scrollDown);
       open.append(img);
       open.addEventListener("click", () => openLightbox(image.url, image.caption));
@@ -126,11 +136,9 @@
     link.href = file.url;
     link.download = file.name;
     const icon = el("span", "ficon");
-    icon.innerHTML = '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path ' +
-      'd="M12 4v11m0 0-4.5-4.5M12 15l4.5-4.5M5 19h14" fill="none" stroke="currentColor" ' +
-      'stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/></svg>';
+    icon.append($("download-icon").content.cloneNode(true));
     const words = el("span");
-    words.append(el("div", "fname", file.name), el("div", "fsub", "Download"));
+    words.append(el("div", "fname", file.name), el("div", "fsub", t("download")));
     link.append(icon, words);
     return link;
   }
@@ -161,7 +169,7 @@
       photos.forEach((p, i) => {
         const img = el("img");
         img.src = p.url;
-        img.alt = `Your photo ${i + 1}`;
+        img.alt = t("your_photo", { n: i + 1 });
         img.addEventListener("load", scrollDown);
         thumbs.append(img);
       });
@@ -180,7 +188,7 @@
     const dots = el("span", "dots");
     dots.setAttribute("aria-hidden", "true");
     dots.append(el("i"), el("i"), el("i"));
-    bubble.append(dots, el("span", "", "thinking…"));
+    bubble.append(dots, el("span", "", t("thinking")));
     body.append(bubble);
     return body.parentElement;
   }
@@ -212,13 +220,13 @@
       const payload = await response.json().catch(() => ({}));
       wait.remove();
       if (!response.ok) {
-        botError(payload.message || "Sorry, something went wrong. Please try again.");
+        botError(payload.message || t("error_generic"));
       } else {
         (payload.replies || []).forEach(botReply);
       }
     } catch (err) {
       wait.remove();
-      botError("I can't reach the stylebot server. Is it still running?");
+      botError(t("error_offline"));
     } finally {
       setBusy(false);
       scrollDown();
@@ -235,31 +243,33 @@
       const box = el("div", "preview");
       const img = el("img");
       img.src = p.url;
-      img.alt = `Photo ${i + 1} to send`;
+      img.alt = t("preview_alt", { n: i + 1 });
       const remove = el("button", "remove", "×");
       remove.type = "button";
-      remove.setAttribute("aria-label", `Remove photo ${i + 1}`);
+      remove.setAttribute("aria-label", t("remove_photo", { n: i + 1 }));
       remove.addEventListener("click", () => {
         URL.revokeObjectURL(p.url);
         pending.splice(i, 1);
         renderPreviews();
       });
       box.append(img);
-      if (pending.length > 1) box.append(el("span", "tag", i === 0 ? "A" : "B"));
+      if (pending.length > 1) {
+        box.append(el("span", "tag", t(i === 0 ? "tag_first" : "tag_second")));
+      }
       box.append(remove);
       previews.append(box);
     });
-    textBox.placeholder = pending.length === 2 ? "Add a note, or just send for a Style Check…"
-      : pending.length === 1 ? "Add a note (or ask \u201cwhere can I buy this?\u201d)…"
-      : narrow.matches ? "Message stylebot…" : "Message stylebot, or add an outfit photo…";
+    textBox.placeholder = t(pending.length === 2 ? "placeholder_two_photos"
+      : pending.length === 1 ? "placeholder_one_photo"
+      : narrow.matches ? "placeholder_narrow" : "placeholder");
   }
 
   function addPhotos(files) {
     const images = Array.from(files).filter((f) => f.type.startsWith("image/"));
-    if (images.length < files.length) toast("I can only look at photos (JPEG, PNG, WebP).");
+    if (images.length < files.length) toast(t("not_photos"));
     for (const file of images) {
       if (pending.length >= MAX_PHOTOS) {
-        toast("Two photos at a time: one for feedback, two for a Style Check.");
+        toast(t("two_photos_max"));
         break;
       }
       pending.push({ file, url: URL.createObjectURL(file) });
@@ -267,7 +277,7 @@
     const total = pending.reduce((sum, p) => sum + p.file.size, 0);
     if (total > maxMb * 1024 * 1024) {
       pending.pop();
-      toast(`That's over ${maxMb} MB. Please pick a smaller photo.`);
+      toast(t("too_large", { max_mb: maxMb }));
     }
     renderPreviews();
     textBox.focus();

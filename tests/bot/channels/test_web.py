@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
+from html.parser import HTMLParser
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from PIL import Image
 
-from bot.channels.web import STATIC, Blob, BlobCache, create_app
+import prompts
+from bot.channels.web import CSP, STATIC, Blob, BlobCache, create_app
+from bot.config import WebSettings
 
 
 @pytest.fixture
@@ -196,6 +201,119 @@ async def test_sessions_never_see_each_other(server, photo_bytes):
         assert bob_data["user"]["id"] != alice_id and alice_id not in body.decode()
         assert bob_data["outfits"] == [] and bob_data["items"] == []
         assert (await fetch(alice, alice_image))[0] == 200  # still Alice's
+
+
+# ---- the page's texts: all in prompts/<locale>/page.yaml ----------------------------------------
+DATA_BLOCK_RE = re.compile(
+    r'<script type="application/json" id="page-texts">(?P<json>.*?)</script>', re.S)
+MARKER_RE = re.compile(r"\{\{(page|script)\.(\w+)\}\}")
+LETTER_RE = re.compile(r"[^\W\d_]")  # a letter of any alphabet
+#: Attributes a person sees or a screen reader reads: in index.html only markers may fill them.
+SHOWN_ATTRS = {"title", "aria-label", "alt", "placeholder", "value", "label"}
+#: String literals of app.js that the heuristic below would take for prose but are code.
+JS_NOT_PROSE = {"use strict", "(max-width: 640px)", "[data-command], [data-pick-photo]",
+                "Enter", "Files"}
+JS_LITERAL_RE = re.compile(r"""//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'"""
+                           r"|`(?:[^`\\]|\\.)*`", re.S)  # comments are matched to be skipped
+
+
+async def served_page(max_upload_mb: float = 20) -> tuple[str, dict[str, str]]:
+    """The page and its headers as the server sends it (no models needed: no message is sent)."""
+    settings = SimpleNamespace(web=WebSettings(max_upload_mb=max_upload_mb))
+    services = SimpleNamespace(settings=settings)
+    srv = TestServer(create_app(services, dialog=object()), host="127.0.0.1")
+    await srv.start_server()
+    try:
+        async with browser_session(srv) as session, session.get("/") as resp:
+            assert resp.status == 200
+            return await resp.text(), dict(resp.headers)
+    finally:
+        await srv.close()
+
+
+def js_string_literals(source: str) -> list[str]:
+    """app.js's string and template literals, quotes off, `${...}` expressions left out."""
+    found = [m[0] for m in JS_LITERAL_RE.finditer(source) if m[0][0] in "\"'`"]
+    return [re.sub(r"\$\{[^}]*\}", "", literal[1:-1]) for literal in found]
+
+
+class ShownText(HTMLParser):
+    """Text nodes and shown attributes of an HTML page (script and style elements skipped)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.skip += tag in ("script", "style")
+        self.texts += [value for name, value in attrs if name in SHOWN_ATTRS and value]
+
+    def handle_endtag(self, tag: str) -> None:
+        self.skip -= tag in ("script", "style")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.texts.append(data)
+
+
+async def test_page_texts_come_from_page_yaml():
+    texts = prompts.load("page")
+    page, headers = await served_page(max_upload_mb=12.5)
+    assert headers["Content-Security-Policy"] == CSP and "unsafe-inline" not in CSP
+    assert not re.search(r"\{\{|\}\}|__[A-Z_]+__", page)  # every marker replaced
+    [block] = DATA_BLOCK_RE.finditer(page)
+    assert json.loads(block["json"]) == texts["script"]  # what app.js shows
+    assert not re.search("[<>&]", block["json"])
+    html_part = page.replace(block[0], "")
+    for key, text in texts["page"].items():
+        assert html.escape(text.format(max_mb="12.5")) in html_part, key
+    assert "up to 12.5 MB" in html_part and 'data-max-upload-mb="12.5"' in html_part
+
+    # No text unused, none missing: each `page` text is a marker in index.html, each `script`
+    # text a literal in app.js (or a marker); every t("key") in app.js is a `script` text.
+    index = (STATIC / "index.html").read_text(encoding="utf-8")
+    script = (STATIC / "app.js").read_text(encoding="utf-8")
+    markers = set(MARKER_RE.findall(index))
+    assert markers <= {(part, key) for part in texts for key in texts[part]}
+    assert {("page", key) for key in texts["page"]} <= markers
+    literals = set(js_string_literals(script)) | {key for part, key in markers if part == "script"}
+    assert set(texts["script"]) <= literals
+    assert set(re.findall(r"""\bt\(["'](\w+)["']""", script)) <= set(texts["script"])
+
+
+async def test_page_texts_are_escaped(monkeypatch):
+    """Whatever a translator writes, it stays text: no markup, no end of the data block."""
+    load = prompts.load
+    nasty = '<b>"bold"</b> & </script><script>alert(1)</script>'
+
+    def fake_load(name: str, locale: str = "en") -> dict:
+        texts = load(name, locale)
+        if name != "page":
+            return texts
+        return {part: {key: nasty if key in ("welcome_title", "attach", "download") else text
+                       for key, text in texts[part].items()} for part in texts}
+
+    monkeypatch.setattr(prompts, "load", fake_load)
+    page, _ = await served_page()
+    assert page.count("<script") == 2 and "alert(1)</script>" not in page
+    assert f"<strong>{html.escape(nasty)}</strong>" in page
+    assert f'title="{html.escape(nasty)}"' in page
+    [block] = DATA_BLOCK_RE.finditer(page)
+    assert json.loads(block["json"])["download"] == nasty
+
+
+def test_no_hard_coded_texts_in_page_or_script():
+    """A heuristic: English on the page or in app.js belongs in prompts/<locale>/page.yaml."""
+    shown = ShownText()
+    shown.feed((STATIC / "index.html").read_text(encoding="utf-8"))
+    stray = [text.strip() for text in shown.texts if LETTER_RE.search(MARKER_RE.sub("", text))]
+    assert stray == [], "hard-coded texts in index.html; use {{page.key}} markers"
+
+    prose = [literal for literal in js_string_literals((STATIC / "app.js").read_text("utf-8"))
+             if literal not in JS_NOT_PROSE and LETTER_RE.search(literal)
+             and (re.search(r"\s", literal) or re.match(r"[A-Z][a-z]", literal))]
+    assert prose == [], "hard-coded texts in app.js; use t(key) with a script text of page.yaml"
 
 
 def test_static_folder_is_what_the_page_loads():

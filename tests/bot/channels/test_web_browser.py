@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
+import prompts
 from bot.channels.web import create_app
 
 pytestmark = pytest.mark.browser
@@ -57,6 +58,10 @@ async def test_chat_end_to_end(browser, chat_url, services, photo_paths, artifac
 
     await page.goto(chat_url)
     await expect(page).to_have_title(re.compile("stylebot"))
+    texts = prompts.load("page")  # the page's texts, in the page and from app.js
+    await expect(page.locator(".welcome strong")).to_have_text(texts["page"]["welcome_title"])
+    await expect(page.get_by_label("Message")).to_have_attribute(
+        "placeholder", texts["script"]["placeholder"])
     assert await page.evaluate("document.cookie") == ""  # the session cookie is HttpOnly
 
     # /help typed and sent with Enter.
@@ -134,14 +139,20 @@ async def test_drop_two_photos_style_check_and_export(browser, chat_url, service
     page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
     await page.goto(chat_url)
 
-    # Two real photos dragged onto the page: the drop zone shows, then two previews, A and B.
-    files = [[p.name, base64.b64encode(p.read_bytes()).decode()] for p in photo_paths[:2]]
+    # Three real photos dragged onto the page: the drop zone shows, then two previews, A and B,
+    # and a toast about the third.
+    texts = prompts.load("page")["script"]
+    files = [[p.name, base64.b64encode(p.read_bytes()).decode()] for p in photo_paths[:3]]
     transfer = await page.evaluate_handle(DROP_FILES, [files])
     await page.dispatch_event("main", "dragenter", {"dataTransfer": transfer})
     await expect(page.locator("#dropzone")).to_be_visible()
     await page.dispatch_event("main", "drop", {"dataTransfer": transfer})
     await expect(page.locator("#dropzone")).to_be_hidden()
     await expect(page.locator(".preview .tag")).to_have_text(["A", "B"])
+    await expect(page.locator("#toast")).to_have_text(texts["two_photos_max"])
+    await expect(page.locator("#toast")).to_be_hidden(timeout=10_000)  # not in the screenshot
+    await expect(page.get_by_label("Message")).to_have_attribute(
+        "placeholder", texts["placeholder_two_photos"])
     await page.get_by_role("button", name="Send").click()
 
     await expect(page.locator(".msg.user .thumbs img")).to_have_count(2)
@@ -163,6 +174,8 @@ async def test_drop_two_photos_style_check_and_export(browser, chat_url, service
     await page.keyboard.press("Enter")
     card = page.locator("a.file-card")
     await expect(card).to_be_visible()
+    await expect(card.locator(".fsub")).to_have_text(texts["download"])
+    await expect(card.locator(".ficon svg")).to_have_count(1)
     async with page.expect_download() as info:
         await card.click()
     download = await info.value
