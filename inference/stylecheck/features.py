@@ -22,6 +22,7 @@ so stored outfits can be re-scored without their pixels.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 
 from inference.core.colour import NEUTRAL_FAMILIES
@@ -253,17 +254,17 @@ def trend_colours(look: Look) -> float:
     return trend_area / look.total
 
 
+def _in_season(win: Look, slot: str, in_trend: Callable[[dict, dict], bool]) -> Slots:
+    """The winner's garments in this season's trends, named in the reason's `slot`."""
+    season = win.season
+    hits = [name_of(i) for i in win.items if in_trend(i, season)] if season else []
+    return {slot: join_words(hits[:2]), "season": season["name"]} if hits else None
+
+
 @trend_colours.explanation
 def _(win: Look, lose: Look) -> Slots:
-    season = win.season
-    if not season:
-        return None
-    hits = [
-        name_of(i)
-        for i in win.items
-        if i["colour_family"] in season["colours"] or i["colour_name"] in season["colour_names"]
-    ]
-    return {"colours": join_words(hits[:2]), "season": season["name"]} if hits else None
+    return _in_season(win, "colours", lambda i, season: i["colour_family"] in season["colours"]
+                      or i["colour_name"] in season["colour_names"])
 
 
 @feature("trend_items", "trend", prior=0.3, doc="this season's garments and patterns present")
@@ -278,15 +279,8 @@ def trend_items(look: Look) -> float:
 
 @trend_items.explanation
 def _(win: Look, lose: Look) -> Slots:
-    season = win.season
-    if not season:
-        return None
-    hits = [
-        name_of(i)
-        for i in win.items
-        if i["category"] in season["categories"] or i["pattern"] in season["patterns"]
-    ]
-    return {"items": join_words(hits[:2]), "season": season["name"]} if hits else None
+    return _in_season(win, "items", lambda i, season: i["category"] in season["categories"]
+                      or i["pattern"] in season["patterns"])
 
 
 # Personal: the only feature that reads the user's taste (inference/styles/taste.py's Profile).
