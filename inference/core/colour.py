@@ -1,9 +1,11 @@
-"""Colours of pixels: k-means in CIELAB, named from the CSS3 table, grouped into families.
+"""Colours of pixels: k-means in CIELAB, grouped into families, named with fashion words.
 
-Names come from the nearest CSS3/X11 colour by CIEDE2000 ("steel blue", "indian red"); families
-("navy", "beige"…) come from lightness, chroma and hue rules, because a family must hold across
-shading in a way a nearest-name lookup does not (a shaded white shirt is "silver" by name but
-still white). Thresholds were set on the hand-labelled garments in tests/data/garments.
+Families ("navy", "beige"…) come from lightness, chroma and hue rules, because a family must hold
+across shading in a way a nearest-name lookup does not (a shaded white shirt is "silver" by name
+but still white). Names are the nearest fashion name within the family
+(`inference.core.colour_names`: "burgundy", "mustard", "camel"); the nearest CSS3/X11 name
+("dark khaki", "thistle") is kept as a secondary detail. Thresholds were set on the
+hand-labelled garments in tests/data/garments.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from functools import lru_cache
 import numpy as np
 import webcolors
 from skimage.color import deltaE_ciede2000, lab2lch, rgb2lab
+
+from inference.core.colour_names import fashion_name
 
 FAMILIES: tuple[str, ...] = (
     "black",
@@ -52,8 +56,9 @@ KINDRED_FAMILIES = frozenset(
 class Colour:
     rgb: tuple[int, int, int]
     share: float  # of the pixels it was found in
-    name: str  # "steel blue"
+    name: str  # fashion name: "denim blue", "burgundy"
     family: str  # "blue"
+    css_name: str = ""  # nearest CSS/X11 name in the family ("steel blue"): a detail only
 
     @property
     def hex(self) -> str:
@@ -189,6 +194,19 @@ def to_lab(rgb: np.ndarray) -> np.ndarray:
 
 
 def colour_name(lab: np.ndarray) -> str:
+    """The fashion name of one CIELAB colour (3,): the nearest among its family's names."""
+    lightness, a, b = (float(v) for v in np.asarray(lab).reshape(3))
+    return _fashion_name(lightness, a, b)
+
+
+@lru_cache(maxsize=4096)
+def _fashion_name(lightness: float, a: float, b: float) -> str:
+    # cached: a garment's k-means centres are named several times (merging, then describing)
+    lab = np.array([lightness, a, b])
+    return fashion_name(lab, colour_family(lab))
+
+
+def css_name(lab: np.ndarray) -> str:
     """The nearest CSS colour name (CIEDE2000) to one CIELAB colour (3,) that does not say
     another family than the colour's own (`names_another_family`)."""
     lightness, a, b = (float(v) for v in np.asarray(lab).reshape(3))
@@ -204,12 +222,11 @@ def names_another_family(name: str, family: str) -> bool:
     tops named "brown", navy pants "black"), so the name gives way to the family: names that
     say another family than the eye's, 55 -> 17 (tests/inference/core/test_colour_pattern.py)."""
     return any(word != family and frozenset((word, family)) not in KINDRED_FAMILIES
-               for word in name.split() if word in FAMILIES)
+               for word in name.replace("grey", "gray").split() if word in FAMILIES)
 
 
 @lru_cache(maxsize=4096)
 def _nearest_name(lightness: float, a: float, b: float) -> str:
-    # cached: a garment's k-means centres are named several times (merging, then describing)
     names, table = _name_table()
     lab = np.array([lightness, a, b])
     family = colour_family(lab)
@@ -266,9 +283,8 @@ def colour_family(lab: np.ndarray) -> str:
 
 def describe(lab: np.ndarray, share: float = 1.0) -> Colour:
     rgb = np.clip(np.round(_lab_to_rgb(lab)), 0, 255).astype(int)
-    return Colour(
-        (int(rgb[0]), int(rgb[1]), int(rgb[2])), share, colour_name(lab), colour_family(lab)
-    )
+    return Colour((int(rgb[0]), int(rgb[1]), int(rgb[2])), share, colour_name(lab),
+                  colour_family(lab), css_name(lab))
 
 
 def _lab_to_rgb(lab: np.ndarray) -> np.ndarray:

@@ -66,6 +66,7 @@ class Item:
             "name": self.name,
             "colour_name": self.colour.name,
             "colour_family": self.colour.family,
+            "css_name": self.colour.css_name,
             "rgb": list(self.colour.rgb),
             "colours": [
                 {

@@ -16,6 +16,7 @@ from inference.core.colour import (
     Colour,
     colour_family,
     colour_name,
+    css_name,
     dominant_colours,
     names_another_family,
     to_lab,
@@ -42,25 +43,29 @@ def main_colours() -> list[tuple[Colour, str]]:
 
 
 @pytest.mark.parametrize(
-    ("rgb", "name", "family"),
+    ("rgb", "name", "family", "css"),
     [
-        ((70, 130, 180), "steel blue", "blue"),
-        ((205, 92, 92), "indian red", "red"),
-        ((255, 228, 196), "bisque", "beige"),
-        ((20, 24, 60), "midnight blue", "navy"),
-        ((128, 128, 128), "gray", "gray"),
-        ((255, 255, 255), "white", "white"),
-        ((15, 15, 15), "black", "black"),
-        # nearest CSS names that say another family give way: CSS "brown" is a dark red, and a
-        # shaded navy is nearest to "black"
-        ((165, 42, 42), "fire brick", "red"),
-        ((30, 35, 55), "midnight blue", "navy"),
+        ((70, 130, 180), "steel blue", "blue", "steel blue"),
+        ((205, 92, 92), "red", "red", "indian red"),
+        ((255, 228, 196), "cream", "beige", "bisque"),
+        ((20, 24, 60), "navy", "navy", "midnight blue"),
+        ((128, 128, 128), "grey", "gray", "gray"),
+        ((255, 255, 255), "white", "white", "white"),
+        ((15, 15, 15), "black", "black", "black"),
+        ((128, 0, 32), "burgundy", "red", "maroon"),
+        ((225, 173, 1), "mustard", "yellow", "goldenrod"),
+        ((60, 80, 120), "dark denim", "blue", "dark slate blue"),
+        # CSS names that used to be the name are only the detail now
+        ((220, 220, 220), "white", "white", "gainsboro"),
+        ((216, 191, 216), "blush", "pink", "thistle"),
+        ((189, 183, 107), "gold", "yellow", "dark khaki"),
     ],
 )
-def test_named_colours(rgb: tuple[int, int, int], name: str, family: str) -> None:
+def test_named_colours(rgb: tuple[int, int, int], name: str, family: str, css: str) -> None:
     lab = to_lab(np.array(rgb))
     assert colour_name(lab) == name
     assert colour_family(lab) == family
+    assert css_name(lab) == css
 
 
 def test_the_set_is_big_and_varied() -> None:
