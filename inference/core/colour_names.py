@@ -18,14 +18,13 @@ from skimage.color import deltaE_ciede2000
 #: reference falls in its family under the rules, and every family has a name.
 FASHION_COLOURS: tuple[tuple[str, str, tuple[float, float, float]], ...] = (
     ("black", "black", (6.3, -0.0, 0.0)),  # #141414
-    ("charcoal", "gray", (29.7, -0.0, 0.0)),  # #464646
+    ("charcoal", "gray", (36.1, 0.0, 0.0)),  # #555555
     ("grey", "gray", (58.3, -0.0, 0.0)),  # #8c8c8c
-    ("dark grey", "gray", (36.1, -0.0, 0.0)),  # #555555
     ("light grey", "gray", (73.3, -0.0, 0.0)),  # #b4b4b4
     ("silver", "gray", (69.3, 0.4, -2.2)),  # #a8a9ad
     ("white", "white", (97.5, -0.4, 1.0)),  # #f8f8f6
-    ("off-white", "white", (93.8, -0.7, 6.3)),  # #f1ede1
-    ("ivory", "white", (94.7, -1.4, 8.2)),  # #f4f0e0
+    ("off-white", "white", (94.8, -0.4, 3.1)),  # #f2f0ea
+    ("ivory", "beige", (94.7, -1.4, 8.2)),  # #f4f0e0
     ("cream", "beige", (90.8, 0.4, 17.6)),  # #f3e3c3
     ("beige", "beige", (81.3, 0.9, 22.6)),  # #dcc8a0
     ("khaki", "beige", (72.7, 2.0, 18.4)),  # #c3b091

@@ -48,7 +48,6 @@ def main_colours() -> list[tuple[Colour, str]]:
         ((70, 130, 180), "steel blue", "blue", "steel blue"),
         ((205, 92, 92), "red", "red", "indian red"),
         ((255, 228, 196), "cream", "beige", "bisque"),
-        ((20, 24, 60), "navy", "navy", "midnight blue"),
         ((128, 128, 128), "grey", "gray", "gray"),
         ((255, 255, 255), "white", "white", "white"),
         ((15, 15, 15), "black", "black", "black"),
@@ -56,8 +55,8 @@ def main_colours() -> list[tuple[Colour, str]]:
         ((225, 173, 1), "mustard", "yellow", "goldenrod"),
         ((60, 80, 120), "dark denim", "blue", "dark slate blue"),
         # CSS names that used to be the name are only the detail now
-        ((220, 220, 220), "white", "white", "gainsboro"),
-        ((216, 191, 216), "blush", "pink", "thistle"),
+        ((220, 220, 220), "off-white", "white", "gainsboro"),
+        ((216, 191, 216), "lilac", "purple", "thistle"),
         ((189, 183, 107), "gold", "yellow", "dark khaki"),
     ],
 )
