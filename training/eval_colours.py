@@ -55,6 +55,9 @@ def _score(rows: list[dict], found: list[Colour]) -> dict:
              for c, f in zip(found, family, strict=True)]
     named = [(c, vocabulary_name(r["baseColour"])) for c, r in zip(found, rows, strict=True)]
     named = [(c, n) for c, n in named if n is not None]
+    by_name: dict[str, list[bool]] = {}
+    for colour, name in named:
+        by_name.setdefault(name, []).append(colour.name == name)
     return {
         "items": len(rows),
         "family_accuracy": round(float(np.mean(hits)), 4) if hits else None,
@@ -62,6 +65,9 @@ def _score(rows: list[dict], found: list[Colour]) -> dict:
         "name_items": len(named),
         "name_agreement": round(float(np.mean([c.name == n for c, n in named])), 4)
         if named else None,
+        "name_agreement_by_name": {
+            n: [len(v), round(float(np.mean(v)), 3)]
+            for n, v in sorted(by_name.items(), key=lambda kv: -len(kv[1]))},
     }
 
 

@@ -108,6 +108,8 @@ def _eval_colours(args: argparse.Namespace, settings: Settings) -> int:
               f"{row['family_accuracy']} close family {row['close_family_accuracy']} name "
               f"{row['name_agreement']} (n={row['name_items']}) {row['ms_per_photo']} ms/photo")
         print(f"  confusions (truth->found): {row['top_confusions']}")
+        print("  name agreement by name [n, share]: "
+              + ", ".join(f"{k} {v}" for k, v in row["name_agreement_by_name"].items()))
     if result["street"]:
         for light, row in result["street"].items():
             if light != "garments":

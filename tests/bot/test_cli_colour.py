@@ -65,3 +65,25 @@ def test_cli_parse_several_photos_is_a_list_in_order(photo_paths: list[Path]) ->
     for outfit in parsed:
         for item in outfit["items"]:
             assert item["colour_name"] in NAMES and item["css_name"]
+
+
+def test_cli_eval_colours_reports_train_and_val(tmp_path: Path) -> None:
+    """A small catalogue folder laid out like ../shared/data/products, made of the eye-labelled
+    garments on white (baseColour: the eye's family as Myntra words it)."""
+    words = {"navy": "Navy Blue", "gray": "Grey"}
+    (tmp_path / "images").mkdir()
+    lines = ["id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,"
+             "productDisplayName"]
+    for i, row in enumerate(labelled()[:30]):
+        _on_white(row, tmp_path / "images" / f"{100 + i}.jpg")
+        colour = words.get(row["colour_family"], row["colour_family"].title())
+        lines.append(f"{100 + i},Women,Apparel,Topwear,Tops,{colour},Summer,2012,Casual,top")
+    lines.append("200,Women,Apparel,Topwear,Tops,Multi,Summer,2012,Casual,top")  # left out
+    (tmp_path / "catalog.csv").write_text("\n".join(lines) + "\n")
+    done = run_cli("eval", "colours", "--data", str(tmp_path), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    train, val = result["products"]
+    assert (train["split"], train["items"], val["split"], val["items"]) == ("train", 27, "val", 3)
+    assert train["family_accuracy"] >= 0.5
+    assert result["street"] is None  # no CCP photos next to this folder
