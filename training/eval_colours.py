@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from inference.core.colour import Colour
+from inference.core.colour import FAMILIES, Colour
 from inference.core.colour_light import colours_in_scene
 from inference.core.colour_names import FASHION_COLOURS
 from inference.shop.catalog_terms import BASE_COLOUR_TO_FAMILY, CLOSE_FAMILIES
@@ -55,6 +55,8 @@ def _score(rows: list[dict], found: list[Colour]) -> dict:
              for c, f in zip(found, family, strict=True)]
     named = [(c, vocabulary_name(r["baseColour"])) for c, r in zip(found, rows, strict=True)]
     named = [(c, n) for c, n in named if n is not None]
+    # shade names (maroon, olive, cream...) say more than a family word, and are harder to hit
+    shades = [c.name == n for c, n in named if n not in FAMILIES and n != "grey"]
     by_name: dict[str, list[bool]] = {}
     for colour, name in named:
         by_name.setdefault(name, []).append(colour.name == name)
@@ -65,6 +67,8 @@ def _score(rows: list[dict], found: list[Colour]) -> dict:
         "name_items": len(named),
         "name_agreement": round(float(np.mean([c.name == n for c, n in named])), 4)
         if named else None,
+        "shade_name_items": len(shades),
+        "shade_name_agreement": round(float(np.mean(shades)), 4) if shades else None,
         "name_agreement_by_name": {
             n: [len(v), round(float(np.mean(v)), 3)]
             for n, v in sorted(by_name.items(), key=lambda kv: -len(kv[1]))},

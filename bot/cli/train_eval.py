@@ -106,7 +106,9 @@ def _eval_colours(args: argparse.Namespace, settings: Settings) -> int:
     for row in result["products"]:
         print(f"products {row['split']:5s} ({row['masks']}): n={row['items']} family "
               f"{row['family_accuracy']} close family {row['close_family_accuracy']} name "
-              f"{row['name_agreement']} (n={row['name_items']}) {row['ms_per_photo']} ms/photo")
+              f"{row['name_agreement']} (n={row['name_items']}; shade names "
+              f"{row['shade_name_agreement']}, n={row['shade_name_items']}) "
+              f"{row['ms_per_photo']} ms/photo")
         print(f"  confusions (truth->found): {row['top_confusions']}")
         print("  name agreement by name [n, share]: "
               + ", ".join(f"{k} {v}" for k, v in row["name_agreement_by_name"].items()))
