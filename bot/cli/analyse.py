@@ -57,7 +57,9 @@ def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     pipeline = pipeline_for(settings)
     outfits = [parse_photo(pipeline, photo) for photo in args.photo]
-    if len(outfits) == 1 and outfits[0] is not None:
+    if outfits == [None]:  # one photo that cannot be used: nothing on stdout, as before
+        return 1
+    if len(outfits) == 1:
         outfit = outfits[0]
         if args.out:
             from bot.chat.flows.outfit import render_outfit
