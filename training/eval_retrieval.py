@@ -35,7 +35,7 @@ from scipy.optimize import linear_sum_assignment
 from tqdm import tqdm
 
 from inference import backends
-from inference.core.colour import dominant_colours
+from inference.core.colour_light import colours_in_scene
 from inference.core.garments import CLASS_INDEX, GARMENT_CLASSES
 from inference.parsing.outfit import garment_colours, parse_outfit
 from inference.shop.catalog_terms import category_for, family_for
@@ -161,7 +161,7 @@ def _query(outfit, truth_mask: np.ndarray, cls: str, embedder,  # noqa: ANN001
     """The query for one true garment: the parser's garment `best` paired with it."""
     if query_masks == "gt":  # diagnostic: the true mask, class and colour
         crop = crop_garment(outfit.image, truth_mask)
-        family = dominant_colours(crop.pixels, k=3, max_points=1000)[0].family
+        family = colours_in_scene(crop.pixels)[0].family
         return GarmentQuery(0, cls, family, family, cls, embedder.embed([crop])[0])
     if best is None:
         return None

@@ -1,4 +1,5 @@
-"""`stylebot parse`, `check` and `comment`: one-shot analysis of photos with the bot's models.
+"""`stylebot parse`, `colour`, `check` and `comment`: one-shot analysis of photos with the bot's
+models.
 
 The same code paths as the chat: Style Check runs through `inference.stylecheck.check` with the
 user's profile when `--user` is given.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from bot.cli.common import parse_photo, pipeline_for
@@ -15,13 +17,18 @@ from bot.config import Settings
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    parse = sub.add_parser("parse", help="garments, colours and patterns of one photo")
-    parse.add_argument("photo")
-    parse.add_argument("--json", action="store_true")
-    parse.add_argument("--out", help="write the overlay picture (PNG) here")
-    parse.add_argument("--cutout", help="write the cut-out (PNG with alpha) here")
-
+    parse = sub.add_parser("parse", help="garments, colours and patterns of outfit photos")
+    parse.add_argument("photo", nargs="+", help="one or more photos, parsed with one model load")
+    parse.add_argument("--json", action="store_true",
+                       help="one photo: its parse (an object); several: a list, in order")
+    parse.add_argument("--out", help="write the overlay picture (PNG) here (one photo only)")
+    parse.add_argument("--cutout", help="write the cut-out (PNG with alpha) here (one photo only)")
     parse.set_defaults(handler=cmd_parse)
+
+    colour = sub.add_parser("colour", help="main colours of product photos or garment crops")
+    colour.add_argument("image", nargs="+")
+    colour.add_argument("--json", action="store_true", help="a list, one entry per image")
+    colour.set_defaults(handler=cmd_colour)
 
     check = sub.add_parser("check", help="Style Check: which of two outfits works better, and why")
     check.add_argument("photo_a")
@@ -41,27 +48,75 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
+    """Parse each photo with one pipeline; --json prints one object for one photo (as before)
+    and a list for several (null for a photo that cannot be used)."""
     from inference.core import drawing as pictures
 
-    outfit = parse_photo(pipeline_for(settings), args.photo)
-    if outfit is None:
+    if len(args.photo) > 1 and (args.out or args.cutout):
+        print("stylebot parse: --out and --cutout take one photo", file=sys.stderr)
+        return 2
+    pipeline = pipeline_for(settings)
+    outfits = [parse_photo(pipeline, photo) for photo in args.photo]
+    if outfits == [None]:  # one photo that cannot be used: nothing on stdout, as before
         return 1
-    if args.out:
-        from bot.chat.flows.outfit import render_outfit
+    if len(outfits) == 1:
+        outfit = outfits[0]
+        if args.out:
+            from bot.chat.flows.outfit import render_outfit
 
-        Path(args.out).write_bytes(render_outfit(outfit)[0].png)
-    if args.cutout:
-        cut = pictures.outfit_cutout(outfit.image, outfit.labels)
-        Path(args.cutout).write_bytes(pictures.png_bytes(cut))
+            Path(args.out).write_bytes(render_outfit(outfit)[0].png)
+        if args.cutout:
+            cut = pictures.outfit_cutout(outfit.image, outfit.labels)
+            Path(args.cutout).write_bytes(pictures.png_bytes(cut))
     if args.json:
-        print(json.dumps(outfit.as_dict(), indent=2))
+        parsed = [o.as_dict() if o is not None else None for o in outfits]
+        print(json.dumps(parsed[0] if len(parsed) == 1 else parsed, indent=2))
     else:
-        for item in outfit.items:
-            print(f"{item.name:40s} {item.category:10s} {item.pattern:8s} "
-                  f"{item.colour.family:7s} {item.colour.hex} {item.area:6.1%}")
-        for problem in outfit.problems:
-            print(f"note: {problem}")
-    return 0
+        for photo, outfit in zip(args.photo, outfits, strict=True):
+            if len(outfits) > 1:
+                print(f"== {photo}")
+            for item in outfit.items if outfit else []:
+                print(f"{item.name:40s} {item.category:10s} {item.pattern:8s} "
+                      f"{item.colour.family:7s} {item.colour.hex} {item.area:6.1%}")
+            for problem in outfit.problems if outfit else []:
+                print(f"note: {problem}")
+    return 0 if all(o is not None for o in outfits) else 1
+
+
+def cmd_colour(args: argparse.Namespace, settings: Settings) -> int:
+    """Main colour and the next ones of each product photo or crop: the object is the photo's
+    foreground against its border colour (inference.shop.crop.product_colours, as the shop)."""
+    from inference.core.decode import BadImage, load_photo
+    from inference.shop.crop import product_colours
+
+    entries = []
+    for path in args.image:
+        try:
+            colours = product_colours(load_photo(Path(path).read_bytes()))
+        except (BadImage, OSError) as bad:
+            print(f"cannot use {path}: {getattr(bad, 'reason', bad)}", file=sys.stderr)
+            entries.append({"image": path, "error": str(getattr(bad, "reason", bad))})
+            continue
+        entries.append({"image": path, "main": colour_dict(colours[0]),
+                        "colours": [colour_dict(c) for c in colours]})
+    if args.json:
+        print(json.dumps(entries, indent=2))
+    else:
+        for entry in entries:
+            if "error" in entry:
+                print(f"{entry['image']}: cannot use it ({entry['error']})")
+                continue
+            rest = ", ".join(f"{c['name']} {c['share']:.0%}" for c in entry["colours"][1:])
+            main = entry["main"]
+            print(f"{entry['image']}: {main['name']} ({main['family']}, {main['hex']}, "
+                  f"{main['share']:.0%})" + (f"; then {rest}" if rest else ""))
+    return 0 if all("error" not in e for e in entries) else 1
+
+
+def colour_dict(colour) -> dict:  # noqa: ANN001 - inference.core.colour.Colour
+    return {"name": colour.name, "family": colour.family, "hex": colour.hex,
+            "rgb": list(colour.rgb), "share": round(colour.share, 3),
+            "css_name": colour.css_name}
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,4 +1,4 @@
-"""`stylebot train parser|embedder` and `stylebot eval parser|retrieval|comments|repeats`:
+"""`stylebot train parser|embedder` and `stylebot eval parser|retrieval|comments|repeats|colours`:
 thin wrappers over training/ (imported only when one of these runs, never by the bot)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from bot.config import Settings
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("eval", help="evaluation on a labelled folder")
-    ev.add_argument("what", choices=["parser", "comments", "repeats", "retrieval"])
+    ev.add_argument("what", choices=["parser", "comments", "repeats", "retrieval", "colours"])
     ev.add_argument("--data", default=None, help="folder laid out like ../shared/data/ccp")
     ev.add_argument("--limit", type=int, default=None,
                     help="parser: only the first N photos; comments: N photos (default 500); "
@@ -25,7 +25,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--catalog", help="retrieval: products laid out like ../shared/data/products")
     ev.add_argument("--split", choices=["train", "val"], default=None,
                     help="parser, comments, retrieval: only the bundled parser's training or "
-                    "held-out photos (every 10th by id) of --data / --queries")
+                    "held-out photos (every 10th by id) of --data / --queries; colours: ids "
+                    "not ending / ending in 0 (default: both, reported apart)")
+    ev.add_argument("--masks", choices=["foreground", "parser"], default="foreground",
+                    help="colours: cut products as `stylebot colour` does (default) or with the "
+                    "parser's garment on a model, as the shop's catalogue build does")
     ev.add_argument("--query-masks", choices=["parser", "gt"], default="parser",
                     help="retrieval: cut queries with the parser's masks (default) or the true "
                     "ones (diagnostic)")
@@ -44,6 +48,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.what == "retrieval":
         return _eval_retrieval(args, settings)
+    if args.what == "colours":
+        return _eval_colours(args, settings)
     if args.data is None:
         raise SystemExit(f"stylebot eval {args.what}: --data DIR is needed")
     if args.what == "parser":
@@ -81,6 +87,36 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(result, indent=2) if args.json else _repeats_text(result))
         return 0
     raise SystemExit(f"unknown evaluation {args.what!r}")
+
+
+def _eval_colours(args: argparse.Namespace, settings: Settings) -> int:
+    from training.eval_colours import evaluate_products, evaluate_street
+
+    data = Path(args.data or "../shared/data/products")
+    if not (data / "catalog.csv").exists():
+        print(f"stylebot eval colours: no catalog.csv in {data}", file=sys.stderr)
+        return 2
+    splits = [args.split] if args.split else ["train", "val"]
+    result = {"products": [evaluate_products(data, split, args.masks, settings.inference.parser,
+                                             args.limit) for split in splits],
+              "street": evaluate_street(data.parent / "ccp")}
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    for row in result["products"]:
+        print(f"products {row['split']:5s} ({row['masks']}): n={row['items']} family "
+              f"{row['family_accuracy']} close family {row['close_family_accuracy']} name "
+              f"{row['name_agreement']} (n={row['name_items']}; shade names "
+              f"{row['shade_name_agreement']}, n={row['shade_name_items']}) "
+              f"{row['ms_per_photo']} ms/photo")
+        print(f"  confusions (truth->found): {row['top_confusions']}")
+        print("  name agreement by name [n, share]: "
+              + ", ".join(f"{k} {v}" for k, v in row["name_agreement_by_name"].items()))
+    if result["street"]:
+        for light, row in result["street"].items():
+            if light != "garments":
+                print(f"street garments, {light:10s}: {row}")
+    return 0
 
 
 def _repeats_text(result: dict) -> str:

@@ -65,12 +65,15 @@ def overlay_picture(
     labels: np.ndarray,
     names: dict[int, str] | None = None,
     alpha: float = 0.55,
+    measured: dict[int, tuple[int, int, int]] | None = None,
 ) -> Image.Image:
     """The photo with each class tinted, and a legend of the classes tinted on the right.
 
     With `names` (class id -> the item's name), only those classes and the person's skin and
     hair are tinted and listed: a class too small to be an item would be an unnamed legend row
-    for a speck."""
+    for a speck. With `measured` (class id -> the item's measured RGB), a legend row shows a
+    thin bar of the tint (to find the garment) and a swatch of the garment's own colour beside
+    its name, so "navy top" is shown navy, not in the tint that marks tops."""
     present = [int(c) for c in np.unique(labels) if c > 0]
     if names is not None:
         person = {CLASS_INDEX["skin"], CLASS_INDEX["hair"]}
@@ -83,14 +86,23 @@ def overlay_picture(
     legend_font = font(14)
     labels_text = [(names or {}).get(c, CLASSES[c]) for c in present]
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    legend_w = 44 + int(max([probe.textlength(t, font=legend_font) for t in labels_text] + [60]))
+    text_x = 28 if measured else 22  # from the legend's left edge + 10
+    legend_w = text_x + 22 + int(
+        max([probe.textlength(t, font=legend_font) for t in labels_text] + [60]))
     out = Image.new("RGB", (image.width + legend_w, image.height), "white")
     out.paste(Image.fromarray(blended), (0, 0))
     draw = ImageDraw.Draw(out)
+    x = image.width
     for row, (cls, label) in enumerate(zip(present, labels_text, strict=True)):
         y = 10 + row * 22
-        draw.rectangle([image.width + 10, y, image.width + 26, y + 16], fill=CLASS_COLOURS[cls])
-        draw.text((image.width + 32, y), label, fill=(30, 30, 30), font=legend_font)
+        swatch = (measured or {}).get(cls)
+        if swatch is None:
+            draw.rectangle([x + 10, y, x + 26, y + 16], fill=CLASS_COLOURS[cls])
+        else:
+            draw.rectangle([x + 10, y, x + 14, y + 16], fill=CLASS_COLOURS[cls])
+            # outlined, so a white garment's swatch still shows on the white legend
+            draw.rectangle([x + 17, y, x + 33, y + 16], fill=swatch, outline=(150, 150, 150))
+        draw.text((x + 10 + text_x, y), label, fill=(30, 30, 30), font=legend_font)
     return out
 
 

@@ -11,7 +11,8 @@ from PIL import Image
 from scipy import ndimage
 
 from inference.core import pattern
-from inference.core.colour import Colour, dominant_colours
+from inference.core.colour import Colour
+from inference.core.colour_light import colours_in_scene
 from inference.core.garments import CLASS_INDEX, CLASSES, DISPLAY_NAME, NON_GARMENT
 from inference.parsing.lite0 import resize_long_side
 
@@ -66,6 +67,7 @@ class Item:
             "name": self.name,
             "colour_name": self.colour.name,
             "colour_family": self.colour.family,
+            "css_name": self.colour.css_name,
             "rgb": list(self.colour.rgb),
             "colours": [
                 {
@@ -152,16 +154,18 @@ def _find_people(person: np.ndarray) -> tuple[int, float, np.ndarray]:
     return int(large.sum()), float(height), full
 
 
-def garment_colours(rgb: np.ndarray, mask: np.ndarray) -> list[Colour]:
+def garment_colours(rgb: np.ndarray, mask: np.ndarray,
+                    scene: np.ndarray | None = None) -> list[Colour]:
     """A garment's main colours (k-means in CIELAB), from its inner pixels: mask borders mix in
-    skin and background. Evaluations and training use this same rule for true garments."""
+    skin and background; a strong light cast estimated from `scene` (background pixels) is
+    undone first. Evaluations and training use this same rule for true garments."""
     rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
     if rows.size:  # the garment's box only: eroding the whole photo's mask costs 4x more
         box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
         rgb, mask = rgb[box], mask[box]
     inner = ndimage.binary_erosion(mask, iterations=1)
     source = inner if inner.sum() >= 60 else mask
-    return dominant_colours(rgb[source], k=3, max_points=1000)
+    return colours_in_scene(rgb[source], scene)
 
 
 def items_from_labels(
@@ -174,6 +178,7 @@ def items_from_labels(
     given: a stray patch of "scarf" on a wall behind someone is not something they wear."""
     rgb = np.asarray(image.convert("RGB"))
     person_pixels = int((labels != CLASS_INDEX["background"]).sum())
+    scene = rgb[labels == CLASS_INDEX["background"]][::4]  # the light's colour, for every item
     items: list[Item] = []
     for cls in np.unique(labels):
         category = CLASSES[int(cls)]
@@ -186,7 +191,7 @@ def items_from_labels(
         ys, xs = np.nonzero(mask)
         box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
         sub = (slice(box[1], box[3]), slice(box[0], box[2]))
-        colours = garment_colours(rgb[sub], mask[sub])
+        colours = garment_colours(rgb[sub], mask[sub], scene)
         # Texture on small garments (shoes, glasses, belts) is mostly edges and shine.
         area = pixels / max(person_pixels, 1)
         kind = pattern.detect(rgb[sub], mask[sub])[0] if area >= MIN_PATTERN_AREA else "solid"

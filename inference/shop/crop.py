@@ -11,6 +11,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from inference.core.colour import Colour
+from inference.core.colour_light import colours_in_scene
 from inference.core.garments import CLASS_INDEX
 
 CROP_SIZE = 224
@@ -119,3 +121,12 @@ def product_mask(image: Image.Image, category: str | None,
         return fg
     region = ndimage.binary_closing(region, iterations=2) & fg
     return ndimage.binary_fill_holes(region)
+
+
+def product_colours(image: Image.Image, category: str | None = None,
+                    labels: np.ndarray | None = None) -> list[Colour]:
+    """A product photo's (or a garment crop's) main colours, largest first: the garment's pixels
+    (`product_mask`), with the rest of the photo as the scene whose light is undone."""
+    rgb = np.asarray(image.convert("RGB"))
+    mask = product_mask(image, category, labels)
+    return colours_in_scene(_sample(rgb[mask]), _sample(rgb[~mask]) if (~mask).any() else None)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from inference.core.colour import dominant_colours
+from inference.core.colour_light import colours_in_scene
 from inference.core.garments import CLASS_INDEX, DISPLAY_NAME
 from inference.parsing.outfit import Item, Outfit
 from inference.shop.catalog_terms import CLOSE_FAMILIES
@@ -122,7 +122,7 @@ def seen_family(crop: GarmentCrop) -> str | None:
     """The colour family our colour rules give the garment's pixels (for feeds without one)."""
     if len(crop.pixels) < 20:
         return None
-    return dominant_colours(crop.pixels, k=3, max_points=1000)[0].family
+    return colours_in_scene(crop.pixels)[0].family
 
 
 def embed_products(images: Iterable[tuple[Image.Image | None, str | None]], embedder,  # noqa: ANN001

@@ -33,7 +33,8 @@ def item_rows(outfit: Outfit) -> list[dict]:
 def render_outfit(outfit: Outfit) -> list[ImageOut]:
     """Overlay (with the items' own names in the legend) and palette, as PNGs."""
     names = {CLASS_INDEX[i.category]: i.name for i in outfit.items}
-    overlay = pictures.overlay_picture(outfit.image, outfit.labels, names)
+    measured = {CLASS_INDEX[i.category]: i.colour.rgb for i in outfit.items}
+    overlay = pictures.overlay_picture(outfit.image, outfit.labels, names, measured=measured)
     images = [ImageOut(pictures.png_bytes(overlay), prompts.reply("caption_overlay"),
                        "overlay.png")]
     palette = outfit.palette()

@@ -16,6 +16,7 @@ from inference.core.colour import (
     Colour,
     colour_family,
     colour_name,
+    css_name,
     dominant_colours,
     names_another_family,
     to_lab,
@@ -42,25 +43,28 @@ def main_colours() -> list[tuple[Colour, str]]:
 
 
 @pytest.mark.parametrize(
-    ("rgb", "name", "family"),
+    ("rgb", "name", "family", "css"),
     [
-        ((70, 130, 180), "steel blue", "blue"),
-        ((205, 92, 92), "indian red", "red"),
-        ((255, 228, 196), "bisque", "beige"),
-        ((20, 24, 60), "midnight blue", "navy"),
-        ((128, 128, 128), "gray", "gray"),
-        ((255, 255, 255), "white", "white"),
-        ((15, 15, 15), "black", "black"),
-        # nearest CSS names that say another family give way: CSS "brown" is a dark red, and a
-        # shaded navy is nearest to "black"
-        ((165, 42, 42), "fire brick", "red"),
-        ((30, 35, 55), "midnight blue", "navy"),
+        ((70, 130, 180), "steel blue", "blue", "steel blue"),
+        ((205, 92, 92), "red", "red", "indian red"),
+        ((255, 228, 196), "cream", "beige", "bisque"),
+        ((128, 128, 128), "grey", "gray", "gray"),
+        ((255, 255, 255), "white", "white", "white"),
+        ((15, 15, 15), "black", "black", "black"),
+        ((128, 0, 32), "burgundy", "red", "maroon"),
+        ((225, 173, 1), "mustard", "yellow", "goldenrod"),
+        ((60, 80, 120), "dark denim", "blue", "dark slate blue"),
+        # CSS names that used to be the name are only the detail now
+        ((220, 220, 220), "off-white", "white", "gainsboro"),
+        ((216, 191, 216), "lilac", "purple", "thistle"),
+        ((189, 183, 107), "gold", "yellow", "dark khaki"),
     ],
 )
-def test_named_colours(rgb: tuple[int, int, int], name: str, family: str) -> None:
+def test_named_colours(rgb: tuple[int, int, int], name: str, family: str, css: str) -> None:
     lab = to_lab(np.array(rgb))
     assert colour_name(lab) == name
     assert colour_family(lab) == family
+    assert css_name(lab) == css
 
 
 def test_the_set_is_big_and_varied() -> None:
@@ -73,14 +77,16 @@ def test_the_set_is_big_and_varied() -> None:
 def test_colour_family_agrees_with_the_eye() -> None:
     colours = main_colours()
     hits = sum(colour.family == eye for colour, eye in colours)
-    # Measured 0.76 (many misses are shades a person could call either way: burgundy, taupe).
+    # Measured 0.752 (0.765 before the family constants were re-chosen on product photos; many
+    # misses are shades a person could call either way: burgundy, taupe, a shaded white).
     assert hits / len(colours) >= 0.72
 
 
 def test_colour_names_do_not_contradict_the_eye() -> None:
     """A garment's colour name carries no family word the eye disagrees with ("black" for navy
-    pants, "brown" for a red top). Measured 17 of 153 (55 when the plain nearest CSS name was
-    used; the rest are family misses, which the test above bounds)."""
+    pants, "brown" for a red top). Measured 13 of 153 with fashion names (17 with the CSS names
+    that kept to the family, 55 with the plain nearest CSS name; the rest are family misses,
+    which the test above bounds)."""
     said_otherwise = sum(names_another_family(colour.name, eye) for colour, eye in main_colours())
     assert said_otherwise <= 20
 
