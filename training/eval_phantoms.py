@@ -6,7 +6,7 @@ garments are compared with its tags, mapped to our classes:
 - phantom rate: listed garments whose class is not in the tags, over all listed garments;
 - miss rate: main garments (MAIN_CLASSES) in the tags that are not listed, over those tagged;
 - fragmentation: share of photos where one connected region of a body zone's rival classes
-  (garments.VOTING_ZONES, inside the main person) is split among two or more classes, each at
+  (garments.RIVAL_ZONES, inside the main person) is split among two or more classes, each at
   least FRAGMENT_SHARE of it; "unconfirmed" when the tags lack one of them.
 The photos are split by a hash of their id into a tuning half (for choosing rules and
 thresholds) and a report half (for figures), so that the figures are not tuned to.
@@ -26,7 +26,7 @@ from scipy import ndimage
 from tqdm import tqdm
 
 from inference import backends
-from inference.core.garments import CCP_TO_CLASS, CLASS_INDEX, NON_GARMENT, VOTING_ZONES
+from inference.core.garments import CCP_TO_CLASS, CLASS_INDEX, NON_GARMENT, RIVAL_ZONES
 from inference.parsing.outfit import Outfit, Parser, parse_outfit
 
 MAIN_CLASSES = frozenset({"top", "outer", "dress", "skirt", "pants", "shorts", "footwear"})
@@ -52,7 +52,7 @@ def split_classes(labels: np.ndarray, main: np.ndarray | None) -> list[set[str]]
     """For each connected region of one zone's classes (inside `main`), the classes holding at
     least FRAGMENT_SHARE of it, where there are two or more."""
     splits = []
-    for zone in VOTING_ZONES:
+    for zone in RIVAL_ZONES:
         ids = [CLASS_INDEX[name] for name in zone]
         inside = np.isin(labels, ids) if main is None else np.isin(labels, ids) & main
         regions, count = ndimage.label(inside)

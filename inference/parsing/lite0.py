@@ -14,14 +14,16 @@ from PIL import Image
 from inference.core.backbone import MEAN, STD
 from inference.core.garments import CLASS_INDEX, CLASSES, EXCLUSIVE_GROUPS
 from inference.parsing.net import ParserNet
-from inference.parsing.regions import VOTE_MIN_SHARE, vote_regions
+from inference.parsing.regions import VOTE_MIN_SHARE, VOTING_ZONES, vote_regions
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "parser_lite0_fpn.pt"
 #: How labels are read from the net's scores; caches of parsed masks are keyed by it, so change
 #: it whenever decide_classes or the upsampling changes.
-DECODING = f"one-bottom-group+logit-adjustment+region-vote-{VOTE_MIN_SHARE}+bilinear"
+DECODING = "one-bottom-group+logit-adjustment+bilinear" + (
+    f"+region-vote-{VOTE_MIN_SHARE}-{VOTING_ZONES}" if VOTING_ZONES else ""
+)
 
 
 def parser_digest() -> str:
@@ -130,7 +132,8 @@ class Lite0Parser:
         self.long_side = long_side or int(self.meta["long_side"])
         weights = self.meta.get("loss_class_weights")  # absent in weights from before session 3
         self.loss_weights = torch.tensor(weights) if weights else None
-        self.vote_share = VOTE_MIN_SHARE  # evaluations try others (scripts/tune_phantoms.py)
+        # evaluations try other shares and zones (scripts/tune_phantoms.py)
+        self.vote_share, self.vote_zones = VOTE_MIN_SHARE, VOTING_ZONES
 
     @torch.inference_mode()
     def raw_scores(self, image: Image.Image) -> torch.Tensor:
@@ -149,7 +152,8 @@ class Lite0Parser:
 
         The stride-4 logits go straight to the photo's size (one bilinear resampling, no
         nearest-neighbour step); confidences are read at stride 4, where they cost nothing."""
-        logits = vote_regions(decide_classes(raw, self.loss_weights), self.vote_share)
+        logits = decide_classes(raw, self.loss_weights)
+        logits = vote_regions(logits, self.vote_share, self.vote_zones)
         ids = logits[0].argmax(0)
         best = pixel_confidence(raw, self.loss_weights, ids)
         scores = confidence_by_class(ids.numpy(), best.numpy())

@@ -8,11 +8,17 @@ import numpy as np
 import torch
 from scipy import ndimage
 
-from inference.core.garments import CLASS_INDEX, VOTING_ZONES
+from inference.core.garments import CLASS_INDEX
 
+#: The zones that vote in the bot's masks: none. On the tuning half of CCP's tag-only photos the
+#: upper body's vote (top/jacket/dress) cut fragmentation but missed real garments (a top seen
+#: in the gap of an open jacket, under 10% of the region, is usually there: misses 12% -> 16%
+#: even at a 0.1 share); the lower body's (skirt against tights) changed the lists by under
+#: 0.002 and lowered held-out tights IoU 0.33 -> 0.32 (docs/experiments.md, session 10).
+VOTING_ZONES: tuple[tuple[str, ...], ...] = ()
 #: A class keeps its pixels in a region when it holds at least this share of the region's
 #: summed probability (over the zone's classes); a region with two real garments (a top under an
-#: open jacket) keeps both. Chosen on the tuning half of CCP's tag-only photos (BENCHMARKS.md).
+#: open jacket) keeps both.
 VOTE_MIN_SHARE = 0.3
 
 
