@@ -1,4 +1,5 @@
-"""`stylebot train parser|embedder` and `stylebot eval parser|retrieval|comments|repeats|colours`:
+"""`stylebot train parser|embedder` and `stylebot eval
+parser|phantoms|retrieval|comments|repeats|colours`:
 thin wrappers over training/ (imported only when one of these runs, never by the bot)."""
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from bot.config import Settings
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("eval", help="evaluation on a labelled folder")
-    ev.add_argument("what", choices=["parser", "comments", "repeats", "retrieval", "colours"])
+    ev.add_argument("what", choices=["parser", "phantoms", "comments", "repeats", "retrieval",
+                                     "colours"])
     ev.add_argument("--data", default=None, help="folder laid out like ../shared/data/ccp")
     ev.add_argument("--limit", type=int, default=None,
-                    help="parser: only the first N photos; comments: N photos (default 500); "
-                    "repeats: N photos (default 300)")
+                    help="parser, phantoms: only the first N photos; comments: N photos "
+                    "(default 500); repeats: N photos (default 300)")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--cache", default=None,
-                    help="repeats: keep the embeddings in this .npz and reuse them")
+                    help="repeats: keep the embeddings in this .npz and reuse them; phantoms: "
+                    "the parser's raw scores (rules are read anew)")
     ev.add_argument("--queries", help="retrieval: street photos laid out like ../shared/data/ccp")
     ev.add_argument("--catalog", help="retrieval: products laid out like ../shared/data/products")
     ev.add_argument("--split", choices=["train", "val"], default=None,
@@ -66,6 +69,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
                     print(f"{key:28s} {value}")
             for name, iou in result["per_class_iou"].items():
                 print(f"  {name:12s} {'n/a' if iou is None else f'{iou:.3f}'}")
+        return 0
+    if args.what == "phantoms":
+        from training.eval_phantoms import evaluate_phantoms
+
+        result = evaluate_phantoms(Path(args.data), settings.inference.parser, args.limit,
+                                   Path(args.cache) if args.cache else None)
+        print(json.dumps(result, indent=2) if args.json else _phantoms_text(result))
         return 0
     if args.what == "comments":
         from training.eval_comments import evaluate_comments
@@ -117,6 +127,19 @@ def _eval_colours(args: argparse.Namespace, settings: Settings) -> int:
             if light != "garments":
                 print(f"street garments, {light:10s}: {row}")
     return 0
+
+
+def _phantoms_text(result: dict) -> str:
+    lines = [f"{'half':8s} {'photos':>6s} {'phantom':>8s} {'missed':>7s} {'fragm.':>7s} "
+             f"{'unconf.':>7s}"]
+    for half in ("tune", "report", "all"):
+        r = result[half]
+        lines.append(f"{half:8s} {r['photos']:6d} {r['phantom_rate']:8.3f} {r['miss_rate']:7.3f} "
+                     f"{r['fragmentation']:7.3f} {r['unconfirmed_fragmentation']:7.3f}")
+    for half in ("tune", "report"):
+        lines.append(f"{half} phantoms by class: {result[half]['phantoms_by_class']}")
+        lines.append(f"{half} missed by class: {result[half]['missed_by_class']}")
+    return "\n".join(lines)
 
 
 def _repeats_text(result: dict) -> str:

@@ -41,6 +41,15 @@ GARMENT_IDS: tuple[int, ...] = tuple(CLASS_INDEX[c] for c in GARMENT_CLASSES)
 #: dress's lower part read as pants). Chosen on those photos (BENCHMARKS.md, session 9).
 EXCLUSIVE_GROUPS: tuple[tuple[str, ...], ...] = (("dress", "skirt", "shorts", "pants"),)
 
+#: Classes the net mistakes for one another on one part of the body: the upper body's garments;
+#: the lower body's garment (one per photo, EXCLUSIVE_GROUPS) against tights. A connected region
+#: of one zone's classes split among several is what `stylebot eval phantoms` counts as
+#: fragmentation; inference.parsing.regions votes within the zones that pay for it.
+RIVAL_ZONES: tuple[tuple[str, ...], ...] = (
+    ("top", "outer", "dress"),
+    ("dress", "skirt", "shorts", "pants", "legwear"),
+)
+
 #: How each class is said in a reply ("gray pants", "white shoes").
 DISPLAY_NAME: dict[str, str] = {
     "top": "top",

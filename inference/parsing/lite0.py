@@ -14,13 +14,16 @@ from PIL import Image
 from inference.core.backbone import MEAN, STD
 from inference.core.garments import CLASS_INDEX, CLASSES, EXCLUSIVE_GROUPS
 from inference.parsing.net import ParserNet
+from inference.parsing.regions import VOTE_MIN_SHARE, VOTING_ZONES, vote_regions
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "parser_lite0_fpn.pt"
 #: How labels are read from the net's scores; caches of parsed masks are keyed by it, so change
 #: it whenever decide_classes or the upsampling changes.
-DECODING = "one-bottom-group+logit-adjustment+bilinear"
+DECODING = "one-bottom-group+logit-adjustment+bilinear" + (
+    f"+region-vote-{VOTE_MIN_SHARE}-{VOTING_ZONES}" if VOTING_ZONES else ""
+)
 
 
 def parser_digest() -> str:
@@ -129,22 +132,37 @@ class Lite0Parser:
         self.long_side = long_side or int(self.meta["long_side"])
         weights = self.meta.get("loss_class_weights")  # absent in weights from before session 3
         self.loss_weights = torch.tensor(weights) if weights else None
+        # evaluations try other shares and zones (scripts/tune_phantoms.py)
+        self.vote_share, self.vote_zones = VOTE_MIN_SHARE, VOTING_ZONES
 
     @torch.inference_mode()
-    def segment_scored(self, image: Image.Image) -> tuple[np.ndarray, dict[int, float]]:
-        """uint8 (H, W) class ids at the photo's own size, and each class's mean confidence.
+    def raw_scores(self, image: Image.Image) -> torch.Tensor:
+        """The net's own stride-4 logits (1, C, h, w) for the photo at the parser's size: what
+        evaluations cache, since every decision rule is read from them (`decode`)."""
+        small = resize_long_side(image, self.long_side)
+        x = to_tensor(small).contiguous(memory_format=torch.channels_last)
+        return self.model.decoder(self.model.backbone(x))
+
+    @torch.inference_mode()
+    def decode(
+        self, raw: torch.Tensor, size: tuple[int, int]
+    ) -> tuple[np.ndarray, dict[int, float]]:
+        """Labels (H, W) at `size` (width, height) and each class's mean confidence, from raw
+        scores: the decision rules, then one garment region one class (regions.vote_regions).
 
         The stride-4 logits go straight to the photo's size (one bilinear resampling, no
         nearest-neighbour step); confidences are read at stride 4, where they cost nothing."""
-        small = resize_long_side(image, self.long_side)
-        x = to_tensor(small).contiguous(memory_format=torch.channels_last)
-        raw = self.model.decoder(self.model.backbone(x))
         logits = decide_classes(raw, self.loss_weights)
+        logits = vote_regions(logits, self.vote_share, self.vote_zones)
         ids = logits[0].argmax(0)
         best = pixel_confidence(raw, self.loss_weights, ids)
         scores = confidence_by_class(ids.numpy(), best.numpy())
-        full = F.interpolate(logits, size=image.size[::-1], mode="bilinear", align_corners=False)
+        full = F.interpolate(logits, size=size[::-1], mode="bilinear", align_corners=False)
         return full[0].argmax(0).to(torch.uint8).numpy(), scores
+
+    def segment_scored(self, image: Image.Image) -> tuple[np.ndarray, dict[int, float]]:
+        """uint8 (H, W) class ids at the photo's own size, and each class's mean confidence."""
+        return self.decode(self.raw_scores(image), image.size)
 
     def segment(self, image: Image.Image) -> np.ndarray:
         """uint8 (H, W) class ids at the photo's own size."""

@@ -59,6 +59,8 @@ async def analyse_and_store(turn: Turn, index: int = 0,
 
 
 def describe(outfit: Outfit) -> str:
+    if "low_resolution" in outfit.problems:
+        return prompts.reply("low_resolution")
     if "no_person" in outfit.problems:
         return prompts.reply("no_person")
     if not outfit.items:
