@@ -117,8 +117,8 @@ def _media(message: Message) -> PhotoSize | Document:
 
 def _not_a_photo(message: Message) -> str | None:
     """What a message holds instead of a photo, as the kind reply names it."""
-    names = [name for attribute, name in NOT_PHOTOS if getattr(message, attribute, None)]
-    return names[0] if names else "file" if message.document else None
+    return next((name for attribute, name in NOT_PHOTOS if getattr(message, attribute, None)),
+                None)
 
 
 async def _download(message: Message, bot: ExtBot) -> PhotoIn:

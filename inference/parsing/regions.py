@@ -36,7 +36,11 @@ def vote_regions(
 ) -> torch.Tensor:
     """Decided logits (1, C, h, w) with each zone's losing classes ruled out region by region
     (a copy). Zones are the classes that are mistaken for one another on one part of the body;
-    a top and pants meet at the waist but are never rivals, so they never vote together."""
+    a top and pants meet at the waist but are never rivals, so they never vote together.
+    With no zones (what ships, VOTING_ZONES) the logits come back as they are: nothing is
+    copied or computed on every parse."""
+    if not zones:
+        return logits
     out = logits.clone()
     probs = logits[0].softmax(0).numpy()
     for zone in zones:
