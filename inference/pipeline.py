@@ -16,6 +16,7 @@ from inference.comments import Comment, Commenter
 from inference.core.decode import load_photo
 from inference.diary.repeats import OutfitEmbedder
 from inference.parsing.outfit import Outfit, Parser, parse_outfit
+from inference.text.understand import Understanding
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class Pipeline:
                                               **self._options(config.parser))
         self.commenter: Commenter = backends.create("comments", config.comments,
                                                     **self._options(config.comments))
+        self.understanding = Understanding()  # free text: intent and slots (a small linear model)
         self.outfit_embedder = OutfitEmbedder()  # "you wore this on Monday"; loads on first use
         log.info("backends loaded: parser %s, comments %s", config.parser, config.comments)
         # The shop: garment embedder now; product parser, text model and indexes on first use.

@@ -117,3 +117,11 @@ def m004_diary(db: Database) -> None:
     db.execute("""update outfits set diary = 1 where id not in (
         select outfit_a from verdicts where outfit_a is not null
         union select outfit_b from verdicts where outfit_b is not null)""")
+
+
+@migrations()
+def m006_language(db: Database) -> None:
+    """The language the bot speaks with each user (en, uk, ru, zh) and whether they chose it with
+    /language (then it no longer follows what they type)."""
+    db["users"].add_column("lang", str)
+    db["users"].add_column("lang_chosen", int)

@@ -7,30 +7,17 @@ It knows nothing of Telegram or HTTP: a channel hands it an `Incoming` event and
 from __future__ import annotations
 
 import logging
-import re
 
 import prompts
 from bot.app import Services
 from bot.chat import flows
-from bot.chat.flows import Turn, compare, onboarding, outfit, preferences, shop
+from bot.chat.flows import Turn, compare, outfit, shop, talk
 from bot.chat.messages import Incoming, Reply
 from bot.chat.ratelimit import RateLimiter
 from bot.chat.recent_photos import RecentPhotos
+from inference.text.language import language_of
 
 log = logging.getLogger(__name__)
-
-SHOP_WORDS = re.compile(
-    r"\b(where\s+(can|could|do|to|should)\s+i\s+(buy|get|find)|buy\s+(this|it|these|that)|"
-    r"shop\s+(this|the\s+look)|find\s+(this|it|similar)|similar\s+(items?|pieces?))\b",
-    re.IGNORECASE,
-)
-
-#: "search red dress", "show me a red floral dress", "I'm looking for black boots".
-SEARCH_WORDS = re.compile(
-    r"^\s*(search(\s+for)?|find\s+me|show\s+me|i('|\s+a)?m\s+looking\s+for|looking\s+for)"
-    r"(\s+(an?|some|the))?\b",
-    re.IGNORECASE,
-)
 
 #: /command -> handler, and button payload prefix -> handler, as the flows declare them.
 COMMANDS = {name: c.handler for name, c in flows.commands().items()}
@@ -52,7 +39,8 @@ class Dialog:
             return []
         try:
             user = store.ensure_user(event.user_id, event.channel)
-            return await self._route(Turn(self.services, event, user, self.recent))
+            turn = Turn(self.services, event, user, self.recent, self._language(user, event))
+            return await self._route(turn)
         except Exception:
             log.exception("failed to handle an event from a %s user", event.channel)
             return [Reply(prompts.reply("internal_error"))]
@@ -62,34 +50,54 @@ class Dialog:
         if event.callback:
             return await self._button(turn)
         if event.not_a_photo:
-            return [Reply(prompts.reply("not_a_photo", what=event.not_a_photo))]
+            return [Reply(turn.say("not_a_photo", what=event.not_a_photo))]
         if len(event.photos) >= 2:
             return await compare.compare_album(turn)
         if event.photos:
-            if SHOP_WORDS.search(event.text):
+            if event.text.strip() and await self._wants_shop(turn):
                 return await shop.shop_photo(turn)
             photo = event.photos[0]
             paired = turn.recent.pair_for(event.user_id, event.reply_to, photo.digest)
-            if paired is not None:
+            if paired is not None and event.reply_to is not None:
                 return await compare.compare_with_recent(turn, paired)
+            if paired is not None:  # a second single photo soon after: ask, don't assume
+                return await compare.ask_pair(turn, paired)
             return await outfit.outfit_feedback(turn)
         if event.command:
             handler = COMMANDS.get(event.command)
-            return await handler(turn) if handler else await onboarding.fallback(turn)
+            return await handler(turn) if handler else await talk.unknown_command(turn)
         text = event.text.strip()
         if not text:
-            return [Reply(prompts.reply("empty_text"))]
-        if SHOP_WORDS.search(text):
-            return await shop.shop(turn)
-        wanted = SEARCH_WORDS.match(text)
-        if wanted and text[wanted.end():].strip():
-            return await shop.search_text(turn, text[wanted.end():])
-        said = await preferences.from_text(turn)  # "I don't wear yellow"
-        return said if said is not None else await onboarding.fallback(turn)
+            return [Reply(turn.say("empty_text"))]
+        replies = await talk.answer(turn)
+        limit = turn.services.settings.dialog.max_text_chars
+        if len(event.text) > limit:
+            replies.insert(0, Reply(turn.say("too_long_text", limit=limit)))
+        return replies
+
+    @staticmethod
+    async def _wants_shop(turn: Turn) -> bool:
+        """A photo's caption asks where to buy it ("where can I buy this?")."""
+        return (await talk.understand(turn)).intent in ("shop_this", "search")
+
+    def _language(self, user: dict, event: Incoming) -> str:
+        """The reply language: the one the user chose with /language; else what this message is
+        written in when that is clear; else the last one used, or the app's (Telegram's
+        language_code). Stored when it changes, so reminders speak it too."""
+        current = user.get("lang")
+        if user.get("lang_chosen"):
+            return current
+        guess = current or prompts.normalise(event.locale) if event.locale else current
+        lang = language_of(event.text, guess) if event.text and not event.command else guess
+        lang = lang or prompts.DEFAULT
+        if lang != current:
+            self.services.store.update_user(event.user_id, lang=lang)
+            user["lang"] = lang
+        return lang
 
     async def _button(self, turn: Turn) -> list[Reply]:
         kind, _, rest = (turn.event.callback or "").partition(":")
         handler = BUTTONS.get(kind)
         if handler is None:
-            return [Reply(prompts.reply("feedback_stale"))]
+            return [Reply(turn.say("feedback_stale"))]
         return await handler(turn, rest)

@@ -33,6 +33,8 @@ class Incoming:
     callback: str | None = None  # button payload
     not_a_photo: str | None = None  # a sticker, voice note, document… described for a kind reply
     display_name: str = ""  # how to greet the user ("Ana"); may be empty
+    locale: str | None = None  # the app's language, when the channel knows it (Telegram's
+    # language_code, the browser's language): the first guess until the user types or chooses
 
     @property
     def command(self) -> str | None:

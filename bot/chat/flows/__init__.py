@@ -13,6 +13,7 @@ declarations: `commands()`, `buttons()` and `menu()`.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from bot.chat.recent_photos import RecentPhotos
 
 #: The flow modules, in the order their commands appear in the menu.
 FLOWS = ("onboarding", "outfit", "compare", "shop", "diary", "reminders", "preferences",
-         "privacy")
+         "privacy", "language", "talk")
 
 
 @dataclass
@@ -35,10 +36,25 @@ class Turn:
     event: Incoming
     user: dict
     recent: RecentPhotos
+    lang: str = prompts.DEFAULT  # the language of this turn's replies
 
     @property
     def user_id(self) -> str:
         return self.event.user_id
+
+    def say(self, key: str, **values: object) -> str:
+        """A reply text in the user's language."""
+        return prompts.reply(key, self.lang, **values)
+
+    def remember(self, **fields: object) -> None:
+        """Update the user's conversation state (what was last shown, a pending question), kept
+        in SQLite so that "why?" and "the second one" still resolve after a restart."""
+        state = self.store.state(self.user_id)
+        self.store.set_state(self.user_id, {**state, **fields})
+
+    def texts(self, name: str) -> dict:
+        """A prompts file (stylecheck, prefs, vocab...) in the user's language."""
+        return prompts.load(name, self.lang)
 
     @property
     def store(self):  # noqa: ANN201 - storage.Store
@@ -46,6 +62,15 @@ class Turn:
 
     async def run(self, fn, *args):  # noqa: ANN001, ANN201 - model work off the event loop
         return await self.services.runner.run(fn, *args)
+
+
+#: A reply text in one language: say("key", **values).
+Say = Callable[..., str]
+
+
+def speaker(user: dict) -> Say:
+    """`say` for code that answers a user outside a turn (reminders, the weekly summary)."""
+    return functools.partial(prompts.reply, locale=user.get("lang") or prompts.DEFAULT)
 
 
 CommandHandler = Callable[[Turn], Awaitable[list[Reply]]]
@@ -128,7 +153,7 @@ def buttons() -> dict[str, ButtonHandler]:
     return dict(_buttons)
 
 
-def menu(locale: str = "en") -> list[tuple[str, str]]:
+def menu(locale: str = prompts.DEFAULT) -> list[tuple[str, str]]:
     """(command, menu text) for the command menu: the declared commands less aliases, in the
     order of FLOWS, then of declaration."""
     return [(c.name, prompts.reply(c.menu, locale)) for c in commands().values()

@@ -3,8 +3,8 @@ the user's answer is stored and changes their next verdicts."""
 
 from __future__ import annotations
 
-import prompts
 from bot.chat.flows import Turn, button, preferences
+from bot.chat.flows import outfit as outfit_flow
 from bot.chat.flows.outfit import analyse_and_store
 from bot.chat.messages import Button, ImageOut, Reply
 from bot.chat.recent_photos import Recent
@@ -23,11 +23,11 @@ from inference.stylecheck import (
 from storage.db import NotFound
 
 
-def verdict_text(check: StyleCheck, note: str = "") -> str:
+def verdict_text(turn: Turn, check: StyleCheck, note: str = "") -> str:
     lines = [note] if note else []
     lines.append(check.headline)
     lines += [f"• {r['text'][0].upper()}{r['text'][1:]}." for r in check.reasons]
-    lines.append(prompts.load("stylecheck")["feedback_question"])
+    lines.append(turn.texts("stylecheck")["feedback_question"])
     return "\n".join(lines)
 
 
@@ -44,10 +44,11 @@ async def _compare(turn: Turn, first: tuple[int, Outfit], second: tuple[int, Out
         turn.user_id, a_id, b_id, result.verdict.p_a,
         {"a": result.verdict.features_a, "b": result.verdict.features_b}, result.reasons)
     png = await turn.run(render_check, a, b, result)
-    return [Reply(verdict_text(result, note),
+    turn.remember(last="verdict", last_verdict=verdict_id, pending=None)
+    return [Reply(verdict_text(turn, result, note),
                   images=[ImageOut(png, "Style Check", "style-check.png")],
-                  buttons=[[Button(prompts.reply("button_agree"), f"fb:{verdict_id}:agree"),
-                            Button(prompts.reply("button_prefer_other"),
+                  buttons=[[Button(turn.say("button_agree"), f"fb:{verdict_id}:agree"),
+                            Button(turn.say("button_prefer_other"),
                                    f"fb:{verdict_id}:other")]])]
 
 
@@ -56,10 +57,10 @@ async def compare_album(turn: Turn) -> list[Reply]:
         first = await analyse_and_store(turn, 0)
         second = await analyse_and_store(turn, 1)
     except BadImage as bad:
-        return [Reply(prompts.reply("bad_image", reason=bad.reason))]
+        return [Reply(turn.say("bad_image", reason=bad.reason))]
     for (outfit_id, outfit), photo in zip((first, second), turn.event.photos, strict=False):
         turn.recent.remember(turn.user_id, photo.ref, outfit_id, outfit, paired=True)
-    note = prompts.reply("compare_need_two") if len(turn.event.photos) > 2 else ""
+    note = turn.say("compare_need_two") if len(turn.event.photos) > 2 else ""
     return await _compare(turn, first, second, note)
 
 
@@ -67,10 +68,41 @@ async def compare_with_recent(turn: Turn, earlier: Recent) -> list[Reply]:
     try:
         second = await analyse_and_store(turn, 0)
     except BadImage as bad:
-        return [Reply(prompts.reply("bad_image", reason=bad.reason))]
+        return [Reply(turn.say("bad_image", reason=bad.reason))]
     earlier.paired = True
     turn.recent.remember(turn.user_id, turn.event.photos[0].ref, *second, paired=True)
     return await _compare(turn, (earlier.outfit_id, earlier.outfit), second)
+
+
+async def ask_pair(turn: Turn, earlier: Recent) -> list[Reply]:
+    """A second single photo soon after the first: analysed and kept, then the question
+    "compare them, or feedback on each?", so neither photo is silently taken for a Style Check."""
+    try:
+        outfit_id, outfit = await analyse_and_store(turn, 0, diary_entry=True)
+    except BadImage as bad:
+        return [Reply(turn.say("bad_image", reason=bad.reason))]
+    photo = turn.event.photos[0]
+    turn.recent.remember(turn.user_id, photo.ref, outfit_id, outfit, paired=True,
+                         digest=photo.digest)
+    earlier.paired = True
+    pair = f"{earlier.outfit_id}:{outfit_id}"
+    return [Reply(turn.say("pair_ask"), buttons=[[
+        Button(turn.say("button_compare_them"), f"pair:compare:{pair}"),
+        Button(turn.say("button_each"), f"pair:each:{pair}")]])]
+
+
+async def pair_answer(turn: Turn, payload: str) -> list[Reply]:
+    """pair:compare:<a>:<b> runs the Style Check; pair:each:<a>:<b> gives the second photo its
+    own feedback (the first already had it)."""
+    choice, _, ids = payload.partition(":")
+    first, second = (turn.recent.by_outfit(turn.user_id, int(i)) if i.isdigit() else None
+                     for i in (ids.split(":") + ["", ""])[:2])
+    if first is None or second is None or choice not in ("compare", "each"):
+        return [Reply(turn.say("feedback_stale"))]
+    if choice == "each":
+        return await outfit_flow.feedback_replies(turn, second.outfit_id, second.outfit)
+    return await _compare(turn, (first.outfit_id, first.outfit),
+                          (second.outfit_id, second.outfit))
 
 
 def user_weight_vector(turn: Turn):  # noqa: ANN201 - numpy array
@@ -84,11 +116,11 @@ async def feedback(turn: Turn, payload: str) -> list[Reply]:
     weights and taste profile are learned from at their next verdict."""
     verdict_id, _, answer = payload.partition(":")
     if not verdict_id.isdigit() or answer not in ("agree", "other"):
-        return [Reply(prompts.reply("feedback_stale"))]
+        return [Reply(turn.say("feedback_stale"))]
     try:
         verdict = turn.store.verdict(turn.user_id, int(verdict_id))  # only the user's own
     except NotFound:
-        return [Reply(prompts.reply("feedback_stale"))]
+        return [Reply(turn.say("feedback_stale"))]
     winner = "a" if (verdict["p_a"] or 0.5) >= 0.5 else "b"
     preferred = winner if answer == "agree" else ("b" if winner == "a" else "a")
     before = user_weight_vector(turn)
@@ -96,11 +128,11 @@ async def feedback(turn: Turn, payload: str) -> list[Reply]:
     after = user_weight_vector(turn)
     change = after - before
     biggest = int(abs(change).argmax())
-    text = prompts.reply("feedback_thanks")
+    text = turn.say("feedback_thanks")
     if abs(change[biggest]) > 0.05:
-        words = prompts.load("stylecheck")["feature_words"][ALL_FEATURES[biggest]]
+        words = turn.texts("stylecheck")["feature_words"][ALL_FEATURES[biggest]]
         more = "feedback_weigh_more" if change[biggest] > 0 else "feedback_weigh_less"
-        text += " " + prompts.reply(more, words=words)
+        text += " " + turn.say(more, words=words)
     return [Reply(text)]
 
 
@@ -109,3 +141,4 @@ def taste_lines(turn: Turn) -> list[str]:
 
 
 button("fb", feedback)
+button("pair", pair_answer)

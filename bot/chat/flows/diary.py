@@ -9,9 +9,8 @@ from pathlib import Path
 
 from PIL import Image
 
-import prompts
 from bot.app import Services
-from bot.chat.flows import Turn, command
+from bot.chat.flows import Say, Turn, command, speaker
 from bot.chat.flows.reminders import local_now
 from bot.chat.messages import ImageOut, Reply
 from inference.diary import pictures as pics
@@ -22,12 +21,12 @@ from storage.diary import DiaryStore
 HISTORY_ENTRIES = 6
 
 
-def _days(n: int) -> str:
-    return prompts.reply("days_one" if n == 1 else "days_many", n=n)
+def _days(say: Say, n: int) -> str:
+    return say("days_one" if n == 1 else "days_many", n=n)
 
 
-def _outfits(n: int) -> str:
-    return prompts.reply("outfits_one" if n == 1 else "outfits_many", n=n)
+def _outfits(say: Say, n: int) -> str:
+    return say("outfits_one" if n == 1 else "outfits_many", n=n)
 
 
 async def entry_fields(turn: Turn, outfit: Outfit) -> dict:
@@ -60,7 +59,7 @@ def repeat_line(turn: Turn, outfit_id: int) -> str:
     if earlier is None:
         return ""
     when = stats.when_phrase(date.fromisoformat(earlier), date.fromisoformat(row["local_date"]))
-    return prompts.reply("repeat_seen", when=when)
+    return turn.say("repeat_seen", when=when)
 
 
 def _picture(entry: dict, keep: bool) -> Image.Image:
@@ -71,33 +70,34 @@ def _picture(entry: dict, keep: bool) -> Image.Image:
     return pics.item_card(entry["summary"])
 
 
-def _verdicts_by_day(services: Services, user: dict, since: date) -> dict[str, list[str]]:
+def _verdicts_by_day(services: Services, user: dict, since: date,
+                     say: Say) -> dict[str, list[str]]:
     zone_now = local_now(user)
     start = datetime.combine(since - timedelta(days=1), datetime.min.time(), UTC).isoformat()
     by_day: dict[str, list[str]] = {}
     for v in DiaryStore(services.store).verdicts_since(user["id"], start):
         day = datetime.fromisoformat(v["created_at"]).astimezone(zone_now.tzinfo).date()
         a = round((v["p_a"] or 0.5) * 100)
-        line = (prompts.reply("history_verdict_picked", a=a, b=100 - a,
+        line = (say("history_verdict_picked", a=a, b=100 - a,
                               side=v["preferred"].upper()) if v["preferred"]
-                else prompts.reply("history_verdict", a=a, b=100 - a))
+                else say("history_verdict", a=a, b=100 - a))
         by_day.setdefault(day.isoformat(), []).append(line)
     return by_day
 
 
-def _entry_text(entry: dict, verdicts: list[str], earlier: dict[int, str]) -> str:
+def _entry_text(say: Say, entry: dict, verdicts: list[str], earlier: dict[int, str]) -> str:
     day = date.fromisoformat(entry["local_date"])
     lines = [f"• {day:%a} {day.day} {day:%b}: {entry['summary'].get('summary') or '—'}"]
     styles = entry.get("style") or []
     if styles:
-        lines.append("   " + prompts.reply("history_style", styles=", ".join(styles)))
+        lines.append("   " + say("history_style", styles=", ".join(styles)))
     if entry.get("comment"):
         lines.append(f"   💬 {entry['comment']}")
     if entry.get("repeat_of") and entry["repeat_of"] in earlier:
         first = date.fromisoformat(earlier[entry["repeat_of"]])
-        lines.append("   " + prompts.reply("history_repeat",
+        lines.append("   " + say("history_repeat",
                                            day=f"{first:%a} {first.day} {first:%b}"))
-    lines += ["   " + prompts.reply("history_check", verdict=v) for v in verdicts]
+    lines += ["   " + say("history_check", verdict=v) for v in verdicts]
     return "\n".join(lines)
 
 
@@ -107,22 +107,22 @@ async def history(turn: Turn) -> list[Reply]:
     diary = DiaryStore(turn.store)
     entries = diary.entries(turn.user_id, limit=HISTORY_ENTRIES)
     if not entries:
-        return [Reply(prompts.reply("history_empty"))]
+        return [Reply(turn.say("history_empty"))]
     oldest = date.fromisoformat(entries[-1]["local_date"])
-    verdicts = _verdicts_by_day(turn.services, turn.user, oldest)
+    verdicts = _verdicts_by_day(turn.services, turn.user, oldest, turn.say)
     earlier = {e["repeat_of"]: d for e in entries if e.get("repeat_of")
                and (d := diary.entry_date(turn.user_id, int(e["repeat_of"])))}
     shown_days: set[str] = set()
     blocks = []
     for entry in entries:  # the day's Style Checks go with the day's latest entry
         day = entry["local_date"]
-        blocks.append(_entry_text(entry, [] if day in shown_days else verdicts.get(day, []),
+        blocks.append(_entry_text(turn.say, entry, [] if day in shown_days else verdicts.get(day, []),
                                   earlier))
         shown_days.add(day)
     keep = bool(turn.user.get("keep_photos"))
-    text = "\n".join([prompts.reply("history_header", n=len(entries)), *blocks])
+    text = "\n".join([turn.say("history_header", n=len(entries)), *blocks])
     if not keep:
-        text += "\n\n" + prompts.reply("history_no_thumbs")
+        text += "\n\n" + turn.say("history_no_thumbs")
 
     def render() -> bytes:
         cards = []
@@ -132,11 +132,12 @@ async def history(turn: Turn) -> list[Reply]:
         return pics.history_strip(cards)
 
     png = await turn.run(render)
-    return [Reply(text, images=[ImageOut(png, prompts.reply("caption_diary"), "diary.png")])]
+    return [Reply(text, images=[ImageOut(png, turn.say("caption_diary"), "diary.png")])]
 
 
 async def week_reply(services: Services, user: dict, day: date) -> Reply:
     """The weekly summary of the week holding `day`: text and the picture (or a kind nudge)."""
+    say = speaker(user)
     monday, sunday = stats.week_of(day)
     diary = DiaryStore(services.store)
     entries = diary.entries(user["id"], limit=100, since=monday.isoformat(),
@@ -144,19 +145,19 @@ async def week_reply(services: Services, user: dict, day: date) -> Reply:
     span = {"start": f"{monday:%a} {monday.day} {monday:%b}",
             "end": f"{sunday:%a} {sunday.day} {sunday:%b}"}
     if not entries:
-        return Reply(prompts.reply("week_empty", **span))
+        return Reply(say("week_empty", **span))
     summaries = [e["summary"] for e in entries]
     colours = stats.colour_shares(summaries)
     styles = stats.styles_worn(summaries).most_common(6)
     current, best = stats.streaks(diary.entry_dates(user["id"]), local_now(user).date())
     days_worn = sorted({e["local_date"] for e in entries})
     top_colours = ", ".join(list(sorted(colours, key=lambda f: -colours[f]))[:3])
-    style_text = ("\n" + prompts.reply("week_styles",
+    style_text = ("\n" + say("week_styles",
                                        styles=", ".join(f"{s} ×{n}" for s, n in styles))
                   if styles else "")
-    outfits = _outfits(len(entries))
-    text = prompts.reply("week_text", outfits=outfits, days=_days(len(days_worn)),
-                         streak=_days(current), best=_days(best), colours=top_colours,
+    outfits = _outfits(say, len(entries))
+    text = say("week_text", outfits=outfits, days=_days(say, len(days_worn)),
+                         streak=_days(say, current), best=_days(say, best), colours=top_colours,
                          styles=style_text, **span)
     keep = bool(user.get("keep_photos"))
 
@@ -165,15 +166,15 @@ async def week_reply(services: Services, user: dict, day: date) -> Reply:
         for entry in entries:  # newest first, so each day's first picture is its latest
             index = (date.fromisoformat(entry["local_date"]) - monday).days
             week[index].pictures.append(_picture(entry, keep))
-        title = prompts.reply("week_picture_title", start=f"{monday.day} {monday:%b}",
+        title = say("week_picture_title", start=f"{monday.day} {monday:%b}",
                               end=f"{sunday.day} {sunday:%b} {sunday:%Y}")
-        subtitle = prompts.reply("week_picture_subtitle", outfits=outfits,
-                                 days=_days(len(days_worn)), streak=_days(current),
-                                 best=_days(best))
+        subtitle = say("week_picture_subtitle", outfits=outfits,
+                                 days=_days(say, len(days_worn)), streak=_days(say, current),
+                                 best=_days(say, best))
         return pics.weekly_picture(week, colours, styles, title, subtitle)
 
     png = await services.runner.run(render)
-    return Reply(text, images=[ImageOut(png, prompts.reply("caption_week"), "week.png")])
+    return Reply(text, images=[ImageOut(png, say("caption_week"), "week.png")])
 
 
 async def week(turn: Turn) -> list[Reply]:

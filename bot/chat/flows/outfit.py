@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import prompts
@@ -9,6 +10,7 @@ from bot.chat.flows import Turn, button, diary, preferences
 from bot.chat.messages import Button, ImageOut, Reply
 from inference.comments.templates import Comment, text_key
 from inference.core import drawing as pictures
+from inference.core import wording
 from inference.core.decode import BadImage
 from inference.core.garments import CLASS_INDEX
 from inference.parsing.outfit import Outfit
@@ -30,17 +32,17 @@ def item_rows(outfit: Outfit) -> list[dict]:
     ]
 
 
-def render_outfit(outfit: Outfit) -> list[ImageOut]:
+def render_outfit(outfit: Outfit, lang: str = prompts.DEFAULT) -> list[ImageOut]:
     """Overlay (with the items' own names in the legend) and palette, as PNGs."""
-    names = {CLASS_INDEX[i.category]: i.name for i in outfit.items}
+    names = {CLASS_INDEX[i.category]: wording.item_phrase(i.as_dict(), lang) for i in outfit.items}
     measured = {CLASS_INDEX[i.category]: i.colour.rgb for i in outfit.items}
     overlay = pictures.overlay_picture(outfit.image, outfit.labels, names, measured=measured)
-    images = [ImageOut(pictures.png_bytes(overlay), prompts.reply("caption_overlay"),
+    images = [ImageOut(pictures.png_bytes(overlay), prompts.reply("caption_overlay", lang),
                        "overlay.png")]
     palette = outfit.palette()
     if palette:
         images.append(ImageOut(pictures.png_bytes(pictures.palette_picture(palette)),
-                               prompts.reply("caption_palette"), "palette.png"))
+                               prompts.reply("caption_palette", lang), "palette.png"))
     return images
 
 
@@ -58,21 +60,23 @@ async def analyse_and_store(turn: Turn, index: int = 0,
     return outfit_id, outfit
 
 
-def describe(outfit: Outfit) -> str:
+def describe(outfit: Outfit, lang: str = prompts.DEFAULT) -> str:
+    """What the photo shows, in words: its garments and colours, or why there is nothing to say."""
+    say = functools.partial(prompts.reply, locale=lang)
     if "low_resolution" in outfit.problems:
-        return prompts.reply("low_resolution")
+        return say("low_resolution")
     if "no_person" in outfit.problems:
-        return prompts.reply("no_person")
+        return say("no_person")
     if not outfit.items:
-        return prompts.reply("outfit_nothing")
-    summary = outfit.summary
+        return say("outfit_nothing")
+    summary = wording.summary(outfit.as_dict(), lang)
     if "tiny" in outfit.problems:
-        return prompts.reply("tiny_person", summary=summary)
+        return say("tiny_person", summary=summary)
     if "several_people" in outfit.problems:
-        return prompts.reply("several_people", summary=summary)
-    text = prompts.reply("outfit_seen", summary=summary)
-    colours = ", ".join(c.name for c in outfit.palette()[:4])
-    return f"{text}\n{prompts.reply('outfit_colours', colours=colours)}" if colours else text
+        return say("several_people", summary=summary)
+    text = say("outfit_seen", summary=summary)
+    colours = ", ".join(wording.colour_word(c.name, lang) for c in outfit.palette()[:4])
+    return f"{text}\n{say('outfit_colours', colours=colours)}" if colours else text
 
 
 async def new_comment(turn: Turn, outfit_id: int, outfit: dict) -> Comment | None:
@@ -96,30 +100,36 @@ async def outfit_feedback(turn: Turn) -> list[Reply]:
     try:
         outfit_id, outfit = await analyse_and_store(turn, diary_entry=True)
     except BadImage as bad:
-        return [Reply(prompts.reply("bad_image", reason=bad.reason))]
+        return [Reply(turn.say("bad_image", reason=bad.reason))]
     photo = turn.event.photos[0]
     turn.recent.remember(turn.user_id, photo.ref, outfit_id, outfit, digest=photo.digest)
-    reply = Reply(describe(outfit))
+    return await feedback_replies(turn, outfit_id, outfit)
+
+
+async def feedback_replies(turn: Turn, outfit_id: int, outfit: Outfit) -> list[Reply]:
+    """What one outfit photo gets: what I see, a comment, the pictures and the buttons."""
+    turn.remember(last="photo", last_outfit=outfit_id)  # what "this" now refers to
+    reply = Reply(describe(outfit, turn.lang))
     if repeat := diary.repeat_line(turn, outfit_id):
         reply.text += f"\n{repeat}"
     if outfit.items:
         comment = await new_comment(turn, outfit_id, outfit.as_dict())
         if comment:
-            reply.text += "\n\n" + prompts.reply("comment_line", comment=comment.text)
-        reply.images = await turn.run(render_outfit, outfit)
-        reply.buttons = [[Button(prompts.reply("button_another_take"), f"more:{outfit_id}"),
-                          Button(prompts.reply("button_cutout"), f"cut:{outfit_id}")],
-                         [Button(prompts.reply("button_my_style"), f"style:{outfit_id}"),
-                          Button(prompts.reply("button_shop"), f"shop:{outfit_id}")]]
+            reply.text += "\n\n" + turn.say("comment_line", comment=comment.text)
+        reply.images = await turn.run(render_outfit, outfit, turn.lang)
+        reply.buttons = [[Button(turn.say("button_another_take"), f"more:{outfit_id}"),
+                          Button(turn.say("button_cutout"), f"cut:{outfit_id}")],
+                         [Button(turn.say("button_my_style"), f"style:{outfit_id}"),
+                          Button(turn.say("button_shop"), f"shop:{outfit_id}")]]
     replies = [reply]
     settings = turn.services.settings
     state = turn.store.state(turn.user_id)
     if (turn.user.get("keep_photos") is None and settings.privacy.ask_before_keeping_photos
             and not state.get("asked_keep_photos")):
         turn.store.set_state(turn.user_id, {**state, "asked_keep_photos": True})
-        replies.append(Reply(prompts.reply("keep_photos_ask"), buttons=[[
-            Button(prompts.reply("button_keep_yes"), "keep:yes"),
-            Button(prompts.reply("button_keep_no"), "keep:no")]]))
+        replies.append(Reply(turn.say("keep_photos_ask"), buttons=[[
+            Button(turn.say("button_keep_yes"), "keep:yes"),
+            Button(turn.say("button_keep_no"), "keep:no")]]))
     return replies
 
 
@@ -134,12 +144,12 @@ async def another_comment(turn: Turn, payload: str) -> list[Reply]:
     """'Another take': a fresh comment on the same outfit."""
     outfit = _stored_outfit(turn, payload)
     if outfit is None:
-        return [Reply(prompts.reply("feedback_stale"))]
+        return [Reply(turn.say("feedback_stale"))]
     turn.store.add_feedback(turn.user_id, "comment", outfit["id"], "another")
     comment = await new_comment(turn, outfit["id"], outfit["summary"])
-    text = prompts.reply("comment_line", comment=comment.text) if comment \
-        else prompts.reply("comments_used_up")
-    return [Reply(text, buttons=[[Button(prompts.reply("button_another_take"),
+    text = turn.say("comment_line", comment=comment.text) if comment \
+        else turn.say("comments_used_up")
+    return [Reply(text, buttons=[[Button(turn.say("button_another_take"),
                                          f"more:{outfit['id']}")]])]
 
 
@@ -147,27 +157,27 @@ async def style_of(turn: Turn, payload: str) -> list[Reply]:
     """The styles the outfit shows, with the indicators behind each."""
     outfit = _stored_outfit(turn, payload)
     if outfit is None:
-        return [Reply(prompts.reply("feedback_stale"))]
+        return [Reply(turn.say("feedback_stale"))]
     scores = [s for s in detect_styles(outfit["summary"]) if s.score > 0][:3]
     if not scores:
-        return [Reply(prompts.reply("style_none"))]
+        return [Reply(turn.say("style_none"))]
     lines = [f"• {s.style} {round(s.score * 100)}%: {' + '.join(s.indicators)}" for s in scores]
-    return [Reply(prompts.reply("style_found", lines="\n".join(lines)))]
+    return [Reply(turn.say("style_found", lines="\n".join(lines)))]
 
 
 async def cutout(turn: Turn, payload: str) -> list[Reply]:
     """The outfit with the background (and skin, hair) removed, as a transparent PNG."""
     recent = turn.recent.by_outfit(turn.user_id, int(payload)) if payload.isdigit() else None
     if recent is None:
-        return [Reply(prompts.reply("feedback_stale"))]
+        return [Reply(turn.say("feedback_stale"))]
     outfit = recent.outfit
 
     def render() -> bytes:
         return pictures.png_bytes(pictures.outfit_cutout(outfit.image, outfit.labels))
 
     png = await turn.run(render)
-    return [Reply(prompts.reply("cutout_ready"),
-                  images=[ImageOut(png, prompts.reply("caption_cutout"), "cutout.png")])]
+    return [Reply(turn.say("cutout_ready"),
+                  images=[ImageOut(png, turn.say("caption_cutout"), "cutout.png")])]
 
 
 button("more", another_comment)

@@ -13,6 +13,7 @@ import prompts
 from bot.chat import flows
 from bot.chat.flows import Turn
 from bot.chat.messages import Button, ImageOut, Reply
+from inference.core import wording
 from inference.core.colour import FAMILY_RGB
 from inference.core.garments import DISPLAY_NAME
 from inference.diary import pictures as pics
@@ -74,10 +75,10 @@ def profile_of(store: Store, user_id: str) -> Profile:
 
 
 # Saying it in words --------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _vocabulary() -> tuple[list[tuple[str, str]], list[re.Pattern], list[re.Pattern]]:
-    """(phrase, key) longest first, and the avoid / like patterns."""
-    data = prompts.load("prefs")
+@lru_cache(maxsize=8)
+def _vocabulary(lang: str) -> tuple[list[tuple[str, str]], list[re.Pattern], list[re.Pattern]]:
+    """(phrase, key) longest first, and the avoid / like patterns, of one language."""
+    data = prompts.load("prefs", lang)
     phrases: dict[str, str] = {}
     for family, words in data["colours"].items():
         phrases.update({w: f"colour:{family}" for w in words})
@@ -92,14 +93,16 @@ def _vocabulary() -> tuple[list[tuple[str, str]], list[re.Pattern], list[re.Patt
     return ordered, compile_all("avoid_patterns"), compile_all("like_patterns")
 
 
-def things_in(text: str) -> list[str]:
+def things_in(text: str, lang: str = prompts.DEFAULT) -> list[str]:
     """The colour, garment and style keys named in the text, in order of appearance. A garment
     right after a colour ("mustard tops") only qualifies the colour: the colour is meant."""
-    phrases, _, _ = _vocabulary()
+    phrases, _, _ = _vocabulary(lang)
+    # Chinese has no spaces between words: a phrase is found wherever it stands.
+    before, after = ("", "") if lang == "zh" else (r"(?<![\w-])", r"(?![\w-])")
     found: list[tuple[int, int, str]] = []
     rest = text.lower()
     for phrase, key in phrases:
-        for match in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", rest):
+        for match in re.finditer(before + re.escape(phrase) + after, rest):
             found.append((match.start(), match.end(), key))
             rest = rest[:match.start()] + " " * len(phrase) + rest[match.end():]
     found.sort()
@@ -109,30 +112,32 @@ def things_in(text: str) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def parse_statement(text: str) -> tuple[str, list[str]] | None:
+def parse_statement(text: str, lang: str = prompts.DEFAULT) -> tuple[str, list[str]] | None:
     """('avoid' | 'like', keys) for "I don't wear yellow", "I love green skirts"; else None."""
     if len(text) > MAX_STATEMENT_CHARS:
         return None
-    _, avoid, like = _vocabulary()
+    _, avoid, like = _vocabulary(lang)
     lowered = text.lower().replace("’", "'")
     for verb, patterns in (("avoid", avoid), ("like", like)):
         for pattern in patterns:
             match = pattern.search(lowered)
-            if match and (keys := things_in(match.group("what"))):
+            if match and (keys := things_in(match.group("what"), lang)):
                 return verb, keys
     return None
 
 
-def label(key: str) -> str:
+def label(key: str, lang: str = prompts.DEFAULT) -> str:
+    """A preference key ("colour:yellow", "garment:outer", "style:goth") in words."""
     kind, _, value = key.partition(":")
-    return DISPLAY_NAME.get(value, value) if kind == "garment" else value
+    if kind == "garment":
+        return wording.noun_word(DISPLAY_NAME.get(value, value), lang)
+    if kind == "colour":
+        return wording.family_word(value, lang)
+    return wording.style_word(value, lang)
 
 
-def _join(keys: list[str]) -> str:
-    words = [label(k) for k in keys]
-    if len(words) == 1:
-        return words[0]
-    return prompts.reply("list_and", rest=", ".join(words[:-1]), last=words[-1])
+def _join(keys: list[str], lang: str) -> str:
+    return wording.list_words([label(k, lang) for k in keys], lang)
 
 
 def _save(turn: Turn, corrections: Corrections) -> None:
@@ -141,7 +146,7 @@ def _save(turn: Turn, corrections: Corrections) -> None:
 
 async def from_text(turn: Turn) -> list[Reply] | None:
     """A correction said in words, or None when the text is not one."""
-    parsed = parse_statement(turn.event.text)
+    parsed = parse_statement(turn.event.text, turn.lang)
     if parsed is None:
         return None
     verb, keys = parsed
@@ -150,7 +155,7 @@ async def from_text(turn: Turn) -> list[Reply] | None:
         corrections = corrections.avoiding(key) if verb == "avoid" else corrections.liking(key)
     _save(turn, corrections)
     key = "prefs_said_avoid" if verb == "avoid" else "prefs_said_like"
-    return [Reply(prompts.reply(key, things=_join(keys)))]
+    return [Reply(turn.say(key, things=_join(keys, turn.lang)))]
 
 
 async def button(turn: Turn, payload: str) -> list[Reply]:
@@ -158,17 +163,17 @@ async def button(turn: Turn, payload: str) -> list[Reply]:
     if payload == "reset":
         turn.store.set_preference(turn.user_id, "learned_since", now())
         _save(turn, Corrections())
-        return [Reply(prompts.reply("prefs_reset"))]
+        return [Reply(turn.say("prefs_reset"))]
     verb, _, key = payload.partition(":")
     if verb not in ("avoid", "like", "undo") or key.partition(":")[0] not in KINDS:
-        return [Reply(prompts.reply("feedback_stale"))]
+        return [Reply(turn.say("feedback_stale"))]
     corrections = profile_of(turn.store, turn.user_id).corrections
     if verb == "undo":
         _save(turn, corrections.without(key))
-        return [Reply(prompts.reply("prefs_undone", thing=label(key)))]
+        return [Reply(turn.say("prefs_undone", thing=label(key, turn.lang)))]
     _save(turn, corrections.avoiding(key) if verb == "avoid" else corrections.liking(key))
     reply = "prefs_said_avoid" if verb == "avoid" else "prefs_said_like"
-    return [Reply(prompts.reply(reply, things=label(key)))]
+    return [Reply(turn.say(reply, things=label(key, turn.lang)))]
 
 
 # What /prefs shows -----------------------------------------------------------------------
@@ -179,14 +184,14 @@ class PrefsView:
     buttons: list[list[Button]] = field(default_factory=list)
 
 
-def _chart(profile: Profile) -> bytes:
+def _chart(profile: Profile, lang: str) -> bytes:
     sections = []
     for kind in KINDS:
-        rows = [pics.TasteRow(label(key), score,
+        rows = [pics.TasteRow(label(key, lang), score,
                               FAMILY_RGB.get(key.partition(":")[2]) if kind == "colour"
                               else None, said)
                 for key, score, said in profile.ranked(kind, 4)]
-        sections.append((prompts.reply(f"taste_title_{kind}"), rows))
+        sections.append((prompts.reply(f"taste_title_{kind}", lang), rows))
     return pics.taste_picture(sections)
 
 
@@ -199,26 +204,26 @@ async def prefs_view(turn: Turn) -> PrefsView:
         ranked = profile.ranked(kind, 3)
         learned = [k for k, _, said in ranked if not said]
         if learned:
-            what = prompts.load("replies")["prefs_learned_what"][kind]
-            view.lines.append(prompts.reply("prefs_learned_line", what=what,
-                                            things=_join(learned)))
-            avoid_buttons += [Button(prompts.reply("button_avoid", thing=label(k)),
+            what = turn.texts("replies")["prefs_learned_what"][kind]
+            view.lines.append(turn.say("prefs_learned_line", what=what,
+                                            things=_join(learned, turn.lang)))
+            avoid_buttons += [Button(turn.say("button_avoid", thing=label(k, turn.lang)),
                                      f"pref:avoid:{k}") for k in learned[:2]]
     corrections = profile.corrections
     if corrections.like:
-        view.lines.append(prompts.reply("prefs_love_line", things=_join(sorted(corrections.like))))
+        view.lines.append(turn.say("prefs_love_line", things=_join(sorted(corrections.like), turn.lang)))
     if corrections.avoid:
-        view.lines.append(prompts.reply("prefs_avoid_line",
-                                        things=_join(sorted(corrections.avoid))))
-    undo = [Button(prompts.reply("button_undo", thing=label(k)), f"pref:undo:{k}")
+        view.lines.append(turn.say("prefs_avoid_line",
+                                        things=_join(sorted(corrections.avoid), turn.lang)))
+    undo = [Button(turn.say("button_undo", thing=label(k, turn.lang)), f"pref:undo:{k}")
             for k in sorted(corrections.avoid | corrections.like)][:6]
     rows = [avoid_buttons[i:i + 3] for i in range(0, len(avoid_buttons), 3)]
     rows += [undo[i:i + 3] for i in range(0, len(undo), 3)]
     if not view.lines:
         return view
-    view.lines.append(prompts.reply("prefs_corrections"))
-    view.buttons = rows + [[Button(prompts.reply("button_forget_taste"), "pref:reset")]]
-    view.images.append(ImageOut(await turn.run(_chart, profile), prompts.reply("caption_taste"),
+    view.lines.append(turn.say("prefs_corrections"))
+    view.buttons = rows + [[Button(turn.say("button_forget_taste"), "pref:reset")]]
+    view.images.append(ImageOut(await turn.run(_chart, profile, turn.lang), turn.say("caption_taste"),
                                 "taste.png"))
     return view
 

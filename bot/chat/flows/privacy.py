@@ -8,7 +8,6 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-import prompts
 from bot.chat.flows import Turn, button, command, compare, preferences
 from bot.chat.messages import Button, FileOut, ImageOut, Reply
 from inference.core import drawing as pictures
@@ -34,30 +33,30 @@ async def prefs(turn: Turn) -> list[Reply]:
     families, garments, picks = taste_summary(turn)
     taste = await preferences.prefs_view(turn)  # learned favourites, corrections, buttons
     if not families and not picks and not taste.lines:
-        return [Reply(prompts.reply("prefs_empty"))]
+        return [Reply(turn.say("prefs_empty"))]
     lines = []
     if families:
         worn = ", ".join(f for f, _ in families.most_common(4))
-        lines.append(prompts.reply("prefs_worn_colours", colours=worn))
+        lines.append(turn.say("prefs_worn_colours", colours=worn))
     if garments:
         worn = ", ".join(DISPLAY_NAME.get(g, g) for g, _ in garments.most_common(4))
-        lines.append(prompts.reply("prefs_worn_garments", garments=worn))
+        lines.append(turn.say("prefs_worn_garments", garments=worn))
     if picks:
-        lines.append(prompts.reply("prefs_answers", n=sum(picks.values())))
+        lines.append(turn.say("prefs_answers", n=sum(picks.values())))
         lines += [f"• {line}" for line in compare.taste_lines(turn)]
-    reply = Reply(prompts.reply("prefs_summary", lines="\n".join(lines + taste.lines)),
+    reply = Reply(turn.say("prefs_summary", lines="\n".join(lines + taste.lines)),
                   images=list(taste.images), buttons=taste.buttons)
     if families:
         counts = [(f, families[f]) for f in FAMILIES if families[f]]
         reply.images.append(ImageOut(await turn.run(_family_chart, counts),
-                                     prompts.reply("caption_prefs_colours"),
+                                     turn.say("caption_prefs_colours"),
                                      "prefs-colours.png"))
     if picks:
-        words = prompts.load("stylecheck")["feature_words"]
+        words = turn.texts("stylecheck")["feature_words"]
         rows = [(words[name], float(w), float(p)) for name, w, p in
                 zip(ALL_FEATURES, compare.user_weight_vector(turn), PRIOR, strict=True)]
         chart = await turn.run(lambda: pictures.png_bytes(pictures.weights_chart(rows)))
-        reply.images.append(ImageOut(chart, prompts.reply("caption_prefs_stylecheck"),
+        reply.images.append(ImageOut(chart, turn.say("caption_prefs_stylecheck"),
                                      "prefs-stylecheck.png"))
     return [reply]
 
@@ -76,29 +75,29 @@ async def keep_photos_command(turn: Turn) -> list[Reply]:
         return await keep_photos_button(turn, "yes")
     if arg in ("off", "no"):
         return await keep_photos_button(turn, "no")
-    state = prompts.reply("keep_photos_state_on" if turn.user.get("keep_photos")
+    state = turn.say("keep_photos_state_on" if turn.user.get("keep_photos")
                           else "keep_photos_state_off")
-    return [Reply(prompts.reply("keep_photos_usage", state=state))]
+    return [Reply(turn.say("keep_photos_usage", state=state))]
 
 
 async def keep_photos_button(turn: Turn, payload: str) -> list[Reply]:
     keep = payload == "yes"
     turn.store.update_user(turn.user_id, keep_photos=int(keep))
-    return [Reply(prompts.reply("keep_photos_on" if keep else "keep_photos_off"))]
+    return [Reply(turn.say("keep_photos_on" if keep else "keep_photos_off"))]
 
 
 async def forget(turn: Turn) -> list[Reply]:
-    return [Reply(prompts.reply("forget_confirm"), buttons=[[
-        Button(prompts.reply("button_forget_yes"), "forget:yes"),
-        Button(prompts.reply("button_forget_no"), "forget:no")]])]
+    return [Reply(turn.say("forget_confirm"), buttons=[[
+        Button(turn.say("button_forget_yes"), "forget:yes"),
+        Button(turn.say("button_forget_no"), "forget:no")]])]
 
 
 async def forget_button(turn: Turn, payload: str) -> list[Reply]:
     if payload != "yes":
-        return [Reply(prompts.reply("forget_cancelled"))]
+        return [Reply(turn.say("forget_cancelled"))]
     turn.store.forget_user(turn.user_id)
     turn.recent.forget(turn.user_id)
-    return [Reply(prompts.reply("forget_done"))]
+    return [Reply(turn.say("forget_done"))]
 
 
 async def export(turn: Turn) -> list[Reply]:
@@ -115,7 +114,7 @@ async def export(turn: Turn) -> list[Reply]:
         file = FileOut(buf.getvalue(), "stylebot-export.zip", "application/zip")
     else:
         file = FileOut(body, "stylebot-data.json", "application/json")
-    return [Reply(prompts.reply("export_ready"), file=file)]
+    return [Reply(turn.say("export_ready"), file=file)]
 
 
 command("prefs", prefs, menu="menu_prefs")

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import prompts
 from bot.chat.flows import Turn, button, command
 from bot.chat.messages import Button, Reply
 
@@ -94,12 +93,12 @@ def due(user: dict, now: datetime, grace: timedelta, weekly_time: str) -> list[t
 def _state(turn: Turn) -> str:
     user = turn.user
     if user.get("daily_time"):
-        return prompts.reply("daily_state_on", time=user["daily_time"])
-    return prompts.reply("daily_state_off")
+        return turn.say("daily_state_on", time=user["daily_time"])
+    return turn.say("daily_state_off")
 
 
-def _zone_name(user: dict) -> str:
-    return user.get("timezone") or prompts.reply("tz_unset")
+def _zone_name(turn: Turn) -> str:
+    return turn.user.get("timezone") or turn.say("tz_unset")
 
 
 def _ask_zone_once(turn: Turn) -> list[Reply]:
@@ -108,8 +107,8 @@ def _ask_zone_once(turn: Turn) -> list[Reply]:
     if turn.user.get("timezone") or state.get("asked_timezone"):
         return []
     turn.store.set_state(turn.user_id, {**state, "asked_timezone": True})
-    buttons = [Button(prompts.reply(label), f"tz:{zone}") for label, zone in COMMON_ZONES]
-    return [Reply(prompts.reply("timezone_ask"), buttons=[buttons[:3], buttons[3:]])]
+    buttons = [Button(turn.say(label), f"tz:{zone}") for label, zone in COMMON_ZONES]
+    return [Reply(turn.say("timezone_ask"), buttons=[buttons[:3], buttons[3:]])]
 
 
 async def daily(turn: Turn) -> list[Reply]:
@@ -117,15 +116,15 @@ async def daily(turn: Turn) -> list[Reply]:
     words = turn.event.args.lower().split()
     if words[:1] == ["off"]:
         turn.store.update_user(turn.user_id, daily_time=None)
-        return [Reply(prompts.reply("daily_off"))]
+        return [Reply(turn.say("daily_off"))]
     if words[:1] == ["on"]:
         words = words[1:] or ["08:00"]
     if not words:
-        return [Reply(prompts.reply("daily_usage", state=_state(turn),
-                                    tz=_zone_name(turn.user)))]
+        return [Reply(turn.say("daily_usage", state=_state(turn),
+                                    tz=_zone_name(turn)))]
     at = parse_time(words[0])
     if at is None:
-        return [Reply(prompts.reply("daily_bad_time"))]
+        return [Reply(turn.say("daily_bad_time"))]
     fields = {"daily_time": f"{at:%H:%M}"}
     weekly_day = turn.user.get("weekly_day")
     if weekly_day is None and not turn.store.state(turn.user_id).get("weekly_chosen"):
@@ -133,8 +132,8 @@ async def daily(turn: Turn) -> list[Reply]:
         fields["weekly_day"] = weekly_day
     turn.store.update_user(turn.user_id, **fields)
     day = (DAYS[weekly_day].capitalize() if weekly_day is not None
-           else prompts.reply("weekly_no_day"))
-    reply = Reply(prompts.reply("daily_on", time=fields["daily_time"], tz=_zone_name(turn.user),
+           else turn.say("weekly_no_day"))
+    reply = Reply(turn.say("daily_on", time=fields["daily_time"], tz=_zone_name(turn),
                                 weekly_day=day))
     return [reply, *_ask_zone_once(turn)]
 
@@ -142,17 +141,17 @@ async def daily(turn: Turn) -> list[Reply]:
 async def timezone(turn: Turn) -> list[Reply]:
     """/timezone Europe/Berlin (any IANA name) · /timezone (shows it)."""
     if not turn.event.args:
-        return [Reply(prompts.reply("timezone_usage", tz=_zone_name(turn.user)))]
+        return [Reply(turn.say("timezone_usage", tz=_zone_name(turn)))]
     return await timezone_button(turn, turn.event.args)
 
 
 async def timezone_button(turn: Turn, payload: str) -> list[Reply]:
     zone = find_zone(payload)
     if zone is None:
-        return [Reply(prompts.reply("timezone_unknown", name=payload[:60]))]
+        return [Reply(turn.say("timezone_unknown", name=payload[:60]))]
     turn.store.update_user(turn.user_id, timezone=zone)
     local = datetime.now(UTC).astimezone(ZoneInfo(zone))
-    return [Reply(prompts.reply("timezone_set", tz=zone, local=f"{local:%H:%M}"))]
+    return [Reply(turn.say("timezone_set", tz=zone, local=f"{local:%H:%M}"))]
 
 
 async def weekly(turn: Turn) -> list[Reply]:
@@ -162,26 +161,26 @@ async def weekly(turn: Turn) -> list[Reply]:
     if arg in ("off", "no"):
         turn.store.update_user(turn.user_id, weekly_day=None)
         turn.store.set_state(turn.user_id, {**state, "weekly_chosen": True})
-        return [Reply(prompts.reply("weekly_off"))]
+        return [Reply(turn.say("weekly_off"))]
     day = parse_day(arg) if arg else None
     if day is None:
         current = turn.user.get("weekly_day")
-        text = (prompts.reply("weekly_state_on", day=DAYS[current].capitalize())
-                if current is not None else prompts.reply("weekly_state_off"))
-        return [Reply(prompts.reply("weekly_usage", state=text))]
+        text = (turn.say("weekly_state_on", day=DAYS[current].capitalize())
+                if current is not None else turn.say("weekly_state_off"))
+        return [Reply(turn.say("weekly_usage", state=text))]
     turn.store.update_user(turn.user_id, weekly_day=day)
     turn.store.set_state(turn.user_id, {**state, "weekly_chosen": True})
     at = turn.user.get("daily_time") or turn.services.settings.diary.weekly_time
-    return [Reply(prompts.reply("weekly_on", day=DAYS[day].capitalize(), time=at,
-                                tz=_zone_name(turn.user))), *_ask_zone_once(turn)]
+    return [Reply(turn.say("weekly_on", day=DAYS[day].capitalize(), time=at,
+                                tz=_zone_name(turn))), *_ask_zone_once(turn)]
 
 
 async def daily_button(turn: Turn, payload: str) -> list[Reply]:
     """The reminder's own "stop" button."""
     if payload == "off":
         turn.store.update_user(turn.user_id, daily_time=None)
-        return [Reply(prompts.reply("daily_off"))]
-    return [Reply(prompts.reply("feedback_stale"))]
+        return [Reply(turn.say("daily_off"))]
+    return [Reply(turn.say("feedback_stale"))]
 
 
 command("daily", daily, menu="menu_daily")

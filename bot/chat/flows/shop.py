@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import logging
 
-import prompts
 from bot.chat.flows import Turn, button, command
 from bot.chat.flows.outfit import analyse_and_store
 from bot.chat.messages import Button, ImageOut, Reply
@@ -35,14 +34,14 @@ MODE_CODES = {"d": "default", "c": "colour", "p": "cheaper"}
 FILTER_KEYS = {"default": None, "colour": "shop_filter_colour", "cheaper": "shop_filter_cheaper"}
 
 
-def _filter_words(mode: str) -> str:
+def _filter_words(turn: Turn, mode: str) -> str:
     key = FILTER_KEYS[mode]
-    return " " + prompts.reply(key) if key else ""
+    return " " + turn.say(key) if key else ""
 
 
-def _page(offset: int) -> str:
+def _page(turn: Turn, offset: int) -> str:
     """' (from #11)' on a later page of results, else ''."""
-    return " " + prompts.reply("results_page", n=offset + 1) if offset else ""
+    return " " + turn.say("results_page", n=offset + 1) if offset else ""
 
 
 # entry points ------------------------------------------------------------------------------
@@ -52,7 +51,7 @@ async def shop(turn: Turn) -> list[Reply]:
         return await search_text(turn, turn.event.args)
     recent = turn.recent.find(turn.user_id, turn.event.reply_to)
     if recent is None:
-        return [Reply(prompts.reply("shop_no_photo"))]
+        return [Reply(turn.say("shop_no_photo"))]
     return await _garment_menu(turn, recent.outfit_id, recent.outfit)
 
 
@@ -61,7 +60,7 @@ async def shop_photo(turn: Turn) -> list[Reply]:
     try:
         outfit_id, outfit = await analyse_and_store(turn)
     except BadImage as bad:
-        return [Reply(prompts.reply("bad_image", reason=bad.reason))]
+        return [Reply(turn.say("bad_image", reason=bad.reason))]
     turn.recent.remember(turn.user_id, turn.event.photos[0].ref, outfit_id, outfit, paired=True)
     return await _garment_menu(turn, outfit_id, outfit)
 
@@ -69,12 +68,12 @@ async def shop_photo(turn: Turn) -> list[Reply]:
 async def shop_button(turn: Turn, payload: str) -> list[Reply]:
     """The outfit reply's "Where can I buy this?" button (shop:<outfit_id>)."""
     if not payload.isdigit():
-        return [Reply(prompts.reply("feedback_stale"))]
+        return [Reply(turn.say("feedback_stale"))]
     outfit_id = int(payload)
     try:
         turn.store.outfit(turn.user_id, outfit_id)
     except NotFound:
-        return [Reply(prompts.reply("feedback_stale"))]
+        return [Reply(turn.say("feedback_stale"))]
     turn.store.add_feedback(turn.user_id, "shop", outfit_id, "asked")
     recent = turn.recent.by_outfit(turn.user_id, outfit_id)
     if recent is not None:
@@ -82,7 +81,7 @@ async def shop_button(turn: Turn, payload: str) -> list[Reply]:
     queries = [GarmentQuery.from_row(r)
                for r in CatalogStore(turn.store).queries(turn.user_id, outfit_id)]
     if not queries:
-        return [Reply(prompts.reply("shop_photo_gone"))]
+        return [Reply(turn.say("shop_photo_gone"))]
     problem = _catalogue_problem(turn)
     if problem:
         return [problem]
@@ -97,13 +96,13 @@ async def shop_item(turn: Turn, payload: str) -> list[Reply]:
         price_max = float(parts[4]) if len(parts) > 4 else None
         mode = MODE_CODES[code]
     except (IndexError, ValueError, KeyError):
-        return [Reply(prompts.reply("feedback_stale"))]
+        return [Reply(turn.say("feedback_stale"))]
     rows = CatalogStore(turn.store).queries(turn.user_id, outfit_id)
     query = next((GarmentQuery.from_row(r) for r in rows if r["item_index"] == index), None)
     if query is None:
-        return [Reply(prompts.reply("shop_photo_gone"))]
+        return [Reply(turn.say("shop_photo_gone"))]
     if mode == "cheaper" and price_max is None:
-        return [Reply(prompts.reply("shop_no_prices"))]
+        return [Reply(turn.say("shop_no_prices"))]
     turn.store.add_feedback(turn.user_id, "shop_item", outfit_id, f"{mode}:{index}:{offset}")
     return await _results(turn, outfit_id, query, mode, offset, price_max)
 
@@ -114,7 +113,7 @@ async def _garment_menu(turn: Turn, outfit_id: int, outfit: Outfit) -> list[Repl
     if problem:
         return [problem]
     if not outfit.items:
-        return [Reply(prompts.reply("shop_no_garments"))]
+        return [Reply(turn.say("shop_no_garments"))]
     pipeline = turn.services.pipeline
     queries = await turn.run(pipeline.garment_queries, outfit)
     CatalogStore(turn.store).save_queries(turn.user_id, outfit_id, pipeline.embedder.name,
@@ -130,19 +129,19 @@ async def _menu_or_results(turn: Turn, outfit_id: int,
     stocked = [q for q in queries if index is not None and index.categories.get(q.category)]
     missing = [q.name for q in queries if q not in stocked]
     if not stocked:
-        return [Reply(prompts.reply("shop_none_stocked", items=", ".join(missing)))]
+        return [Reply(turn.say("shop_none_stocked", items=", ".join(missing)))]
     if len(stocked) == 1 and not missing:
         return await _results(turn, outfit_id, stocked[0], "default", 0)
-    [reply] = _menu_reply(outfit_id, stocked)
+    [reply] = _menu_reply(turn, outfit_id, stocked)
     if missing:
-        reply.text += "\n" + prompts.reply("shop_not_stocked", items=", ".join(missing))
+        reply.text += "\n" + turn.say("shop_not_stocked", items=", ".join(missing))
     return [reply]
 
 
-def _menu_reply(outfit_id: int, queries: list[GarmentQuery]) -> list[Reply]:
+def _menu_reply(turn: Turn, outfit_id: int, queries: list[GarmentQuery]) -> list[Reply]:
     rows, row = [], []
     for q in queries[:8]:
-        row.append(Button(prompts.reply("button_shop_garment", name=q.name)[:40],
+        row.append(Button(turn.say("button_shop_garment", name=q.name)[:40],
                           f"shopi:{outfit_id}:{q.index}:d:0"))
         if len(row) == 2:
             rows.append(row)
@@ -150,7 +149,7 @@ def _menu_reply(outfit_id: int, queries: list[GarmentQuery]) -> list[Reply]:
     if row:
         rows.append(row)
     names = ", ".join(q.name for q in queries)
-    return [Reply(prompts.reply("shop_pick_garment", items=names), buttons=rows)]
+    return [Reply(turn.say("shop_pick_garment", items=names), buttons=rows)]
 
 
 def _no_index_key(turn: Turn) -> str:
@@ -161,14 +160,14 @@ def _no_index_key(turn: Turn) -> str:
 def _catalogue_problem(turn: Turn) -> Reply | None:
     pipeline = turn.services.pipeline
     if pipeline.embedder is None:
-        return Reply(prompts.reply("shop_unavailable", reason=pipeline.embedder_error))
+        return Reply(turn.say("shop_unavailable", reason=pipeline.embedder_error))
     index = _index(turn)
     if index is None:
-        return Reply(prompts.reply(_no_index_key(turn)))
+        return Reply(turn.say(_no_index_key(turn)))
     if index.embedder != pipeline.embedder.name:
         log.error("catalogue index built with %s, the bot embeds with %s", index.embedder,
                   pipeline.embedder.name)
-        return Reply(prompts.reply("shop_index_mismatch"))
+        return Reply(turn.say("shop_index_mismatch"))
     return None
 
 
@@ -189,48 +188,83 @@ async def _results(turn: Turn, outfit_id: int, query: GarmentQuery, mode: str, o
     what = query.name
     if not hits:
         key = "shop_no_more" if offset else "shop_no_matches"
-        return [Reply(prompts.reply(key, what=what, filter=_filter_words(mode)),
-                      buttons=[[Button(prompts.reply("button_other_piece"),
+        return [Reply(turn.say(key, what=what, filter=_filter_words(turn, mode)),
+                      buttons=[[Button(turn.say("button_other_piece"),
                                        f"shop:{outfit_id}")]])]
     more, hits = len(hits) > k, hits[:k]
-    matches = prompts.reply("shop_matches_one" if len(hits) == 1 else "shop_matches_many",
+    matches = turn.say("shop_matches_one" if len(hits) == 1 else "shop_matches_many",
                             n=len(hits))
-    header = prompts.reply("shop_results", what=what[:1].upper() + what[1:], matches=matches,
-                           page=_page(offset))
+    header = turn.say("shop_results", what=what[:1].upper() + what[1:], matches=matches,
+                           page=_page(turn, offset))
     base = f"shopi:{outfit_id}:{query.index}"
     code = {v: k for k, v in MODE_CODES.items()}[mode]
     nav = []
     if more:
         tail = f":{price_max:g}" if price_max is not None else ""
-        nav.append(Button(prompts.reply("button_more"), f"{base}:{code}:{offset + k}{tail}"))
-    nav.append(Button(prompts.reply("button_same_colour"), f"{base}:c:0"))
+        nav.append(Button(turn.say("button_more"), f"{base}:{code}:{offset + k}{tail}"))
+    nav.append(Button(turn.say("button_same_colour"), f"{base}:c:0"))
     prices = [h.item["price"] for h in hits if h.item.get("price") is not None]
     cheaper = f"{base}:p:0:{max(0.0, min(prices) - 0.01):g}" if prices else f"{base}:p:0"
-    nav.append(Button(prompts.reply("button_cheaper"), cheaper))
+    nav.append(Button(turn.say("button_cheaper"), cheaper))
     reply = await _cards(turn, header, hits)
-    reply.buttons = [nav, [Button(prompts.reply("button_other_piece"), f"shop:{outfit_id}")]]
+    reply.buttons = [nav, [Button(turn.say("button_other_piece"), f"shop:{outfit_id}")]]
+    _remember_results(turn, hits, kind="item", outfit=outfit_id, item=query.index,
+                      noun=DISPLAY_NAME.get(query.category, query.category))
     return [reply]
 
 
-def describe_hit(n: int, hit: Hit) -> str:
+def _remember_results(turn: Turn, hits: list[Hit], **what: object) -> None:
+    """What was shown, so "cheaper", "in black" and "the second one" refer to it."""
+    prices = [h.item["price"] for h in hits if h.item.get("price") is not None]
+    cheaper = round(max(0.0, min(prices) - 0.01), 2) if prices else None
+    turn.remember(last="shop", last_shop={**what, "hits": [h.item["id"] for h in hits],
+                                          "cheaper_than": cheaper})
+
+
+async def more_like_item(turn: Turn, item_id: str) -> list[Reply]:
+    """Catalogue items that look like one already shown ("more like the second one")."""
+    from inference.shop.index import Filters
+
+    index = _index(turn)
+    if index is None:
+        return [Reply(turn.say(_no_index_key(turn)))]
+    row = next((i for i, item in enumerate(index.items) if item["id"] == item_id), None)
+    if row is None:
+        return [Reply(turn.say("feedback_stale"))]
+    item = index.items[row]
+    k = turn.services.settings.catalog.results_per_page
+    filters = Filters(category=item.get("category"), exclude=frozenset({item_id}))
+    hits = await turn.run(index.search, index.vector(row), k, filters)
+    if not hits:
+        return [Reply(turn.say("shop_no_matches", what=item["title"], filter=""))]
+    matches = turn.say("shop_matches_one" if len(hits) == 1 else "shop_matches_many",
+                       n=len(hits))
+    header = turn.say("shop_results", what=item["title"], matches=matches, page="")
+    reply = await _cards(turn, header, hits)
+    _remember_results(turn, hits, kind="like", item_id=item_id,
+                      noun=DISPLAY_NAME.get(item.get("category") or "", ""))
+    return [reply]
+
+
+def describe_hit(turn: Turn, n: int, hit: Hit) -> str:
     item = hit.item
     bits = [f"{n}. {item['title']}"]
     if item.get("price") is not None:
         bits.append(f"{item['price']:.2f} {item.get('currency') or ''}".strip())
     elif item.get("demo"):
-        bits.append(prompts.reply("shop_demo_item"))
+        bits.append(turn.say("shop_demo_item"))
     if item.get("url"):
         bits.append(item["url"])
     line = " · ".join(bits)
     if not hit.why:
         return line
-    return f"{line}\n   " + prompts.reply("shop_why", reasons=", ".join(hit.why))
+    return f"{line}\n   " + turn.say("shop_why", reasons=", ".join(hit.why))
 
 
 async def _cards(turn: Turn, header: str, hits: list[Hit]) -> Reply:
-    lines = [header] + [describe_hit(n, h) for n, h in enumerate(hits, start=1)]
+    lines = [header] + [describe_hit(turn, n, h) for n, h in enumerate(hits, start=1)]
     if any(h.item.get("demo") for h in hits):
-        lines.append(prompts.reply("shop_demo_note"))
+        lines.append(turn.say("shop_demo_note"))
     images = await turn.run(_thumbnails, hits)
     return Reply("\n".join(lines), images=images)
 
@@ -259,41 +293,48 @@ def _thumbnails(hits: list[Hit]) -> list[ImageOut]:
 async def search_command(turn: Turn) -> list[Reply]:
     """/search red floral dress."""
     if not turn.event.args:
-        return [Reply(prompts.reply("search_usage"))]
+        return [Reply(turn.say("search_usage"))]
     return await search_text(turn, turn.event.args)
 
 
-async def search_text(turn: Turn, query: str, offset: int = 0) -> list[Reply]:
+async def search_text(turn: Turn, query: str, offset: int = 0,
+                      price_max: float | None = None) -> list[Reply]:
     from inference.shop.text_search import text_search
 
     query = query.strip()[:200]
     index = _index(turn)
     if index is None:
-        return [Reply(prompts.reply(_no_index_key(turn)))]
+        return [Reply(turn.say(_no_index_key(turn)))]
     if index.text_vectors() is None:  # built without the optional title model
-        return [Reply(prompts.reply("search_unavailable"))]
+        return [Reply(turn.say("search_unavailable"))]
     state = turn.store.state(turn.user_id)
     turn.store.set_state(turn.user_id, {**state, "shop_query": query})
     k = turn.services.settings.catalog.results_per_page
     encoder = await turn.run(turn.services.pipeline.text_encoder)
-    parsed, hits = await turn.run(text_search, index, encoder, query, k + 1, offset)
+    fetch = (k + 1) * (8 if price_max is not None else 1)
+    parsed, hits = await turn.run(text_search, index, encoder, query, fetch, offset)
+    if price_max is not None:  # "cheaper": the same search, under the cheapest shown
+        hits = [h for h in hits if h.item.get("price") is not None
+                and h.item["price"] <= price_max][:k + 1]
     if not hits and parsed.category and not offset:
         noun = DISPLAY_NAME.get(parsed.category, parsed.category)
-        return [Reply(prompts.reply("search_no_category", noun=noun))]
+        return [Reply(turn.say("search_no_category", noun=noun))]
     if not hits:
-        return [Reply(prompts.reply("search_nothing", query=query))]
+        return [Reply(turn.say("search_nothing", query=query))]
     more, hits = len(hits) > k, hits[:k]
     understood = [w for w in (parsed.colour_family,
                               DISPLAY_NAME.get(parsed.category or "", parsed.category)) if w]
-    header = prompts.reply(
+    header = turn.say(
         "search_results", query=query,
-        items=prompts.reply("search_items_one" if len(hits) == 1 else "search_items_many",
+        items=turn.say("search_items_one" if len(hits) == 1 else "search_items_many",
                             n=len(hits)),
         understood=f" ({' '.join(understood)})" if understood else "",
-        page=_page(offset))
+        page=_page(turn, offset))
     reply = await _cards(turn, header, hits)
     if more:
-        reply.buttons = [[Button(prompts.reply("button_more"), f"shopq:{offset + k}")]]
+        reply.buttons = [[Button(turn.say("button_more"), f"shopq:{offset + k}")]]
+    _remember_results(turn, hits, kind="query", query=query,
+                      noun=DISPLAY_NAME.get(parsed.category or "", ""))
     return [reply]
 
 
@@ -301,7 +342,7 @@ async def search_more(turn: Turn, payload: str) -> list[Reply]:
     """shopq:<offset>: the next page of the last text search."""
     query = turn.store.state(turn.user_id).get("shop_query")
     if not query or not payload.isdigit():
-        return [Reply(prompts.reply("feedback_stale"))]
+        return [Reply(turn.say("feedback_stale"))]
     return await search_text(turn, query, int(payload))
 
 

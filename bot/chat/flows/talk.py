@@ -1,0 +1,451 @@
+"""Free text, understood in context: greetings, questions about the last photo or verdict,
+occasions, restyling, shop refinements, the diary, and a clarifying question for the rest.
+
+The intent and slots come from inference.text.understand (offline, four languages); what the
+conversation is about comes from the per-user state in SQLite (Conversation), so "why?",
+"this" and "the second one" resolve after a restart too. With an LLM configured, open-ended
+messages go to it, grounded in the same state; its answer must pass the comments' rules, and
+the offline answer stands in whenever it is absent, slow or refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import random
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+
+import prompts
+from bot.chat import flows
+from bot.chat.flows import Turn, button, onboarding, preferences, shop
+from bot.chat.messages import Button, Reply
+from inference.core import wording
+from inference.core.garments import DISPLAY_NAME
+from inference.styles import pairing
+from inference.text.understand import Understood
+from storage.db import NotFound
+
+#: Button payloads of the clarifying question and the occasion / restyle pickers.
+CLARIFY = ("photo", "occasion", "shop", "help")
+PICK_OCCASIONS = ("wedding", "interview", "date", "office", "party", "beach")
+PICK_STYLES = ("casual", "formal", "colourful", "neutral")
+
+
+# conversation state --------------------------------------------------------------------------
+def _vary(turn: Turn, key: str, **values: object) -> str:
+    """A variant of a list text, never the same as this user's previous one for that key."""
+    variants = prompts.raw(key, turn.lang)
+    if not isinstance(variants, list):
+        return turn.say(key, **values)
+    state = turn.store.state(turn.user_id)
+    said = dict(state.get("said", {}))
+    choices = [i for i in range(len(variants)) if i != said.get(key)] or [0]
+    pick = random.choice(choices)
+    said[key] = pick
+    turn.store.set_state(turn.user_id, {**state, "said": said})
+    return variants[pick].format(**values).strip()
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _last_outfit(turn: Turn) -> dict | None:
+    """The outfit (Outfit.as_dict()) of the photo being talked about: the one replied to, else
+    the latest."""
+    recent = turn.recent.find(turn.user_id, turn.event.reply_to)
+    if recent is not None and recent.outfit.items:
+        return recent.outfit.as_dict()
+    outfit_id = turn.store.state(turn.user_id).get("last_outfit")
+    try:
+        return turn.store.outfit(turn.user_id, int(outfit_id))["summary"] if outfit_id else None
+    except NotFound:
+        return None
+
+
+def _phrases(turn: Turn, items: list[dict]) -> str:
+    return wording.list_words([wording.item_phrase(i, turn.lang) for i in items], turn.lang)
+
+
+def _thing(turn: Turn, understood: Understood) -> str:
+    """What the user named ("white sneakers"), in their words where the language allows it
+    (English), else built from the slots in the nominative."""
+    slots, words = understood.slots, understood.words
+    if turn.lang == "en" and words.get("garment"):
+        parts = [words.get("colour"), words["garment"]]
+        return " ".join(p for p in parts if p)
+    noun = DISPLAY_NAME.get(str(slots.get("garment", "")), "")
+    if not noun:
+        return wording.family_word(str(slots["colour"]), turn.lang) if "colour" in slots else ""
+    word, gender = wording.noun_word(noun, turn.lang), wording.noun_gender(noun, turn.lang)
+    colour = wording.family_word(str(slots["colour"]), turn.lang, gender) \
+        if "colour" in slots else ""
+    phrase = prompts.load("vocab", turn.lang).get("phrase", "{pattern} {colour} {noun}")
+    return " ".join(phrase.format(pattern="", colour=colour, noun=word).split())
+
+
+# small talk ----------------------------------------------------------------------------------
+async def small_talk(turn: Turn, understood: Understood) -> list[Reply]:
+    return [Reply(_vary(turn, understood.intent))]
+
+
+async def clarify(turn: Turn, understood: Understood | None = None) -> list[Reply]:
+    buttons = [Button(turn.say(f"button_clarify_{k}"), f"talk:{k}") for k in CLARIFY]
+    return [Reply(_vary(turn, "clarify"), buttons=[buttons[:2], buttons[2:]])]
+
+
+async def clarify_button(turn: Turn, payload: str) -> list[Reply]:
+    if payload == "photo":
+        return [Reply(turn.say("clarify_photo"))]
+    if payload == "occasion":
+        return _occasion_picker(turn)
+    if payload == "shop":
+        return [Reply(turn.say("clarify_shop"))]
+    return await onboarding.help_(turn)
+
+
+async def unknown_command(turn: Turn) -> list[Reply]:
+    """'/hepl' -> "Did you mean /help?" with a button that runs it."""
+    name = turn.event.command or ""
+    known = list(flows.commands())
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if not close:
+        return [Reply(turn.say("unknown_command_none", command=name[:30]))]
+    return [Reply(turn.say("unknown_command", command=name[:30], suggestion=close[0]),
+                  buttons=[[Button(turn.say("button_did_you_mean", suggestion=close[0]),
+                                   f"cmd:{close[0]}")]])]
+
+
+async def run_command(turn: Turn, payload: str) -> list[Reply]:
+    command = flows.commands().get(payload)
+    if command is None:
+        return [Reply(turn.say("feedback_stale"))]
+    return await command.handler(turn)
+
+
+# the last photo ------------------------------------------------------------------------------
+async def pair_with(turn: Turn, understood: Understood) -> list[Reply]:
+    outfit = _last_outfit(turn)
+    if outfit is None:
+        return [Reply(turn.say("need_photo"))]
+    slots = understood.slots
+    if "garment" not in slots and "colour" not in slots:
+        return [Reply(turn.say("need_thing"))]
+    judged = pairing.pairs_with(outfit, slots.get("garment"), slots.get("colour"))
+    colour = wording.family_word(judged.colours[0], turn.lang) if judged.colours else ""
+    other = _phrases(turn, judged.about[:1])
+    n = len({i["colour_family"] for i in outfit["items"]}) + 0
+    reason = turn.texts("talk")["pair_reasons"][judged.reason].format(
+        colour=colour, other=other, n=n).strip()
+    thing = _thing(turn, understood)
+    items = _phrases(turn, pairing._items(outfit)[:2])
+    return [Reply(turn.say(f"pair_{judged.verdict}", thing=thing, Thing=_cap(thing),
+                           items=items, reason=reason, Reason=_cap(reason)))]
+
+
+async def suggest_item(turn: Turn, understood: Understood) -> list[Reply]:
+    outfit = _last_outfit(turn)
+    if outfit is None:
+        return [Reply(turn.say("need_photo"))]
+    category = str(understood.slots.get("garment") or "footwear")
+    judged = pairing.suggest_colours(outfit, category)
+    noun = DISPLAY_NAME.get(category, category)
+    words = [wording.family_word(f, turn.lang) for f in judged.colours]
+    reason = turn.texts("talk")["suggest_reasons"][judged.reason].format(
+        colour=words[0], item=_phrases(turn, judged.about)).strip()
+    return [Reply(turn.say("suggest_item", noun=wording.noun_word(noun, turn.lang),
+                           options=prompts.raw("suggest_or", turn.lang).join(words),
+                           reason=reason, Reason=_cap(reason)))]
+
+
+def _occasion_picker(turn: Turn) -> list[Reply]:
+    names = turn.texts("intents").get("occasions", {})
+    buttons = [Button(_cap(str(names.get(k, {}).get("name", k))), f"occ:{k}")
+               for k in PICK_OCCASIONS]
+    return [Reply(turn.say("occasion_ask"), buttons=[buttons[:3], buttons[3:]])]
+
+
+def _occasion_name(turn: Turn, key: str) -> str:
+    return str(turn.texts("intents").get("occasions", {}).get(key, {}).get("name", key))
+
+
+async def occasion_fit(turn: Turn, understood: Understood) -> list[Reply]:
+    outfit = _last_outfit(turn)
+    occasion = understood.slots.get("occasion")
+    if outfit is None:
+        return await occasion_advice(turn, understood) if occasion else \
+            [Reply(turn.say("need_photo"))]
+    if occasion is None:
+        turn.remember(pending="occasion_fit")
+        return _occasion_picker(turn)
+    return [Reply(_fit_text(turn, outfit, str(occasion)))]
+
+
+def _fit_text(turn: Turn, outfit: dict, occasion: str) -> str:
+    judged = pairing.fits_occasion(outfit, occasion)
+    talk = turn.texts("talk")
+    name = _occasion_name(turn, occasion)
+    if judged.verdict == "yes":
+        why = talk["occasion_fit_why"][judged.reason].format(items=_phrases(turn, judged.about))
+        return turn.say("occasion_fit_yes", occasion=name, Why=_cap(why), why=why)
+    item = judged.about[0] if judged.about else None
+    colour = ""
+    if item is not None:
+        gender = wording.noun_gender(wording.item_noun(item), turn.lang)
+        colour = wording.colour_word(item["colour_name"], turn.lang, gender)
+    change = talk["occasion_fit_changes"][judged.reason].format(
+        item=_phrases(turn, judged.about), colour=colour,
+        colour_rule=talk["occasion_colour_rules"].get(occasion, ""))
+    return turn.say("occasion_fit_change", occasion=name, change=change)
+
+
+async def occasion_advice(turn: Turn, understood: Understood) -> list[Reply]:
+    occasion = understood.slots.get("occasion")
+    if occasion is None:
+        turn.remember(pending="occasion_advice")
+        return _occasion_picker(turn)
+    return [Reply(_tips(turn, str(occasion)))]
+
+
+def _tips(turn: Turn, occasion: str) -> str:
+    text = turn.texts("talk")["occasion_tips"].get(occasion) or turn.say("occasion_ask")
+    avoid = sorted(preferences.profile_of(turn.store, turn.user_id).corrections.avoid)
+    colours = [k for k in avoid if k.startswith("colour:")]
+    if colours:
+        text += turn.say("avoid_note", what=wording.list_words(
+            [preferences.label(k, turn.lang) for k in colours], turn.lang))
+    return text
+
+
+async def picked_occasion(turn: Turn, payload: str) -> list[Reply]:
+    """occ:<occasion>: the answer to "what's the occasion?" for the question that asked it."""
+    if payload not in pairing.OCCASION_LEVEL:
+        return [Reply(turn.say("feedback_stale"))]
+    pending = turn.store.state(turn.user_id).get("pending")
+    turn.remember(pending=None)
+    outfit = _last_outfit(turn) if pending == "occasion_fit" else None
+    return [Reply(_fit_text(turn, outfit, payload) if outfit else _tips(turn, payload))]
+
+
+async def restyle(turn: Turn, understood: Understood) -> list[Reply]:
+    outfit = _last_outfit(turn)
+    if outfit is None:
+        return [Reply(turn.say("need_photo"))]
+    target = understood.slots.get("style")
+    if target is None:
+        buttons = [Button(_cap(wording.style_word(s, turn.lang)), f"restyle:{s}")
+                   for s in PICK_STYLES]
+        return [Reply(turn.say("restyle_ask"), buttons=[buttons])]
+    return [Reply(_restyle_text(turn, outfit, str(target)))]
+
+
+def _restyle_text(turn: Turn, outfit: dict, target: str) -> str:
+    piece = pairing.piece_to_restyle(outfit, target)
+    tips = turn.texts("talk")["restyle_tips"]
+    return tips.get(target, tips["casual"]).format(item=_phrases(turn, piece))
+
+
+async def picked_style(turn: Turn, payload: str) -> list[Reply]:
+    outfit = _last_outfit(turn)
+    if outfit is None or payload not in turn.texts("talk")["restyle_tips"]:
+        return [Reply(turn.say("need_photo" if outfit is None else "feedback_stale"))]
+    return [Reply(_restyle_text(turn, outfit, payload))]
+
+
+# the last verdict ----------------------------------------------------------------------------
+def _last_verdict(turn: Turn) -> dict | None:
+    verdict_id = turn.store.state(turn.user_id).get("last_verdict")
+    try:
+        return turn.store.verdict(turn.user_id, int(verdict_id)) if verdict_id else None
+    except NotFound:
+        return None
+
+
+def _letters(verdict: dict) -> tuple[str, str, int, int]:
+    p_a = verdict["p_a"] if verdict["p_a"] is not None else 0.5
+    a, b = round(p_a * 100), 100 - round(p_a * 100)
+    return ("A", "B", a, b) if p_a >= 0.5 else ("B", "A", b, a)
+
+
+async def verdict_which(turn: Turn, understood: Understood) -> list[Reply]:
+    verdict = _last_verdict(turn)
+    if verdict is None:
+        return [Reply(turn.say("need_verdict"))]
+    w, _, pw, pl = _letters(verdict)
+    return [Reply(turn.say("verdict_which", W=w, pa=pw, pb=pl))]
+
+
+async def verdict_why(turn: Turn, understood: Understood) -> list[Reply]:
+    verdict = _last_verdict(turn)
+    if verdict is None:
+        return [Reply(turn.say("need_verdict"))]
+    w, *_ = _letters(verdict)
+    reasons = [r["text"] for r in verdict["reasons"] if r.get("text")]
+    if not reasons:
+        return [Reply(turn.say("verdict_why_none"))]
+    lines = [turn.say("verdict_why", W=w)] + [f"• {_cap(r)}." for r in reasons]
+    return [Reply("\n".join(lines))]
+
+
+async def verdict_improve(turn: Turn, understood: Understood) -> list[Reply]:
+    verdict = _last_verdict(turn)
+    if verdict is None:
+        return [Reply(turn.say("need_verdict"))]
+    winner, loser, *_ = _letters(verdict)
+    side = str(understood.slots.get("side") or loser.lower())
+    other = "b" if side == "a" else "a"
+    mine, theirs = verdict["features"].get(side, {}), verdict["features"].get(other, {})
+    tips = turn.texts("talk")["improve"]
+    gaps = sorted(((theirs.get(f, 0) - mine.get(f, 0), f) for f in tips if f in mine),
+                  reverse=True)
+    chosen = [tips[f] for gap, f in gaps if gap > 0.05][:3]
+    letter = side.upper()
+    if not chosen:
+        return [Reply(turn.say("verdict_improve_done", X=letter))]
+    lines = [turn.say("verdict_improve", X=letter)] + [f"• {_cap(t)}." for t in chosen]
+    return [Reply("\n".join(lines))]
+
+
+# shop refinements ----------------------------------------------------------------------------
+def _last_shop(turn: Turn) -> dict | None:
+    return turn.store.state(turn.user_id).get("last_shop")
+
+
+def _query_noun(turn: Turn, understood: Understood, last: dict) -> str:
+    """The English catalogue noun to search for (the title model reads English)."""
+    garment = understood.slots.get("garment")
+    if garment:
+        return DISPLAY_NAME.get(str(garment), str(garment))
+    return str(last.get("noun") or "")
+
+
+async def refine_cheaper(turn: Turn, understood: Understood) -> list[Reply]:
+    last = _last_shop(turn)
+    if last is None:
+        return [Reply(turn.say("need_shop"))]
+    price = understood.slots.get("price") or last.get("cheaper_than")
+    if last.get("kind") == "item":
+        tail = f":{float(price):g}" if price is not None else ""
+        return await shop.shop_item(turn, f"{last['outfit']}:{last['item']}:p:0{tail}")
+    return await shop.search_text(turn, last["query"],
+                                   price_max=float(price) if price is not None else None)
+
+
+async def refine_colour(turn: Turn, understood: Understood) -> list[Reply]:
+    last = _last_shop(turn)
+    colour = understood.slots.get("colour")
+    if last is None:
+        return [Reply(turn.say("need_shop"))]
+    if colour is None:
+        if last.get("kind") == "item":
+            return await shop.shop_item(turn, f"{last['outfit']}:{last['item']}:c:0")
+        return [Reply(turn.say("need_shop"))]
+    noun = _query_noun(turn, understood, last) or "clothes"
+    return await shop.search_text(turn, f"{colour} {noun}")
+
+
+async def more_like(turn: Turn, understood: Understood) -> list[Reply]:
+    last = _last_shop(turn)
+    if last is None or not last.get("hits"):
+        return [Reply(turn.say("need_shop"))]
+    ordinal = int(understood.slots.get("ordinal") or 0)
+    hits = last["hits"]
+    if not ordinal or ordinal > len(hits):
+        return [Reply(turn.say("more_like_which"))]
+    return await shop.more_like_item(turn, hits[ordinal - 1 if ordinal > 0 else -1])
+
+
+async def search(turn: Turn, understood: Understood) -> list[Reply]:
+    """"Show me black boots": the user's own words in English (the title model reads English),
+    the slots otherwise."""
+    text = turn.event.text.strip()
+    if turn.lang == "en":
+        wanted = shop.SEARCH_WORDS.match(text)
+        query = text[wanted.end():].strip() if wanted else text
+    else:
+        parts = [understood.slots.get("colour"),
+                 DISPLAY_NAME.get(str(understood.slots.get("garment", "")), "")]
+        query = " ".join(str(p) for p in parts if p)
+    if not query:
+        return [Reply(turn.say("clarify_shop"))]
+    return await shop.search_text(turn, query)
+
+
+async def shop_this(turn: Turn, understood: Understood) -> list[Reply]:
+    return await shop.shop(turn)
+
+
+# preferences and the diary -------------------------------------------------------------------
+async def preference(turn: Turn, understood: Understood) -> list[Reply]:
+    said = await preferences.from_text(turn)
+    return said if said is not None else await clarify(turn)
+
+
+async def diary_day(turn: Turn, understood: Understood) -> list[Reply]:
+    from bot.chat.flows.reminders import local_now
+    from storage.diary import DiaryStore
+
+    day_key = understood.slots.get("day")
+    if day_key is None:
+        return [Reply(turn.say("diary_ask_day"))]
+    today = local_now(turn.user).date()
+    day = _resolve_day(str(day_key), today)
+    name = turn.texts("talk")["days"].get(str(day_key), str(day_key))
+    entries = DiaryStore(turn.store).entries(turn.user_id, limit=5, since=day.isoformat(),
+                                             until=day.isoformat())
+    if not entries:
+        return [Reply(turn.say("diary_day_none", day=name))]
+    summary = wording.summary(entries[0]["summary"], turn.lang) or "—"
+    return [Reply(turn.say("diary_day", day=name, summary=summary))]
+
+
+def _resolve_day(key: str, today: date) -> date:
+    """'mon' -> the latest Monday up to today; 'yesterday' -> today - 1."""
+    if key == "today":
+        return today
+    if key == "yesterday":
+        return today - timedelta(days=1)
+    weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(key)
+    return today - timedelta(days=(today.weekday() - weekday) % 7)
+
+
+# routing -------------------------------------------------------------------------------------
+Handler = Callable[[Turn, Understood], Awaitable[list[Reply]]]
+HANDLERS: dict[str, Handler] = {
+    "greeting": small_talk, "thanks": small_talk, "bye": small_talk, "smalltalk": small_talk,
+    "help": lambda turn, _: onboarding.help_(turn),
+    "pair_with": pair_with, "occasion_fit": occasion_fit, "suggest_item": suggest_item,
+    "verdict_why": verdict_why, "verdict_which": verdict_which,
+    "verdict_improve": verdict_improve, "occasion_advice": occasion_advice, "restyle": restyle,
+    "shop_this": shop_this, "search": search, "refine_cheaper": refine_cheaper,
+    "refine_colour": refine_colour, "more_like": more_like, "preference": preference,
+    "diary": diary_day,
+}
+
+
+def context_of(state: dict) -> str:
+    """What the conversation is about, for the classifier: the last thing shown."""
+    return str(state.get("last") or "none")
+
+
+async def understand(turn: Turn) -> Understood:
+    state = turn.store.state(turn.user_id)
+    # a few milliseconds of numpy: off the loop, but not behind the model worker's queue
+    return await asyncio.to_thread(turn.services.pipeline.understanding, turn.event.text,
+                                   turn.lang, context_of(state))
+
+
+async def answer(turn: Turn) -> list[Reply]:
+    """A free-text message: understood, then answered in context."""
+    understood = await understand(turn)
+    handler = HANDLERS.get(understood.intent)
+    if handler is None:  # "other" or not understood
+        return await clarify(turn, understood)
+    return await handler(turn, understood)
+
+
+button("talk", clarify_button)
+button("cmd", run_command)
+button("occ", picked_occasion)
+button("restyle", picked_style)

@@ -1,0 +1,147 @@
+"""Quick stylist judgements on a parsed outfit (Outfit.as_dict()), for questions people type:
+"does this go with white sneakers?", "is this OK for the office?", "what colour bag?",
+"make it more casual". Pure rules over colour families, garments and styles; each answer carries
+a reason key (prompts/<lang>/talk.yaml) and the garments it is about, so the reply names real
+things from the photo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from inference.styles.detection import detect_styles
+
+NEUTRALS = frozenset({"black", "white", "gray", "beige", "navy", "brown"})
+#: The colour wheel as people see it; neighbours are "tonal", others compete.
+WHEEL = ("red", "orange", "yellow", "green", "blue", "purple", "pink")
+#: A garment of these kinds takes the place of one already worn (a second pair of trousers).
+SINGLE_KINDS = frozenset({"top", "dress", "pants", "shorts", "skirt", "footwear"})
+#: How dressy each occasion is: 0 relaxed, 1 smart casual, 2 formal.
+OCCASION_LEVEL = {"wedding": 2, "interview": 2, "funeral": 2, "office": 1, "dinner": 1,
+                  "date": 1, "party": 1, "casual": 0, "beach": 0, "sport": 0, "travel": 0,
+                  "concert": 0}
+CASUAL_NOUNS = frozenset({"shorts", "jeans"})
+MAIN_KINDS = ("outer", "dress", "top", "pants", "skirt", "shorts", "footwear")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    verdict: str  # "yes", "maybe", "no"
+    reason: str  # a key of pair_reasons / occasion_fit_* / suggest_reasons in talk.yaml
+    about: list[dict] = field(default_factory=list)  # the outfit's items it is about
+    colours: tuple[str, ...] = ()  # colour families it names (suggestions: the options)
+
+
+def _items(outfit: dict) -> list[dict]:
+    return sorted(outfit.get("items", []), key=lambda i: -i.get("area", 0))
+
+
+def _chromatic(outfit: dict) -> list[dict]:
+    return [i for i in _items(outfit) if i["colour_family"] not in NEUTRALS]
+
+
+def _neighbours(a: str, b: str) -> bool:
+    if a not in WHEEL or b not in WHEEL:
+        return False
+    d = abs(WHEEL.index(a) - WHEEL.index(b))
+    return min(d, len(WHEEL) - d) == 1
+
+
+def pairs_with(outfit: dict, category: str | None, family: str | None) -> Judgement:
+    """Would a piece of `category` in colour `family` (either may be unknown) go with it?"""
+    items = _items(outfit)
+    same = [i for i in items if category in SINGLE_KINDS and i["category"] == category]
+    if same:
+        return Judgement("maybe", "same_kind", same[:1])
+    if family is None:
+        return Judgement("yes", "no_colour", items[:2])
+    if family in NEUTRALS:
+        return Judgement("yes", "neutral", items[:2], (family,))
+    repeat = [i for i in items if i["colour_family"] == family]
+    if repeat:
+        return Judgement("yes", "repeat", repeat[:1], (family,))
+    loud = _chromatic(outfit)
+    if not loud:
+        return Judgement("yes", "accent", items[:2], (family,))
+    if len({i["colour_family"] for i in loud}) >= 2:
+        return Judgement("no", "busy", loud[:2], (family,))
+    if _neighbours(family, loud[0]["colour_family"]):
+        return Judgement("yes", "tonal", loud[:1], (family,))
+    return Judgement("maybe", "clash", loud[:1], (family,))
+
+
+def suggest_colours(outfit: dict, category: str) -> Judgement:
+    """Colours for a piece of `category` to add: repeat the outfit's accent, or a neutral that
+    suits it (dark with dark, tan with blues and earth tones, black otherwise)."""
+    items = [i for i in _items(outfit) if i["category"] != category]
+    loud = _chromatic({"items": items})
+    families = {i["colour_family"] for i in items}
+    if families & {"navy", "blue", "beige", "brown", "green", "orange"}:
+        neutral = "brown" if "brown" not in families else "beige"
+    elif families <= {"white", "beige"} and families:
+        neutral = "beige" if "beige" not in families else "white"
+    else:
+        neutral = "black"
+    if loud:
+        return Judgement("yes", "repeat", loud[:1], (loud[0]["colour_family"], neutral))
+    lead = items[:1]
+    accent = "red" if not families & {"red", "pink"} else "green"
+    return Judgement("yes", "neutral", lead, (neutral, accent))
+
+
+def formality(outfit: dict) -> int:
+    """0 relaxed, 1 smart casual, 2 formal, from the detected styles and the pieces."""
+    scores = {s.style: s.score for s in detect_styles(outfit)}
+    nouns = {i.get("fine_label") or i["category"] for i in outfit.get("items", [])}
+    if scores.get("formal", 0) >= 0.5 and not nouns & CASUAL_NOUNS:
+        return 2
+    if max(scores.get("sporty", 0), scores.get("streetwear", 0)) >= 0.5 or nouns & CASUAL_NOUNS:
+        return 0
+    return 1
+
+
+def _most_casual(outfit: dict) -> list[dict]:
+    items = _items(outfit)
+    casual = [i for i in items if (i.get("fine_label") or i["category"]) in CASUAL_NOUNS
+              or i.get("pattern") == "printed"]
+    return (casual or [i for i in items if i["category"] in MAIN_KINDS])[:1]
+
+
+def _most_formal(outfit: dict) -> list[dict]:
+    items = _items(outfit)
+    return ([i for i in items if i["category"] == "outer"]
+            or [i for i in items if i["category"] in MAIN_KINDS])[:1]
+
+
+def fits_occasion(outfit: dict, occasion: str) -> Judgement:
+    """Is the outfit right for the occasion? A change names the piece to change."""
+    need = OCCASION_LEVEL.get(occasion, 1)
+    level = formality(outfit)
+    items = _items(outfit)
+    if occasion == "funeral" and (loud := _chromatic(outfit)):
+        return Judgement("no", "wrong_colour", loud[:1])
+    if occasion == "wedding":
+        white = [i for i in items if i["category"] in ("dress", "outer")
+                 and i["colour_family"] == "white"]
+        if white:
+            return Judgement("no", "wrong_colour", white[:1])
+    if need == 2 and level == 0:
+        return Judgement("no", "too_casual", _most_casual(outfit))
+    if need == 0 and level == 2:
+        return Judgement("no", "too_formal", _most_formal(outfit))
+    return Judgement("yes", "formal_ok" if need else "casual_ok", items[:2])
+
+
+def piece_to_restyle(outfit: dict, target: str) -> list[dict]:
+    """The one garment to change to move the outfit towards `target`."""
+    items = [i for i in _items(outfit) if i["category"] in MAIN_KINDS]
+    if target == "casual":
+        return _most_formal(outfit)
+    if target in ("formal",):
+        return _most_casual(outfit)
+    if target == "colourful":
+        neutral = [i for i in items if i["colour_family"] in NEUTRALS]
+        return (neutral or items)[:1]
+    if target == "neutral":
+        return (_chromatic({"items": items}) or items)[:1]
+    return [i for i in items if i["category"] in ("top", "outer")][:1] or items[:1]

@@ -1,0 +1,215 @@
+"""What a free-text message asks for: an intent and its slots, offline, in four languages.
+
+Two layers (docs/conversation.md):
+1. Each language's own patterns (prompts/<lang>/intents.yaml): precise regular expressions,
+   tried in the file's order; the first match decides. They carry the phrasings that must never
+   be missed ("why?", "cheaper") and read the same in every context.
+2. Otherwise a small classifier (IntentModel): hashed character and word n-grams plus the
+   conversation's context, a linear softmax trained by training/train_intents.py on the labelled
+   utterances in training/data/utterances/. Below its confidence floor the answer is "unknown",
+   and the dialogue asks a clarifying question instead of guessing.
+Slots come from the lexicons in prompts/<lang>/ (intents.yaml and prefs.yaml), read the same way
+whichever layer found the intent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+import prompts
+
+INTENTS: tuple[str, ...] = (
+    "greeting", "thanks", "bye", "smalltalk", "help", "pair_with", "occasion_fit", "suggest_item",
+    "verdict_why", "verdict_which", "verdict_improve", "occasion_advice", "restyle", "shop_this",
+    "search", "refine_cheaper", "refine_colour", "more_like", "preference", "diary", "other",
+)
+CONTEXTS: tuple[str, ...] = ("none", "photo", "verdict", "shop")
+MODEL_PATH = Path(__file__).with_name("intent_model.npz")
+#: Below this probability the classifier's best guess is not acted on (chosen on the training
+#: folds, see training/train_intents.py).
+CONFIDENCE_FLOOR = 0.35
+SPACES = re.compile(r"\s+")
+NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)")
+
+
+@dataclass(frozen=True)
+class Understood:
+    intent: str  # one of INTENTS, or "unknown"
+    confidence: float
+    slots: dict[str, str | int] = field(default_factory=dict)
+    by: str = "pattern"  # "pattern", "classifier" or "none"
+    words: dict[str, str] = field(default_factory=dict)  # slot -> the user's own word for it
+
+
+def normalise(text: str) -> str:
+    return SPACES.sub(" ", text.lower().replace("ё", "е")).strip()
+
+
+# features ----------------------------------------------------------------------------------
+def _hash(token: str, dims: int) -> int:
+    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest(), "little") % dims
+
+
+def features(text: str, context: str, dims: int, slots: tuple[str, ...] = ()) -> np.ndarray:
+    """Hashed, L2-normalised counts of character 1-4-grams (within words, with edges marked),
+    word unigrams and bigrams, the context crossed with the first word, and which slots the
+    lexicons found (an occasion, a colour...: what lets a few hundred examples generalise)."""
+    text = normalise(text)
+    words = re.findall(r"\w+|[?!]", text)
+    tokens: list[str] = [f"w:{w}" for w in words]
+    tokens += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    for w in words:
+        padded = f"<{w}>"
+        for n in (1, 2, 3, 4):
+            tokens += [f"c{n}:{padded[i:i + n]}" for i in range(len(padded) - n + 1)]
+    tokens.append(f"ctx:{context}")
+    if words:
+        tokens.append(f"ctx:{context}:{words[0]}")
+    tokens += [f"slot:{s}" for s in slots for _ in range(3)]
+    tokens += [f"slot:{context}:{s}" for s in slots]
+    vec = np.zeros(dims, np.float32)
+    for t in tokens:
+        vec[_hash(t, dims)] += 1.0
+    vec = np.log1p(vec)
+    return vec / max(float(np.linalg.norm(vec)), 1e-6)
+
+
+@dataclass(frozen=True)
+class IntentModel:
+    weights: np.ndarray  # (dims, intents)
+    bias: np.ndarray
+    intents: tuple[str, ...]
+
+    @property
+    def dims(self) -> int:
+        return self.weights.shape[0]
+
+    def probabilities(self, text: str, context: str, slots: tuple[str, ...] = ()) -> np.ndarray:
+        logits = features(text, context, self.dims, slots) @ self.weights + self.bias
+        e = np.exp(logits - logits.max())
+        return e / e.sum()
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        np.savez_compressed(path, weights=self.weights.astype(np.float16), bias=self.bias,
+                            intents=np.array(self.intents))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> IntentModel | None:
+        if not path.exists():
+            return None
+        with np.load(path) as data:
+            return cls(data["weights"].astype(np.float32), data["bias"].astype(np.float32),
+                       tuple(str(i) for i in data["intents"]))
+
+
+# lexicons ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Lexicon:
+    lang: str
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    slots: dict[str, tuple[tuple[str, str], ...]]  # slot -> ((word, value), ...), longest first
+
+    def word_at(self, text: str, word: str) -> re.Match[str] | None:
+        """`word` in `text` as a whole word; Chinese as a substring; Ukrainian and Russian also in
+        its other endings (the stem: all but the last two letters, at least four)."""
+        if self.lang == "zh":
+            return re.search(re.escape(word), text)
+        if self.lang in ("uk", "ru") and len(word) >= 5 and " " not in word:
+            stem = re.escape(word[:max(4, len(word) - 2)])
+            return re.search(rf"(?<!\w){stem}\w{{0,4}}(?!\w)", text)
+        return re.search(rf"(?<!\w){re.escape(word)}(?:s|es)?(?!\w)", text)
+
+
+def _pairs(table: dict, key: str | None = None) -> list[tuple[str, str]]:
+    out = []
+    for value, words in (table or {}).items():
+        if isinstance(words, dict):
+            words = words.get(key or "words", [])
+        out += [(normalise(str(w)), str(value)) for w in words or []]
+    return out
+
+
+@lru_cache(maxsize=8)
+def lexicon(lang: str) -> Lexicon:
+    own = prompts.own("intents", lang)
+    prefs = prompts.own("prefs", lang)
+    patterns = tuple(
+        (intent, re.compile(p)) for intent, ps in (own.get("patterns") or {}).items()
+        for p in ps or ()
+    )
+    tables = {
+        "garment": _pairs(prefs.get("garments", {})),
+        "colour": _pairs(prefs.get("colours", {})),
+        "occasion": _pairs(own.get("occasions", {})),
+        "style": _pairs(own.get("restyle", {})),
+        "day": _pairs(own.get("days", {})),
+        "ordinal": _pairs(own.get("ordinals", {})),
+        "side": _pairs(own.get("sides", {})),
+        "cheaper": [(normalise(str(w)), "cheaper") for w in own.get("cheaper", []) or []],
+    }
+    slots = {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in tables.items()}
+    return Lexicon(lang, patterns, slots)
+
+
+def _side(text: str, raw: str) -> str | None:
+    """A Style Check letter written as such: "A"/"B" in capitals, or "b" (a lower-case "a" is the
+    English article unless it stands alone or right before better/worse)."""
+    if m := re.search(r"(?<![\w])([AB])(?![\w])", raw):
+        return m.group(1).lower()
+    if re.search(r"(?<![\w])[bб](?![\w])", text):
+        return "b"
+    if re.search(r"(?<![\w])a(?=\s*(\?|$|better|worse|win|won|lose|lost))", text):
+        return "a"
+    return None
+
+
+def read_slots(text: str, raw: str, langs: tuple[str, ...]) -> tuple[dict, dict]:
+    """(slots, the words they were read from) using the lexicons of `langs`, first found wins."""
+    slots: dict[str, str | int] = {}
+    words: dict[str, str] = {}
+    for lang in langs:
+        lex = lexicon(lang)
+        for slot, table in lex.slots.items():
+            if slot in slots:
+                continue
+            for word, value in table:
+                if word and (m := lex.word_at(text, word)):
+                    slots[slot], words[slot] = value, m.group(0)
+                    break
+    if "side" not in slots and (side := _side(text, raw)):
+        slots["side"] = side
+    if "ordinal" in slots:
+        slots["ordinal"] = int(slots["ordinal"])
+    if (m := NUMBER.search(text)) and "ordinal" not in slots:
+        slots["price"] = float(m.group(1).replace(",", "."))
+    return slots, words
+
+
+class Understanding:
+    """Intent and slots of a message, given its language and the conversation's context."""
+
+    def __init__(self, model: IntentModel | None = None) -> None:
+        self.model = model if model is not None else IntentModel.load()
+
+    def __call__(self, text: str, lang: str, context: str = "none") -> Understood:
+        raw = text.strip()
+        norm = normalise(raw)
+        langs = tuple(dict.fromkeys((prompts.normalise(lang), "en")))
+        slots, words = read_slots(norm, raw, langs)
+        for each in langs:
+            for intent, pattern in lexicon(each).patterns:
+                if pattern.search(norm):
+                    return Understood(intent, 1.0, slots, "pattern", words)
+        if self.model is not None and norm:
+            probs = self.model.probabilities(norm, context, tuple(sorted(slots)))
+            best = int(probs.argmax())
+            if probs[best] >= CONFIDENCE_FLOOR:
+                return Understood(self.model.intents[best], float(probs[best]), slots,
+                                  "classifier", words)
+        return Understood("unknown", 0.0, slots, "none", words)
