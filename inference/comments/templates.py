@@ -52,6 +52,9 @@ CASED = frozenset({"en", "uk", "ru"})
 #: Languages written without spaces between words (the parts of a comment are run together,
 #: and a garment noun is found as a substring).
 SPACELESS = frozenset({"zh"})
+#: Languages whose words take endings (a banned word is matched with any ending).
+INFLECTED = frozenset({"uk", "ru"})
+INFLECTED_ENDINGS = frozenset("аяоеёиіїєуюьйы")
 #: Punctuation that ends a sentence, Western and full-width.
 SENTENCE_END = ("!", "?", ".", "！", "？", "。", "…")
 ALTERNATIVES = re.compile(r"\[([^\[\]]*)\]")  # [a|b|c] in a template
@@ -88,15 +91,25 @@ class Comment:
         }
 
 
+def _banned_pattern(word: str, locale: str) -> str:
+    """One banned word of `locale`: anywhere in Chinese; in Ukrainian and Russian with any
+    ending (the word less its final vowel starts a word: "талія" bans "талію", "талії");
+    else the whole word."""
+    if locale in SPACELESS:
+        return re.escape(word)
+    if locale in INFLECTED:
+        stem = word[:-1] if len(word) > 3 and word[-1].lower() in INFLECTED_ENDINGS else word
+        return rf"(?<![^\W\d_]){re.escape(stem)}[^\W\d_]*"
+    return rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])"
+
+
 def _banned(locale: str = "en") -> re.Pattern[str]:
-    """The banned words of English and of `locale` (nothing about the body, in any language);
-    a language written without spaces has its own matched anywhere."""
+    """The banned words of English and of `locale` (nothing about the body, in any language)."""
     english = [str(w) for w in prompts.own("comments", "en").get("banned") or []]
     own = [] if locale == "en" else [
         str(w) for w in prompts.own("comments", locale).get("banned") or [] if w]
     words = [rf"\b{re.escape(w)}\b" for w in english]
-    words += [re.escape(w) if locale in SPACELESS else rf"(?<![^\W\d_]){re.escape(w)}(?![^\W\d_])"
-              for w in sorted(own, key=len, reverse=True)]
+    words += [_banned_pattern(w, locale) for w in sorted(own, key=len, reverse=True)]
     return re.compile("|".join(words) or r"(?!)", re.IGNORECASE)
 
 
