@@ -1,6 +1,6 @@
 """Friendly netizen-style comments, grounded in the parse (after Netizen-Style Commenting, 2018).
 
-The template backend is a small grammar (prompts/en/comments.yaml): an optional opener, a lead
+The template backend is a small grammar (prompts/<locale>/comments.yaml): an optional opener, a lead
 sentence naming real garments (one or two, a colour, a pattern or the style), an optional
 follow-up about the whole look or a question, optional hype and emoji; [a|b] alternatives and
 independent word banks make the same compliment rarely read the same way twice. Only garments
