@@ -1,13 +1,16 @@
 """Friendly netizen-style comments, grounded in the parse (after Netizen-Style Commenting, 2018).
 
-The template backend is a small grammar (prompts/<locale>/comments.yaml): an optional opener, a lead
-sentence naming real garments (one or two, a colour, a pattern or the style), an optional
+The template backend is a small grammar (prompts/<locale>/comments.yaml): an optional opener,
+a lead sentence naming real garments (one or two, a colour, a pattern or the style), an optional
 follow-up about the whole look or a question, optional hype and emoji; [a|b] alternatives and
 independent word banks make the same compliment rarely read the same way twice. Only garments
 the parser is sure of are named (big enough, mean probability >= MIN_CONFIDENCE). Many
 candidates are made; those that break a rule (a garment not detected, a word about the body,
 anything negative, a repeat of what the user saw recently) are dropped; the lead families take
 turns in a random order and within a family candidates are ranked for specificity and novelty.
+Other languages than English fill their own templates from inference.core.wording (garment
+phrases agreeing with the noun) and the banks; English-only slots ({that} {is} {a} ...) are
+English's alone.
 Same outfit and seed -> same comments."""
 
 from __future__ import annotations
