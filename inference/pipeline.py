@@ -73,8 +73,10 @@ class Pipeline:
 
     def comment(self, outfit: dict, n: int = 3, seed: int = 0,
                 recent_keys: frozenset[str] = frozenset(),
-                recent_templates: tuple[str, ...] = ()) -> list[Comment]:
-        return self.commenter.comments(outfit, n, seed, recent_keys, recent_templates)
+                recent_templates: tuple[str, ...] = (),
+                locale: str = "en") -> list[Comment]:
+        return self.commenter.comments(outfit, n, seed, recent_keys, recent_templates,
+                                       locale=locale)
 
     def embed_outfit(self, outfit: Outfit) -> np.ndarray | None:
         return self.outfit_embedder.embed(outfit)

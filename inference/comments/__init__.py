@@ -15,8 +15,10 @@ from inference.comments.templates import Comment
 class Commenter(Protocol):
     def comments(self, outfit: dict, n: int = 3, seed: int = 0,
                  recent_keys: frozenset[str] = frozenset(),
-                 recent_templates: tuple[str, ...] = ()) -> list[Comment]:
-        """Up to `n` comments on `outfit` (Outfit.as_dict()), none repeating `recent_*`."""
+                 recent_templates: tuple[str, ...] = (),
+                 locale: str = "en") -> list[Comment]:
+        """Up to `n` comments on `outfit` (Outfit.as_dict()), none repeating `recent_*`, in
+        `locale` (one of prompts.LANGS)."""
 
 
 __all__ = ["Comment", "Commenter"]

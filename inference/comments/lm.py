@@ -12,12 +12,14 @@ import torch
 
 import prompts
 from inference.comments.templates import (
+    SPACELESS,
     Comment,
     TemplateCommenter,
     acceptable,
     mentionable_items,
     named_items,
 )
+from inference.core import wording
 from inference.styles.detection import detect_styles
 
 log = logging.getLogger(__name__)
@@ -39,19 +41,30 @@ class LMCommenter:
             AutoTokenizer.from_pretrained(model_id),
         )
 
-    def prompt(self, outfit: dict) -> str:
+    def prompt(self, outfit: dict, locale: str = "en") -> str:
+        """The model's instructions in `locale` (comment_prompt.txt), naming the sure garments
+        and the style in that language."""
+        locale = prompts.normalise(locale)
         items = mentionable_items(outfit)
         styles = detect_styles(outfit)
-        template = (prompts.ROOT / "en" / "comment_prompt.txt").read_text()
+        template = prompts.text_file("comment_prompt.txt", locale)
+        if locale == "en":
+            return template.format(
+                items=", ".join(i["name"] for i in items[:4]) or "the outfit",
+                style=styles[0].style if styles else "its own",
+            )
+        texts = prompts.load("comments", locale)
         return template.format(
-            items=", ".join(i["name"] for i in items[:4]) or "the outfit",
-            style=styles[0].style if styles else "its own",
+            items=wording.list_words([wording.item_phrase(i, locale) for i in items[:4]], locale)
+            or texts.get("lm_no_items", "the outfit"),
+            style=wording.style_word(styles[0].style, locale) if styles
+            else texts.get("lm_no_style", "its own"),
         )
 
     @torch.inference_mode()
-    def generate(self, outfit: dict, n: int, seed: int) -> list[str]:
+    def generate(self, outfit: dict, n: int, seed: int, locale: str = "en") -> list[str]:
         torch.manual_seed(seed)
-        inputs = self.tokenizer(self.prompt(outfit), return_tensors="pt")
+        inputs = self.tokenizer(self.prompt(outfit, locale), return_tensors="pt")
         pad = self.tokenizer.pad_token_id
         if pad is None:
             pad = self.tokenizer.eos_token_id
@@ -75,13 +88,15 @@ class LMCommenter:
         seed: int = 0,
         recent_keys: frozenset[str] = frozenset(),
         recent_templates: tuple[str, ...] = (),
+        locale: str = "en",
     ) -> list[Comment]:
         items = mentionable_items(outfit)
         kept: list[Comment] = []
-        for text in self.generate(outfit, max(4, 2 * n), seed) if items else []:
-            if len(text) < 8 or not acceptable(text, outfit, recent_keys):
+        short = 4 if prompts.normalise(locale) in SPACELESS else 8  # Chinese: more per sign
+        for text in self.generate(outfit, max(4, 2 * n), seed, locale) if items else []:
+            if len(text) < short or not acceptable(text, outfit, recent_keys, locale):
                 continue
-            named = named_items(text, items)
+            named = named_items(text, items, locale)
             kept.append(
                 Comment(
                     text,
@@ -94,6 +109,6 @@ class LMCommenter:
         if len(kept) < n:
             log.info("language model gave %d usable comments; templates fill in", len(kept))
             kept += self.fallback.comments(
-                outfit, n - len(kept), seed, recent_keys, recent_templates
+                outfit, n - len(kept), seed, recent_keys, recent_templates, locale=locale
             )
         return kept[:n]

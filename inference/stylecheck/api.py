@@ -6,7 +6,7 @@ gets the same verdict and reasons wherever they ask."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ from inference.stylecheck.explain import explain, headline
 from inference.stylecheck.features import features_of
 from inference.stylecheck.model import Example, Verdict, global_weights, judge, user_weights
 from inference.stylecheck.registry import Look
+from prompts import normalise
 
 if TYPE_CHECKING:  # only for types: inference.styles.taste itself reads stylecheck.personal
     from inference.parsing.outfit import Outfit
@@ -57,11 +58,15 @@ def check(
     all_rows: list[dict],
     profile: Profile,
     today: date | None = None,
+    locale: str = "en",
 ) -> StyleCheck:
     """outfit_*: Outfit.as_dict(); *_rows: Store.verdict_examples() (the user's, everyone's);
     profile: the user's Profile (inference/styles/taste.py). Its taste drives the personal
-    feature and its corrections drop any reason that names something the user avoids."""
+    feature and its corrections drop any reason that names something the user avoids. The
+    headline and reasons are in `locale` (one of prompts.LANGS); the verdict is the same in
+    every language."""
     today = today or date.today()
+    locale = normalise(locale)
     taste = profile.taste()
     look_a, look_b = Look(outfit_a, today, taste), Look(outfit_b, today, taste)
     weights = user_weights(
@@ -70,13 +75,15 @@ def check(
     verdict = judge(features_of(look_a), features_of(look_b), weights)
     # The headline's wording varies, but the same verdict and history always read the same.
     seed = hash((round(verdict.p_a, 6), len(user_rows))) & 0xFFFF
-    # Reasons that would name something the user avoids are dropped, never reworded.
-    reasons = [
-        r
-        for r in explain(verdict, look_a, look_b)
-        if profile.allows(r["text"], outfit_a, outfit_b)
-    ]
-    return StyleCheck(verdict, reasons, headline(verdict, seed))
+    # Reasons that would name something the user avoids are dropped, never reworded. What the
+    # user avoids is matched in the English reasons (the same features, in the same order, as
+    # in any other language), so a correction holds whatever language the reasons are in.
+    english = explain(verdict, look_a, look_b)
+    allowed = [profile.allows(r["text"], outfit_a, outfit_b) for r in english]
+    said = english if locale == "en" else explain(
+        verdict, replace(look_a, locale=locale), replace(look_b, locale=locale))
+    reasons = [r for r, ok in zip(said, allowed, strict=True) if ok]
+    return StyleCheck(verdict, reasons, headline(verdict, seed, locale))
 
 
 def render_check(a: Outfit, b: Outfit, result: StyleCheck) -> bytes:

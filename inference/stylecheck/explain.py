@@ -15,10 +15,11 @@ from inference.stylecheck.registry import Look
 def explain(verdict: Verdict, a: Look, b: Look, n: int = 3) -> list[dict]:
     """Up to n reasons, strongest first: {"aspect", "feature", "text", "weight"}.
 
-    Each reason is the feature's sentence in prompts/en/stylecheck.yaml filled by the feature's
-    own explanation slots; a feature whose slots are None (the winner lacks what the sentence
-    would name) is skipped, so a few more candidates than n are tried."""
-    texts = prompts.load("stylecheck")
+    Each reason is the feature's sentence in prompts/<locale>/stylecheck.yaml (the looks'
+    `locale`) filled by the feature's own explanation slots; a feature whose slots are None (the
+    winner lacks what the sentence would name) is skipped, so a few more candidates than n are
+    tried. Which reasons are given does not depend on the language, only their words."""
+    texts = prompts.load("stylecheck", a.locale)
     winner, loser = ("A", "B") if verdict.winner == "a" else ("B", "A")
     win, lose = (a, b) if verdict.winner == "a" else (b, a)
     reasons = []
@@ -44,14 +45,15 @@ def explain(verdict: Verdict, a: Look, b: Look, n: int = 3) -> list[dict]:
                 "aspect": aspect,
                 "feature": None,
                 "weight": 0.0,
-                "text": texts["fallback_reason"].format(W=winner, aspect=aspect),
+                "text": texts["fallback_reason"].format(
+                    W=winner, aspect=(texts.get("aspect_words") or {}).get(aspect, aspect)),
             }
         )
     return reasons
 
 
-def headline(verdict: Verdict, seed: int) -> str:
-    texts = prompts.load("stylecheck")
+def headline(verdict: Verdict, seed: int, locale: str = "en") -> str:
+    texts = prompts.load("stylecheck", locale)
     pa, pb = verdict.percentages
     win, lose = (pa, pb) if verdict.winner == "a" else (pb, pa)
     if abs(pa - pb) <= 8:
@@ -61,10 +63,10 @@ def headline(verdict: Verdict, seed: int) -> str:
 
 
 def learned_taste(
-    weights: np.ndarray, names: tuple[str, ...], threshold: float = 0.3
+    weights: np.ndarray, names: tuple[str, ...], threshold: float = 0.3, locale: str = "en"
 ) -> list[str]:
     """Plain-words differences between a user's weights and the prior (for /prefs)."""
-    texts = prompts.load("stylecheck")
+    texts = prompts.load("stylecheck", locale)
     lines = []
     for name, w, prior in sorted(
         zip(names, weights, PRIOR, strict=True), key=lambda t: -abs(t[1] - t[2])

@@ -7,9 +7,11 @@ positions relative to each other, and how much of the person they cover.
 
 Each feature is declared once, here: `@feature(name, aspect, prior=..., doc=...)` on the function
 that computes it from a `Look`, and `@<feature>.explanation` on the function that fills its reason
-sentence (the sentence itself is `reasons.<name>` in prompts/en/stylecheck.yaml, with its short
-name under `feature_words`). The feature list, the prior weight vector, the aspects and the
-explainer are all derived from these declarations; declaration order is the weight order.
+sentence (the sentence itself is `reasons.<name>` in prompts/<locale>/stylecheck.yaml, with its
+short name under `feature_words`); slots name things in `Look.locale` through registry's
+name_of / join_words / family_of / style_of (inference.core.wording). The feature list, the
+prior weight vector, the aspects and the explainer are all derived from these declarations;
+declaration order is the weight order.
 
 Priors are how much a full-scale (0 -> 1) difference moves the log-odds before any feedback.
 Colour harmony, proportion, a clear dress code and restraint with patterns are the classic rules;
@@ -31,9 +33,13 @@ from inference.stylecheck.registry import (
     Look,
     Slots,
     declared,
+    family_of,
     feature,
+    harmony_word,
+    indicators_of,
     join_words,
     name_of,
+    style_of,
 )
 from inference.stylecheck.rules import (
     ACCESSORY_CLASSES,
@@ -59,9 +65,10 @@ def _(win: Look, lose: Look) -> Slots:
     chromatic = [i for i in win.items if i["colour_family"] not in NEUTRAL_FAMILIES]
     if len(chromatic) < 2:
         return None
+    template = win.harmony.template
     return {
-        "colours": join_words([name_of(i) for i in chromatic[:2]]),
-        "template": TEMPLATE_WORDS[win.harmony.template],
+        "colours": join_words([name_of(i, win.locale) for i in chromatic[:2]], win.locale),
+        "template": harmony_word(template, TEMPLATE_WORDS[template], win.locale),
     }
 
 
@@ -90,7 +97,7 @@ def _(win: Look, lose: Look) -> Slots:
     if len(win.items) < 2:
         return None
     ordered = sorted(win.items, key=lambda i: sum(i["rgb"]))  # darkest first
-    return {"light": name_of(ordered[-1]), "dark": name_of(ordered[0])}
+    return {"light": name_of(ordered[-1], win.locale), "dark": name_of(ordered[0], win.locale)}
 
 
 @feature("colour_count", "colour", prior=0.8,
@@ -103,7 +110,10 @@ def colour_count(look: Look) -> float:
 @colour_count.explanation
 def _(win: Look, lose: Look) -> Slots:
     families = sorted({i["colour_family"] for i in win.items})
-    return {"n": len(families), "families": join_words(families)} if families else None
+    if not families:
+        return None
+    said = [family_of(f, win.locale) for f in families]
+    return {"n": len(families), "families": join_words(said, win.locale)}
 
 
 @feature("neutral_balance", "colour", prior=0.6,
@@ -119,8 +129,8 @@ def _(win: Look, lose: Look) -> Slots:
     neutral = [i for i in win.items if i["colour_family"] in NEUTRAL_FAMILIES]
     if not accent or not neutral:
         return None
-    neutrals = join_words([name_of(i) for i in neutral[:2]])
-    return {"accent": name_of(accent[0]), "neutrals": neutrals}
+    neutrals = join_words([name_of(i, win.locale) for i in neutral[:2]], win.locale)
+    return {"accent": name_of(accent[0], win.locale), "neutrals": neutrals}
 
 
 # Fit ---------------------------------------------------------------------------------------
@@ -140,7 +150,9 @@ def proportion(look: Look) -> float:
 def _(win: Look, lose: Look) -> Slots:
     top = next((i for i in win.items if i["category"] in UPPER), None)
     bottom = next((i for i in win.items if i["category"] in LOWER), None)
-    return {"top": name_of(top), "bottom": name_of(bottom)} if top and bottom else None
+    if not top or not bottom:
+        return None
+    return {"top": name_of(top, win.locale), "bottom": name_of(bottom, win.locale)}
 
 
 # Coverage's sentence needs no garment names: it keeps the default (no slots).
@@ -165,7 +177,8 @@ def _(win: Look, lose: Look) -> Slots:
     inner = win.by_category.get("top") or win.by_category.get("dress")
     if "outer" not in win.by_category or not inner:
         return None
-    return {"outer": name_of(win.by_category["outer"]), "inner": name_of(inner)}
+    return {"outer": name_of(win.by_category["outer"], win.locale),
+            "inner": name_of(inner, win.locale)}
 
 
 # Styling -----------------------------------------------------------------------------------
@@ -200,8 +213,8 @@ def accessories(look: Look) -> float:
 
 @accessories.explanation
 def _(win: Look, lose: Look) -> Slots:
-    acc = [name_of(i) for i in win.items if i["category"] in ACCESSORY_CLASSES]
-    return {"accessories": join_words(acc[:2])} if acc else None
+    acc = [name_of(i, win.locale) for i in win.items if i["category"] in ACCESSORY_CLASSES]
+    return {"accessories": join_words(acc[:2], win.locale)} if acc else None
 
 
 @feature("shoes_match", "styling", prior=0.6,
@@ -218,7 +231,7 @@ def shoes_match(look: Look) -> float:
 @shoes_match.explanation
 def _(win: Look, lose: Look) -> Slots:
     shoes = win.by_category.get("footwear")
-    return {"shoes": name_of(shoes)} if shoes else None
+    return {"shoes": name_of(shoes, win.locale)} if shoes else None
 
 
 @feature("style_clarity", "styling", prior=0.5,
@@ -233,9 +246,9 @@ def _(win: Look, lose: Look) -> Slots:
     if not top.indicators or not win.items:
         return None
     return {
-        "style": top.style,
-        "indicators": " + ".join(top.indicators[:2]),
-        "item": name_of(max(win.items, key=lambda i: i["area"])),
+        "style": style_of(top.style, win.locale),
+        "indicators": indicators_of(top.indicators[:2], win.locale),
+        "item": name_of(max(win.items, key=lambda i: i["area"]), win.locale),
     }
 
 
@@ -257,8 +270,8 @@ def trend_colours(look: Look) -> float:
 def _in_season(win: Look, slot: str, in_trend: Callable[[dict, dict], bool]) -> Slots:
     """The winner's garments in this season's trends, named in the reason's `slot`."""
     season = win.season
-    hits = [name_of(i) for i in win.items if in_trend(i, season)] if season else []
-    return {slot: join_words(hits[:2]), "season": season["name"]} if hits else None
+    hits = [name_of(i, win.locale) for i in win.items if in_trend(i, season)] if season else []
+    return {slot: join_words(hits[:2], win.locale), "season": season["name"]} if hits else None
 
 
 @trend_colours.explanation

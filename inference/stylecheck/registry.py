@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
+import prompts
+from inference.core import wording
 from inference.core.garments import DISPLAY_NAME
 from inference.stylecheck.rules import Harmony, garment_colours, harmony_of, season_for
 from inference.styles.detection import StyleScore, detect_styles
@@ -19,13 +21,15 @@ ASPECTS: tuple[str, ...] = ("colour", "fit", "styling", "trend", "personal")
 
 @dataclass
 class Look:
-    """One outfit as the features see it: its parse (`Outfit.as_dict()`), the day (for trends)
-    and the user's taste (only "personal" reads it). Measurements several features or their
-    explanations share are computed once per outfit and kept here."""
+    """One outfit as the features see it: its parse (`Outfit.as_dict()`), the day (for trends),
+    the user's taste (only "personal" reads it) and the language its reasons are written in
+    (only the explanations read it). Measurements several features or their explanations share
+    are computed once per outfit and kept here."""
 
     outfit: dict
     today: date
     taste: dict[str, float] = field(default_factory=dict)
+    locale: str = "en"
 
     @property
     def items(self) -> list[dict]:
@@ -111,14 +115,39 @@ def declared() -> dict[str, Feature]:
     return dict(_DECLARED)
 
 
-# Wording helpers for explanation slots: reasons name the real garments and colours.
-def name_of(item: dict) -> str:
-    return item.get("name") or f"{item['colour_name']} {DISPLAY_NAME[item['category']]}"
+# Wording helpers for explanation slots: reasons name the real garments and colours, in the
+# reason's language through inference.core.wording. English reads as it always has: the
+# parser's own garment names, colour family and style keys.
+def name_of(item: dict, locale: str = "en") -> str:
+    """A garment as a reason names it ("striped navy top"; in Ukrainian "смугастий темно-синій
+    топ")."""
+    if prompts.normalise(locale) == "en":
+        return item.get("name") or f"{item['colour_name']} {DISPLAY_NAME[item['category']]}"
+    return wording.item_phrase(item, locale)
 
 
-def join_words(words: list[str]) -> str:
+def join_words(words: list[str], locale: str = "en") -> str:
     """Words in prose: "x", "x and y", "x, y and z" (repeats and blanks dropped)."""
-    words = list(dict.fromkeys(w for w in words if w))
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    return wording.list_words(words, locale)
+
+
+def family_of(family: str, locale: str = "en") -> str:
+    """A colour family in a reason ("gray" in English, as before; the word elsewhere)."""
+    return family if prompts.normalise(locale) == "en" else wording.family_word(family, locale)
+
+
+def style_of(style: str, locale: str = "en") -> str:
+    """A style in a reason ("pinup" in English, as before; the word elsewhere)."""
+    return style if prompts.normalise(locale) == "en" else wording.style_word(style, locale)
+
+
+def indicators_of(indicators: tuple[str, ...] | list[str], locale: str = "en") -> str:
+    """Style indicators in a reason: "black shoes + dark palette"."""
+    return " + ".join(wording.indicator_word(i, locale) for i in indicators)
+
+
+def harmony_word(template: str, english: str, locale: str = "en") -> str:
+    """A hue template's word ("complementary") from stylecheck.yaml's harmony_words in
+    `locale`, else `english`."""
+    words = prompts.load("stylecheck", locale).get("harmony_words") or {}
+    return str(words.get(template) or english)
