@@ -192,7 +192,7 @@ def _fit_text(turn: Turn, outfit: dict, occasion: str) -> str:
     item = judged.about[0] if judged.about else None
     colour = ""
     if item is not None:
-        gender = wording.noun_gender(wording.item_noun(item), turn.lang)
+        gender = wording.noun_gender(wording.noun_key(item), turn.lang)
         colour = wording.colour_word(item["colour_name"], turn.lang, gender)
     change = talk["occasion_fit_changes"][judged.reason].format(
         item=_phrases(turn, judged.about), colour=colour,
