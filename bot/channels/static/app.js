@@ -4,7 +4,7 @@
 (() => {
   const MAX_PHOTOS = 2;
   const COMMANDS = new Set(["start", "help", "privacy", "prefs", "forget", "export",
-                            "keepphotos", "shop"]);
+                            "keepphotos", "shop", "history", "week"]);
   const maxMb = parseFloat(document.body.dataset.maxUploadMb) || 20;
   // Every text a person sees or hears comes from prompts/<locale>/page.yaml, sent by the server
   // as a JSON data block (not a script: the Content-Security-Policy allows no inline scripts).
