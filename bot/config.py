@@ -43,6 +43,7 @@ class WebSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     max_upload_mb: float = Field(20, gt=0)
+    history_messages: int = Field(200, ge=0)  # kept per user, so a reload shows the chat again
 
 
 class StorageSettings(Section):

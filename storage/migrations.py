@@ -117,3 +117,14 @@ def m004_diary(db: Database) -> None:
     db.execute("""update outfits set diary = 1 where id not in (
         select outfit_a from verdicts where outfit_a is not null
         union select outfit_b from verdicts where outfit_b is not null)""")
+
+
+@migrations()
+def m005_web_history(db: Database) -> None:
+    """The web chat's conversation, so that a reload shows it again: one row per message (the
+    user's, or one reply of the bot's), its content as JSON; user-scoped, capped per user."""
+    db["web_history"].create(
+        {"id": int, "user_id": str, "role": str, "body": str, "created_at": str},
+        pk="id", foreign_keys=[("user_id", "users", "id")],
+    )
+    db["web_history"].create_index(["user_id", "id"])

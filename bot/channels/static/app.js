@@ -89,6 +89,12 @@
     const box = el("div", "gallery");
     for (const image of images) {
       const fig = el("figure", "figure");
+      if (!image.url) {  // from the history, no longer in the server's cache
+        fig.append(el("p", "expired", t("image_expired")));
+        if (image.caption) fig.append(el("figcaption", "", image.caption));
+        box.append(fig);
+        continue;
+      }
       const open = el("button");
       open.type = "button";
       open.setAttribute("aria-label", t("open_image", { caption: image.caption || t("picture") }));
@@ -96,6 +102,9 @@
       img.src = image.url;
       img.alt = image.caption || t("image_alt");
       img.addEventListener("load", scrollDown);
+      img.addEventListener("error", () => {
+        open.replaceWith(el("p", "expired", t("image_expired")));
+      });
       open.append(img);
       open.addEventListener("click", () => openLightbox(image.url, image.caption));
       fig.append(open);
@@ -107,10 +116,12 @@
 
   // Buttons of one kind ("pick:7:a" / "pick:7:b", "keep:yes" / "keep:no") are one question:
   // answering it disables them all. Different kinds ("cut:3", "shop:3") stay usable.
-  function actions(rows) {
+  // `pressed`: payloads already pressed (a conversation shown again from the history).
+  function actions(rows, pressed = new Set()) {
     const box = el("div", "actions");
     const all = [];
     const kinds = new Set(rows.flat().map((b) => b.payload.split(":")[0]));
+    const answered = kinds.size === 1 && rows.flat().some((b) => pressed.has(b.payload));
     for (const row of rows) {
       const line = el("div", "line");
       for (const b of row) {
@@ -123,6 +134,8 @@
           btn.classList.add("chosen");
           send({ callback: b.payload, label: b.label });
         });
+        if (pressed.has(b.payload)) { btn.disabled = true; btn.classList.add("chosen"); }
+        if (answered) btn.disabled = true;
         all.push(btn);
         line.append(btn);
       }
@@ -132,6 +145,7 @@
   }
 
   function fileCard(file) {
+    if (!file.url) return el("p", "expired", t("file_expired", { name: file.name }));
     const link = el("a", "file-card");
     link.href = file.url;
     link.download = file.name;
@@ -143,7 +157,7 @@
     return link;
   }
 
-  function botReply(reply) {
+  function botReply(reply, pressed) {
     const body = message("bot");
     if (reply.text) {
       const bubble = el("div", "bubble");
@@ -152,7 +166,7 @@
     }
     if (reply.images && reply.images.length) body.append(gallery(reply.images));
     if (reply.file) body.append(fileCard(reply.file));
-    if (reply.buttons && reply.buttons.length) body.append(actions(reply.buttons));
+    if (reply.buttons && reply.buttons.length) body.append(actions(reply.buttons, pressed));
   }
 
   function botError(text) {
@@ -191,6 +205,38 @@
     bubble.append(dots, el("span", "", t("thinking")));
     body.append(bubble);
     return body.parentElement;
+  }
+
+  // ---- the conversation so far (kept by the server, so a reload shows it again) -----------
+  function historyUser(m) {
+    const body = message("user");
+    const lines = [];
+    if (m.photos) lines.push(t(m.photos === 1 ? "history_photo" : "history_photos", { n: m.photos }));
+    if (m.file) lines.push(t("history_file", { what: m.file }));
+    if (m.payload !== undefined) lines.push(m.button || t("history_button"));
+    if (m.text) lines.push(m.text);
+    const bubble = el("div", "bubble");
+    lines.forEach((line) => bubble.append(el("p", "text", line)));
+    body.append(bubble);
+  }
+
+  async function loadHistory() {
+    setBusy(true);
+    try {
+      const response = await fetch("/api/history", { credentials: "same-origin" });
+      if (!response.ok) return;
+      const messages = (await response.json()).messages || [];
+      const pressed = new Set(messages.filter((m) => m.payload).map((m) => m.payload));
+      for (const m of messages) {
+        if (m.role === "bot") botReply(m, pressed);
+        else historyUser(m);
+      }
+      if (messages.length) scrollDown();
+    } catch (err) {
+      // No history to show (the server is not reachable yet): the chat still works.
+    } finally {
+      setBusy(false);
+    }
   }
 
   // ---- sending --------------------------------------------------------------------------
@@ -345,4 +391,5 @@
   narrow.addEventListener("change", renderPreviews);
   renderPreviews();
   textBox.focus();
+  loadHistory();
 })();
