@@ -247,7 +247,7 @@ class Store:
         for row in data["shop_queries"]:
             row.pop("vector", None)  # a garment's numeric fingerprint, not readable data
         for row in data["web_history"]:
-            row["body"] = json.loads(row["body"])  # the web chat's messages, as the page shows them
+            row["body"] = json.loads(row["body"])  # the web chat's messages, readable
         return data
 
     def forget_user(self, user_id: str) -> int:
