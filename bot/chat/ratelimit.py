@@ -99,11 +99,11 @@ class RateLimiter:
 
 
 def event_cost(event: Incoming, photo_cost: float, button_cost: float) -> float:
-    """What one event takes from the bucket: a button press `button_cost`, each photo
-    `photo_cost` (an album of two costs twice as much), anything else (text, a command, a sticker)
-    one token."""
+    """What one event takes from the bucket: a button press `button_cost`, a message with photos
+    `photo_cost` (one photo, or an album of two for a Style Check: one message, one charge),
+    anything else (text, a command, a sticker) one token."""
     if event.callback:
         return button_cost
     if event.photos:
-        return photo_cost * len(event.photos)
+        return photo_cost
     return 1.0

@@ -18,6 +18,7 @@
   const narrow = window.matchMedia("(max-width: 640px)");
   let pending = [];  // photos chosen but not sent yet: {file, url}
   let busy = false;
+  let target = thread;  // where new messages go (the history is built aside, then put in place)
 
   // The text `key` with its {name} placeholders filled from `values`.
   function t(key, values = {}) {
@@ -55,7 +56,7 @@
     }
     const body = el("div", "body");
     row.append(body);
-    thread.append(row);
+    target.append(row);
     return body;
   }
 
@@ -220,23 +221,29 @@
     body.append(bubble);
   }
 
+  // Shown right after the greeting, before anything sent while it was loading.
   async function loadHistory() {
-    setBusy(true);
+    let messages;
     try {
       const response = await fetch("/api/history", { credentials: "same-origin" });
       if (!response.ok) return;
-      const messages = (await response.json()).messages || [];
-      const pressed = new Set(messages.filter((m) => m.payload).map((m) => m.payload));
+      messages = (await response.json()).messages || [];
+    } catch (err) {
+      return;  // no history to show (the server is not reachable yet): the chat still works
+    }
+    const pressed = new Set(messages.filter((m) => m.payload).map((m) => m.payload));
+    const earlier = document.createDocumentFragment();
+    target = earlier;
+    try {
       for (const m of messages) {
         if (m.role === "bot") botReply(m, pressed);
         else historyUser(m);
       }
-      if (messages.length) scrollDown();
-    } catch (err) {
-      // No history to show (the server is not reachable yet): the chat still works.
     } finally {
-      setBusy(false);
+      target = thread;
     }
+    thread.querySelector(".welcome").after(earlier);
+    if (messages.length) scrollDown();
   }
 
   // ---- sending --------------------------------------------------------------------------

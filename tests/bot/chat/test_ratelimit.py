@@ -85,7 +85,7 @@ def test_photos_cost_more_than_texts_and_buttons_less(clock):
     press = Incoming("u", "cli", callback="pick:1:a")
     assert event_cost(text, 3, 0.5) == 1
     assert event_cost(photo, 3, 0.5) == 3
-    assert event_cost(album, 3, 0.5) == 6
+    assert event_cost(album, 3, 0.5) == 3  # one message (a Style Check), one charge
     assert event_cost(press, 3, 0.5) == 0.5
     assert sum(rl.allow("photos", 3) for _ in range(10)) == 4
     assert sum(rl.allow("texts", 1) for _ in range(20)) == 12
