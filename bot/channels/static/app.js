@@ -275,7 +275,7 @@
       if (!response.ok) {
         botError(payload.message || t("error_generic"));
       } else {
-        (payload.replies || []).forEach(botReply);
+        (payload.replies || []).forEach((reply) => botReply(reply));
       }
     } catch (err) {
       wait.remove();
