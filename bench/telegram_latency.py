@@ -77,7 +77,7 @@ async def main_async(n: int) -> dict:
                                  storage__files_dir=f"{tmp}/files")
         tg = settings.telegram
         tg.token, tg.base_url, tg.base_file_url = SecretStr(TOKEN), api.base_url, api.base_file_url
-        tg.rate_limit_per_minute = 1000
+        tg.rate_burst, tg.rate_refill_per_second = 1000, 1000
         application = build_application(settings, build_services(settings))
         try:
             async with running(application, poll_timeout=5):

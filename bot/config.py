@@ -29,7 +29,12 @@ class TelegramSettings(Section):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
-    rate_limit_per_minute: int = Field(20, ge=1)
+    # Per-user token bucket (bot/chat/ratelimit.py): `rate_burst` tokens, refilled at
+    # `rate_refill_per_second`; a text costs 1, a photo `photo_cost`, a button `button_cost`.
+    rate_burst: float = Field(12, ge=1)
+    rate_refill_per_second: float = Field(0.5, gt=0)
+    photo_cost: float = Field(3, ge=0)
+    button_cost: float = Field(0.5, ge=0)
     album_wait_seconds: float = Field(1.5, gt=0)
     poll_timeout_seconds: int = Field(10, ge=0)
 
@@ -38,6 +43,7 @@ class WebSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     max_upload_mb: float = Field(20, gt=0)
+    history_messages: int = Field(200, ge=0)  # kept per user, so a reload shows the chat again
 
 
 class StorageSettings(Section):

@@ -27,8 +27,8 @@ from storage.migrations import migrations
 log = logging.getLogger(__name__)
 
 #: Tables holding a user's rows, children first so deletes respect foreign keys.
-USER_TABLES = ("reminders", "shop_queries", "items", "comments_sent", "outfits", "verdicts",
-               "feedback", "preferences", "dialog_state", "photos")
+USER_TABLES = ("web_history", "reminders", "shop_queries", "items", "comments_sent", "outfits",
+               "verdicts", "feedback", "preferences", "dialog_state", "photos")
 
 
 def now() -> str:
@@ -246,6 +246,8 @@ class Store:
             row.pop("embedding", None)
         for row in data["shop_queries"]:
             row.pop("vector", None)  # a garment's numeric fingerprint, not readable data
+        for row in data["web_history"]:
+            row["body"] = json.loads(row["body"])  # the web chat's messages, readable
         return data
 
     def forget_user(self, user_id: str) -> int:

@@ -120,6 +120,17 @@ def m004_diary(db: Database) -> None:
 
 
 @migrations()
+def m005_web_history(db: Database) -> None:
+    """The web chat's conversation, so that a reload shows it again: one row per message (the
+    user's, or one reply of the bot's), its content as JSON; user-scoped, capped per user."""
+    db["web_history"].create(
+        {"id": int, "user_id": str, "role": str, "body": str, "created_at": str},
+        pk="id", foreign_keys=[("user_id", "users", "id")],
+    )
+    db["web_history"].create_index(["user_id", "id"])
+
+
+@migrations()
 def m006_language(db: Database) -> None:
     """The language the bot speaks with each user (en, uk, ru, zh) and whether they chose it with
     /language (then it no longer follows what they type)."""

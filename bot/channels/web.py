@@ -3,6 +3,8 @@
 Each browser gets a random session token in an HttpOnly, SameSite=Strict cookie; the user id is
 derived from it (`web:<hash>`), never taken from the client. Pictures and files the dialog returns
 are held in a bounded in-memory cache and served only back to the session that received them.
+The conversation is kept in the database (storage/web_history.py), so a reload shows it again:
+texts, buttons and the cache ids of pictures and files, which the page shows while they last.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bot.app import Services, services_running, until_stopped
 from bot.chat.dialog import Dialog
 from bot.chat.messages import Incoming, PhotoIn, Reply
 from bot.config import Settings, WebSettings
+from storage.web_history import WebHistory
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,7 @@ COOKIE = "stylebot_session"
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{40,64}")
 MAX_PHOTOS = 4  # an album; the dialog compares the first two
 MAX_TEXT_CHARS = 20_000  # the dialog itself answers anything over its own limit kindly
+HISTORY_TEXT_CHARS = 4000  # what the history keeps of one message the user typed
 #: Markers in index.html: {{page.key}} and {{script.key}} stand for that text of
 #: prompts/<locale>/page.yaml (HTML-escaped); PAGE_TEXTS for the `script` texts, as the JSON in
 #: the page's data block that app.js reads.
@@ -72,6 +76,11 @@ class BlobCache:
             self._drop(next(iter(self._blobs)))
         return blob_id
 
+    def has(self, owner: str, blob_id: str) -> bool:
+        """Whether the session can still fetch it (without counting as a use)."""
+        blob = self._blobs.get(blob_id)
+        return blob is not None and secrets.compare_digest(blob.owner, owner)
+
     def get(self, owner: str, blob_id: str) -> Blob | None:
         blob = self._blobs.get(blob_id)
         if blob is None or not secrets.compare_digest(blob.owner, owner):
@@ -86,6 +95,7 @@ class BlobCache:
 DIALOG = web.AppKey("dialog", Dialog)
 BLOBS = web.AppKey("blobs", BlobCache)
 WEB = web.AppKey("web", WebSettings)
+HISTORY = web.AppKey("history", WebHistory)
 PAGE = web.AppKey("page", str)
 SESSION = web.RequestKey("session", str) if hasattr(web, "RequestKey") else "session"
 
@@ -208,8 +218,53 @@ async def message(request: web.Request) -> web.Response:
     except ApiError as err:
         return err.response()
     replies = await request.app[DIALOG].handle(event)
-    return web.json_response({"replies": [reply_json(request, r) for r in replies],
-                              "photo_refs": [p.ref for p in event.photos]})
+    shown = [reply_json(request, r) for r in replies]
+    remember(request, event, shown)
+    return web.json_response({"replies": shown, "photo_refs": [p.ref for p in event.photos]})
+
+
+BLOB_URL = "/api/blob/"
+
+
+def remember(request: web.Request, event: Incoming, shown: list[dict]) -> None:
+    """Keep the turn for the page's next load: what the user sent (photos only as a count), and
+    the replies with their pictures and files as cache ids. Nothing is kept for a user who no
+    longer exists (the turn was /forget's "yes")."""
+    history = request.app[HISTORY]
+    said: dict = {"text": event.text[:HISTORY_TEXT_CHARS], "photos": len(event.photos)}
+    if event.callback:
+        label = history.button_label(event.user_id, event.callback) or ""
+        said = {"text": "", "photos": 0, "button": label, "payload": event.callback}
+    elif event.not_a_photo:
+        said["file"] = event.not_a_photo
+    bot = [{"text": r["text"], "buttons": r["buttons"],
+            "images": [{"blob": i["url"].removeprefix(BLOB_URL), "caption": i["caption"]}
+                       for i in r["images"]],
+            "file": r["file"] and {"blob": r["file"]["url"].removeprefix(BLOB_URL),
+                                   "name": r["file"]["name"]}}
+           for r in shown]
+    try:
+        history.add_turn(event.user_id, [("user", said), *(("bot", b) for b in bot)])
+    except Exception:  # the answer matters more than the history: log it and go on
+        log.exception("could not keep a web chat turn")
+
+
+async def history(request: web.Request) -> web.Response:
+    """The session's conversation, oldest first, as the page renders it on load: pictures and
+    files with their URL while the cache still has them, else marked expired."""
+    blobs, owner = request.app[BLOBS], session(request)
+
+    def link(ref: dict) -> dict:
+        blob_id = ref.pop("blob", "")
+        alive = bool(blob_id) and blobs.has(owner, blob_id)
+        return {**ref, "url": BLOB_URL + blob_id if alive else None, "expired": not alive}
+
+    messages = request.app[HISTORY].messages(user_id(request))
+    for message in messages:
+        if message["role"] == "bot":
+            message["images"] = [link(i) for i in message.get("images") or ()]
+            message["file"] = message.get("file") and link(message["file"])
+    return web.json_response({"messages": messages}, headers={"Cache-Control": "no-store"})
 
 
 async def blob(request: web.Request) -> web.Response:
@@ -232,6 +287,7 @@ def create_app(services: Services, dialog: Dialog | None = None) -> web.Applicat
     app[DIALOG] = dialog or Dialog(services)
     app[BLOBS] = BlobCache()
     app[WEB] = settings
+    app[HISTORY] = WebHistory(services.store, settings.history_messages)
     max_mb = f"{settings.max_upload_mb:g}"
     texts = prompts.load("page")
     texts = {"page": {key: text.format(max_mb=max_mb) for key, text in texts["page"].items()},
@@ -250,6 +306,7 @@ def create_app(services: Services, dialog: Dialog | None = None) -> web.Applicat
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/api/message", message)
+    app.router.add_get("/api/history", history)
     app.router.add_get("/api/blob/{blob_id}", blob)
     app.router.add_static("/static/", STATIC)
     return app

@@ -13,7 +13,7 @@ from bot.app import Services
 from bot.chat import flows
 from bot.chat.flows import Turn, compare, outfit, shop, talk
 from bot.chat.messages import Incoming, Reply
-from bot.chat.ratelimit import RateLimiter
+from bot.chat.ratelimit import RateLimiter, event_cost
 from bot.chat.recent_photos import RecentPhotos
 from inference.text.language import language_of
 
@@ -27,16 +27,20 @@ BUTTONS = flows.buttons()
 class Dialog:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.limiter = RateLimiter(services.settings.telegram.rate_limit_per_minute)
+        limits = services.settings.telegram
+        self.limiter = RateLimiter(limits.rate_burst, limits.rate_refill_per_second)
+        self.costs = (limits.photo_cost, limits.button_cost)
         self.recent = RecentPhotos(services.settings.dialog.pair_window_seconds)
 
     async def handle(self, event: Incoming) -> list[Reply]:
         """Answer one event; never raises (a failure becomes a kind apology)."""
         store = self.services.store
-        if not self.limiter.allow(event.user_id):
-            if self.limiter.should_warn(event.user_id):
-                return [Reply(prompts.reply("slow_down"))]
-            return []
+        verdict = self.limiter.check(event.user_id, event_cost(event, *self.costs))
+        if not verdict:
+            # Never skipped silently: the first refusal says for how long everything is skipped,
+            # and the refusals in that time are covered by it (a flood gets one answer back).
+            return [Reply(prompts.reply("rate_skipped", seconds=verdict.seconds))
+                    ] if verdict.notify else []
         try:
             user = store.ensure_user(event.user_id, event.channel)
             turn = Turn(self.services, event, user, self.recent, self._language(user, event))

@@ -1,32 +1,109 @@
-"""Per-user sliding-window rate limit, so one flood cannot starve everyone else."""
+"""Per-user token bucket, so one flood cannot starve everyone else, while fast typing passes.
+
+Each user has a bucket of `burst` tokens that refills at `refill_per_second`; an event costs
+tokens by kind (a text 1, a photo more, a button press less). An event the bucket cannot pay for
+is refused, and then a *quiet period* starts: every event until it ends is refused too. Only the
+first refusal gets a notice, which says how long the quiet period lasts, so a flood gets one
+answer back rather than a flood, and nothing is ever skipped without the user having been told.
+
+Memory stays bounded: a bucket that has been idle long enough to be full again (and is past its
+quiet period) is the same as a new one, so it is dropped; `max_users` caps the rest.
+"""
 
 from __future__ import annotations
 
+import math
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.chat.messages import Incoming
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: float  # when `tokens` was last brought up to date (the last event)
+    quiet_until: float = -math.inf  # refused events before this were covered by a notice
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the limiter says about one event."""
+
+    allowed: bool
+    notify: bool = False  # refused, and this refusal should get the "skipped" notice
+    seconds: int = 0  # refused: how long until the user should send it again
+
+    def __bool__(self) -> bool:
+        return self.allowed
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int, clock=time.monotonic) -> None:
-        self.per_minute = per_minute
+    def __init__(self, burst: float = 12, refill_per_second: float = 0.5, *,
+                 min_quiet_seconds: float = 5, max_users: int = 100_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if burst <= 0 or refill_per_second <= 0:
+            raise ValueError("burst and refill_per_second must be positive")
+        self.burst = float(burst)
+        self.refill = float(refill_per_second)
+        self.min_quiet = float(min_quiet_seconds)
+        self.max_users = max_users
         self.clock = clock
-        self._events: dict[str, deque[float]] = defaultdict(deque)
-        self._warned: dict[str, float] = {}
+        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()  # least recently used first
 
-    def allow(self, user_id: str) -> bool:
-        now = self.clock()
-        events = self._events[user_id]
-        while events and now - events[0] > 60:
-            events.popleft()
-        if len(events) >= self.per_minute:
-            return False
-        events.append(now)
-        return True
+    def __len__(self) -> int:
+        return len(self._buckets)
 
-    def should_warn(self, user_id: str) -> bool:
-        """Only one "slow down" per minute: a flood gets one polite answer, not a flood back."""
+    def check(self, user_id: str, cost: float = 1.0) -> Verdict:
+        """Take `cost` tokens from the user's bucket if it holds them, else refuse the event."""
         now = self.clock()
-        if now - self._warned.get(user_id, -1e9) > 60:
-            self._warned[user_id] = now
-            return True
-        return False
+        self._drop_idle(now)
+        cost = min(float(cost), self.burst)  # anything can get through from a full bucket
+        bucket = self._buckets.pop(user_id, None)
+        if bucket is None:
+            bucket = _Bucket(self.burst, now)
+        else:
+            elapsed = max(0.0, now - bucket.at)
+            bucket.tokens = min(self.burst, bucket.tokens + elapsed * self.refill)
+            bucket.at = now
+        self._buckets[user_id] = bucket  # most recently used last
+        while len(self._buckets) > self.max_users:
+            self._buckets.popitem(last=False)
+
+        if now < bucket.quiet_until:  # covered by the notice that started the quiet period
+            return Verdict(False, notify=False, seconds=math.ceil(bucket.quiet_until - now))
+        if bucket.tokens >= cost:
+            bucket.tokens -= cost
+            return Verdict(True)
+        # Refused: quiet until the bucket can pay for this event again, and at least a few
+        # seconds, so that a flood's next messages are covered by this one notice.
+        wait = max(self.min_quiet, (cost - bucket.tokens) / self.refill)
+        seconds = math.ceil(wait)
+        bucket.quiet_until = now + seconds
+        return Verdict(False, notify=True, seconds=seconds)
+
+    def allow(self, user_id: str, cost: float = 1.0) -> bool:
+        return self.check(user_id, cost).allowed
+
+    def _drop_idle(self, now: float) -> None:
+        """Forget buckets that are full again and out of their quiet period (the oldest first:
+        the buckets are kept in order of use, so the scan stops at the first one still busy)."""
+        idle_after = self.burst / self.refill
+        while self._buckets:
+            bucket = next(iter(self._buckets.values()))
+            if now - bucket.at < idle_after or now < bucket.quiet_until:
+                break
+            self._buckets.popitem(last=False)
+
+
+def event_cost(event: Incoming, photo_cost: float, button_cost: float) -> float:
+    """What one event takes from the bucket: a button press `button_cost`, a message with photos
+    `photo_cost` (one photo, or an album of two for a Style Check: one message, one charge),
+    anything else (text, a command, a sticker) one token."""
+    if event.callback:
+        return button_cost
+    if event.photos:
+        return photo_cost
+    return 1.0

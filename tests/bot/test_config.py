@@ -39,3 +39,15 @@ def test_token_in_file_is_refused(tmp_path: Path) -> None:
     path.write_text("telegram:\n  token: '123:abc'\n")
     with pytest.raises(ConfigError, match="STYLEBOT_TELEGRAM__TOKEN"):
         load_settings(path)
+
+
+def test_rate_limit_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    telegram = load_settings().telegram
+    assert (telegram.rate_burst, telegram.rate_refill_per_second, telegram.photo_cost,
+            telegram.button_cost) == (12, 0.5, 3, 0.5)
+    monkeypatch.setenv("STYLEBOT_TELEGRAM__RATE_BURST", "30")
+    assert load_settings().telegram.rate_burst == 30
+    path = tmp_path / "config.yaml"
+    path.write_text("telegram:\n  rate_limit_per_minute: 20\n")  # the old key, replaced
+    with pytest.raises(ConfigError, match=r"telegram\.rate_limit_per_minute"):
+        load_settings(path)

@@ -12,6 +12,7 @@ import pytest
 from storage import Store
 from storage.db import NotFound
 from storage.migrations import migrations
+from storage.web_history import WebHistory
 
 
 @pytest.fixture
@@ -26,7 +27,8 @@ def test_schema_applied_once_and_wal(tmp_path: Path) -> None:
     Store(path, tmp_path / "files").close()
     again = Store(path, tmp_path / "files")  # a restart applies nothing twice
     applied = [m.name for m in migrations.applied(again.db)]
-    assert applied == ["m001_initial", "m002_comments", "m003_catalog_index", "m004_diary"]
+    assert applied == ["m001_initial", "m002_comments", "m003_catalog_index", "m004_diary",
+                       "m005_web_history"]
     assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert {
         "users",
@@ -124,3 +126,28 @@ def test_photos_are_not_written_without_opt_in(store: Store) -> None:
     photo = store.add_photo("tg:a", b"bytes", 10, 10, keep=False)
     assert store.photo("tg:a", photo)["path"] is None
     assert not store.user_dir("tg:a").exists()
+
+
+def test_web_history_is_scoped_capped_exported_and_forgotten(store: Store) -> None:
+    history = WebHistory(store, cap=5)
+    assert not history.add_turn("web:a", [("user", {"text": "hi"})])  # no such user yet
+    for user in ("web:a", "web:b"):
+        store.ensure_user(user, "web")
+    assert history.add_turn("web:a", [
+        ("user", {"text": "hi", "photos": 0}),
+        ("bot", {"text": "hello", "buttons": [[{"label": "Yes", "payload": "keep:yes"}]]})])
+    history.add_turn("web:b", [("user", {"text": "b's secret", "photos": 0})])
+    assert [m["text"] for m in history.messages("web:a")] == ["hi", "hello"]
+    assert [m["role"] for m in history.messages("web:a")] == ["user", "bot"]
+    assert history.button_label("web:a", "keep:yes") == "Yes"
+    assert history.button_label("web:b", "keep:yes") is None  # a's buttons are not b's
+    for i in range(10):
+        history.add_turn("web:a", [("user", {"text": f"n{i}"})])
+    assert [m["text"] for m in history.messages("web:a")] == [f"n{i}" for i in range(5, 10)]
+    [(count,)] = store.db.execute("select count(*) from web_history where user_id = 'web:a'")
+    assert count == 5  # trimmed in the table, not only in what is read
+    assert [m["body"]["text"] for m in store.export_user("web:a")["web_history"]][-1] == "n9"
+    store.forget_user("web:a")
+    assert history.messages("web:a") == []
+    assert not history.add_turn("web:a", [("user", {"text": "after forget"})])
+    assert history.messages("web:b")[0]["text"] == "b's secret"

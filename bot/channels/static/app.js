@@ -4,7 +4,7 @@
 (() => {
   const MAX_PHOTOS = 2;
   const COMMANDS = new Set(["start", "help", "privacy", "prefs", "forget", "export",
-                            "keepphotos", "shop"]);
+                            "keepphotos", "shop", "history", "week"]);
   const maxMb = parseFloat(document.body.dataset.maxUploadMb) || 20;
   // Every text a person sees or hears comes from prompts/<locale>/page.yaml, sent by the server
   // as a JSON data block (not a script: the Content-Security-Policy allows no inline scripts).
@@ -18,6 +18,7 @@
   const narrow = window.matchMedia("(max-width: 640px)");
   let pending = [];  // photos chosen but not sent yet: {file, url}
   let busy = false;
+  let target = thread;  // where new messages go (the history is built aside, then put in place)
 
   // The text `key` with its {name} placeholders filled from `values`.
   function t(key, values = {}) {
@@ -55,7 +56,7 @@
     }
     const body = el("div", "body");
     row.append(body);
-    thread.append(row);
+    target.append(row);
     return body;
   }
 
@@ -89,6 +90,12 @@
     const box = el("div", "gallery");
     for (const image of images) {
       const fig = el("figure", "figure");
+      if (!image.url) {  // from the history, no longer in the server's cache
+        fig.append(el("p", "expired", t("image_expired")));
+        if (image.caption) fig.append(el("figcaption", "", image.caption));
+        box.append(fig);
+        continue;
+      }
       const open = el("button");
       open.type = "button";
       open.setAttribute("aria-label", t("open_image", { caption: image.caption || t("picture") }));
@@ -96,6 +103,9 @@
       img.src = image.url;
       img.alt = image.caption || t("image_alt");
       img.addEventListener("load", scrollDown);
+      img.addEventListener("error", () => {
+        open.replaceWith(el("p", "expired", t("image_expired")));
+      });
       open.append(img);
       open.addEventListener("click", () => openLightbox(image.url, image.caption));
       fig.append(open);
@@ -107,10 +117,12 @@
 
   // Buttons of one kind ("pick:7:a" / "pick:7:b", "keep:yes" / "keep:no") are one question:
   // answering it disables them all. Different kinds ("cut:3", "shop:3") stay usable.
-  function actions(rows) {
+  // `pressed`: payloads already pressed (a conversation shown again from the history).
+  function actions(rows, pressed = new Set()) {
     const box = el("div", "actions");
     const all = [];
     const kinds = new Set(rows.flat().map((b) => b.payload.split(":")[0]));
+    const answered = kinds.size === 1 && rows.flat().some((b) => pressed.has(b.payload));
     for (const row of rows) {
       const line = el("div", "line");
       for (const b of row) {
@@ -123,6 +135,8 @@
           btn.classList.add("chosen");
           send({ callback: b.payload, label: b.label });
         });
+        if (pressed.has(b.payload)) { btn.disabled = true; btn.classList.add("chosen"); }
+        if (answered) btn.disabled = true;
         all.push(btn);
         line.append(btn);
       }
@@ -132,6 +146,7 @@
   }
 
   function fileCard(file) {
+    if (!file.url) return el("p", "expired", t("file_expired", { name: file.name }));
     const link = el("a", "file-card");
     link.href = file.url;
     link.download = file.name;
@@ -143,7 +158,7 @@
     return link;
   }
 
-  function botReply(reply) {
+  function botReply(reply, pressed) {
     const body = message("bot");
     if (reply.text) {
       const bubble = el("div", "bubble");
@@ -152,7 +167,7 @@
     }
     if (reply.images && reply.images.length) body.append(gallery(reply.images));
     if (reply.file) body.append(fileCard(reply.file));
-    if (reply.buttons && reply.buttons.length) body.append(actions(reply.buttons));
+    if (reply.buttons && reply.buttons.length) body.append(actions(reply.buttons, pressed));
   }
 
   function botError(text) {
@@ -193,6 +208,44 @@
     return body.parentElement;
   }
 
+  // ---- the conversation so far (kept by the server, so a reload shows it again) -----------
+  function historyUser(m) {
+    const body = message("user");
+    const lines = [];
+    if (m.photos) lines.push(t(m.photos === 1 ? "history_photo" : "history_photos", { n: m.photos }));
+    if (m.file) lines.push(t("history_file", { what: m.file }));
+    if (m.payload !== undefined) lines.push(m.button || t("history_button"));
+    if (m.text) lines.push(m.text);
+    const bubble = el("div", "bubble");
+    lines.forEach((line) => bubble.append(el("p", "text", line)));
+    body.append(bubble);
+  }
+
+  // Shown right after the greeting, before anything sent while it was loading.
+  async function loadHistory() {
+    let messages;
+    try {
+      const response = await fetch("/api/history", { credentials: "same-origin" });
+      if (!response.ok) return;
+      messages = (await response.json()).messages || [];
+    } catch (err) {
+      return;  // no history to show (the server is not reachable yet): the chat still works
+    }
+    const pressed = new Set(messages.filter((m) => m.payload).map((m) => m.payload));
+    const earlier = document.createDocumentFragment();
+    target = earlier;
+    try {
+      for (const m of messages) {
+        if (m.role === "bot") botReply(m, pressed);
+        else historyUser(m);
+      }
+    } finally {
+      target = thread;
+    }
+    thread.querySelector(".welcome").after(earlier);
+    if (messages.length) scrollDown();
+  }
+
   // ---- sending --------------------------------------------------------------------------
   function setBusy(value) {
     busy = value;
@@ -222,7 +275,7 @@
       if (!response.ok) {
         botError(payload.message || t("error_generic"));
       } else {
-        (payload.replies || []).forEach(botReply);
+        (payload.replies || []).forEach((reply) => botReply(reply));
       }
     } catch (err) {
       wait.remove();
@@ -345,4 +398,5 @@
   narrow.addEventListener("change", renderPreviews);
   renderPreviews();
   textBox.focus();
+  loadHistory();
 })();

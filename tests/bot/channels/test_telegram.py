@@ -196,7 +196,8 @@ async def test_bad_files_and_other_media_get_kind_answers(
 
 
 async def test_flood_gets_one_polite_slow_down(bot, api, tg_settings):
-    limit = tg_settings.telegram.rate_limit_per_minute
+    limit = int(tg_settings.telegram.rate_burst)
+    bot.bot_data.dialog.limiter.refill = 0.01  # no refill to speak of while the test runs
     for i in range(limit + 15):
         api.send_text(30, f"hello {i}")
     await api.next_call("sendMessage", chat_id=30, where=lambda c: "faster" in c.text)
@@ -204,6 +205,7 @@ async def test_flood_gets_one_polite_slow_down(bot, api, tg_settings):
     texts = [c.text for c in api.sent_to(30)]
     assert len(texts) == limit + 1
     assert sum("faster than I can look" in t for t in texts) == 1
+    assert "send it again in 100 seconds" in next(t for t in texts if "faster" in t)
     api.send_text(31, "/help")  # other users are not slowed down
     assert "what I can do" in (await api.next_call("sendMessage", chat_id=31)).text
 

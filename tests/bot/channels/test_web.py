@@ -220,7 +220,7 @@ JS_LITERAL_RE = re.compile(r"""//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\
 async def served_page(max_upload_mb: float = 20) -> tuple[str, dict[str, str]]:
     """The page and its headers as the server sends it (no models needed: no message is sent)."""
     settings = SimpleNamespace(web=WebSettings(max_upload_mb=max_upload_mb))
-    services = SimpleNamespace(settings=settings)
+    services = SimpleNamespace(settings=settings, store=None)  # no message, no history
     srv = TestServer(create_app(services, dialog=object()), host="127.0.0.1")
     await srv.start_server()
     try:
@@ -333,3 +333,107 @@ def test_blob_cache_is_bounded_and_owner_scoped():
     big = cache.put(Blob("carol", b"c" * 900, "application/zip", "c.zip", True))
     assert cache.get("carol", big) and sum(cache.get(o, k) is not None for o, keys in (
         ("alice", alice), ("bob", bob)) for k in keys) == 1  # bytes bounded: 900 + 100
+
+
+# ---- the conversation again after a reload (GET /api/history) ----------------------------------
+async def reload(session: aiohttp.ClientSession) -> list[dict]:
+    """What a reload does: the page again, then the history, with the same cookie."""
+    had_cookie = any(c.key == "stylebot_session" for c in session.cookie_jar)
+    async with session.get("/") as resp:
+        assert resp.status == 200
+        assert ("Set-Cookie" in resp.headers) != had_cookie  # a known session stays the same
+    async with session.get("/api/history") as resp:
+        assert resp.status == 200 and resp.headers["Cache-Control"] == "no-store"
+        return (await resp.json())["messages"]
+
+
+async def test_reload_shows_the_conversation_again(server, photo_bytes):
+    async with browser_session(server) as alice, browser_session(server) as bob:
+        assert await reload(alice) == []
+        [help_] = await post(alice, text="/help")
+        replies = await post(alice, photos=(photo_bytes[0],))
+        pressed = flat_buttons(replies[0])[0]
+        [after_press] = await post(alice, callback=pressed["payload"])
+        await post(bob, text="hello from bob")
+
+        history = await reload(alice)
+        assert [m["role"] for m in history] == (
+            ["user", "bot", "user"] + ["bot"] * len(replies) + ["user", "bot"])
+        assert history[0] == {"role": "user", "text": "/help", "photos": 0}
+        assert history[1]["text"] == help_["text"] and history[1]["file"] is None
+        assert history[2] == {"role": "user", "text": "", "photos": 1}  # a marker, no bytes
+        seen = history[3]
+        assert seen["text"] == replies[0]["text"] and seen["buttons"] == replies[0]["buttons"]
+        assert [i["caption"] for i in seen["images"]] == [i["caption"]
+                                                          for i in replies[0]["images"]]
+        for image in seen["images"]:  # still cached: the page shows them
+            assert image["expired"] is False
+            status, content_type, png = await fetch(alice, image["url"])
+            assert status == 200 and content_type == "image/png" and png.startswith(b"\x89PNG")
+        press = history[3 + len(replies)]
+        assert press["button"] == pressed["label"] and press["payload"] == pressed["payload"]
+        assert history[-1]["text"] == after_press["text"]
+        assert "bob" not in json.dumps(history)
+
+        # Another session sees nothing of it, and Alice nothing of Bob's.
+        bob_history = await reload(bob)
+        assert [m.get("text") for m in bob_history][0] == "hello from bob"
+        assert photo_bytes[0][:50].hex() not in json.dumps(bob_history)
+        assert not any(m.get("photos") for m in bob_history)
+        async with browser_session(server) as stranger:
+            assert await reload(stranger) == []
+            for image in seen["images"]:  # nor its pictures, with the URLs in hand
+                assert (await fetch(stranger, image["url"]))[0] == 404
+
+        # /export includes the conversation; /forget deletes it.
+        [export] = await post(alice, text="/export")
+        _, _, body = await fetch(alice, export["file"]["url"])
+        data = json.loads(body)
+        assert [m["body"].get("text") for m in data["web_history"]][:2] == [
+            "/help", help_["text"]]
+        assert {m["user_id"] for m in data["web_history"]} == {data["user"]["id"]}
+        await post(alice, text="/forget")
+        [gone] = await post(alice, callback="forget:yes")
+        assert await reload(alice) == []
+        assert await reload(bob)  # Bob keeps his
+
+
+async def test_history_after_a_restart_marks_pictures_expired_and_is_capped(services,
+                                                                             photo_bytes):
+    services.settings.web.history_messages = 6
+    first = TestServer(create_app(services), host="127.0.0.1")
+    await first.start_server()
+    try:
+        async with browser_session(first) as session:
+            replies = await post(session, photos=(photo_bytes[1],))
+            cookies = session.cookie_jar.filter_cookies(first.make_url("/"))
+    finally:
+        await first.close()
+    # A restart: the same database, a new (empty) picture cache.
+    second = TestServer(create_app(services), host="127.0.0.1")
+    await second.start_server()
+    try:
+        async with browser_session(second) as session:
+            session.cookie_jar.update_cookies(cookies, second.make_url("/"))
+            history = await reload(session)
+            assert history[0]["photos"] == 1
+            images = [i for m in history[1:] for i in m["images"]]
+            assert len(images) == sum(len(r["images"]) for r in replies) > 0
+            assert all(i["url"] is None and i["expired"] for i in images)
+            [export] = await post(session, text="/export")
+            assert export["file"]["url"]  # the same session: the user's data is still theirs
+            for i in range(5):
+                await post(session, text=f"note {i}")
+            history = await reload(session)
+            assert len(history) == 6  # only the last messages are kept
+            assert history[-2]["text"] == "note 4" and history[0]["text"] == "note 2"
+            assert history[1]["role"] == "bot"
+    finally:
+        await second.close()
+
+
+def test_history_texts_are_in_page_yaml():
+    script = prompts.load("page")["script"]
+    for key in ("history_photo", "history_photos", "history_file", "history_button",
+                "image_expired", "file_expired"):
+        assert script[key] and f'"{key}"' in (STATIC / "app.js").read_text(encoding="utf-8")

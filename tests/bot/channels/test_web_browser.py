@@ -93,6 +93,19 @@ async def test_chat_end_to_end(browser, chat_url, services, photo_paths, artifac
     [user] = [u for u in services.store.db["users"].rows if u["id"].startswith("web:")]
     assert user["keep_photos"] == 0
 
+    # A reload shows the conversation again (the server keeps it), answered buttons as answered.
+    before = await bot.count()
+    await page.reload()
+    await expect(bot).to_have_count(before)
+    await expect(bot.first).to_contain_text("Here's what I can do")
+    user_said = page.locator(".msg.user")
+    await expect(user_said.first).to_have_text("/help")
+    await expect(user_said.nth(1)).to_have_text(texts["script"]["history_photo"])
+    await expect(user_said.last).to_have_text("No, thanks")
+    await expect(page.get_by_role("button", name="No, thanks")).to_be_disabled()
+    await page.wait_for_function(ALL_IMAGES_LOADED)
+    overlay = page.locator("img.reply-image").first
+
     # The full-size view opens and closes.
     await overlay.click()
     await expect(page.locator("#lightbox")).to_be_visible()

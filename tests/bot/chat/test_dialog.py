@@ -78,13 +78,32 @@ async def test_bad_inputs_get_kind_replies(
 
 
 async def test_flood_gets_one_polite_reply(services) -> None:
+    services.settings.telegram.rate_refill_per_second = 0.01  # no refill while the test runs
     dialog = Dialog(services)
-    limit = services.settings.telegram.rate_limit_per_minute
-    answers = [await dialog.handle(event("cli:flood", text="hi")) for _ in range(limit + 10)]
-    slow = [a for a in answers[limit:] if a]
-    assert len(slow) == 1 and "faster than I can" in slow[0][0].text
+    burst = int(services.settings.telegram.rate_burst)
+    answers = [await dialog.handle(event("cli:flood", text="hi")) for _ in range(burst + 10)]
+    assert all(answers[:burst])
+    slow = [a for a in answers[burst:] if a]
+    assert len(slow) == 1 and answers[burst] == slow[0]  # the first skipped one is told
+    text = slow[0][0].text
+    assert "faster than I can" in text and "skipped that one" in text
+    assert "send it again in 100 seconds" in text and "next 100 seconds is skipped too" in text
     # Another user is not affected by the flood.
     assert await dialog.handle(event("cli:calm", text="/help"))
+
+
+async def test_fast_typing_and_photos_against_the_bucket(services, photo_bytes) -> None:
+    """The dialog charges by kind: fifteen texts in ten seconds pass, photos cost three."""
+    dialog = Dialog(services)
+    now = [0.0]
+    dialog.limiter.clock = lambda: now[0]
+    for i in range(15):
+        [reply] = await dialog.handle(event("cli:fast", text=f"/help {i}"))
+        assert "faster than I can" not in reply.text
+        now[0] += 10 / 14
+    corrupt = PhotoIn(photo_bytes[0][:100])  # cheap to answer, costs a photo all the same
+    answers = [await dialog.handle(event("cli:photos", photos=(corrupt,))) for _ in range(5)]
+    assert ["faster than I can" in a[0].text for a in answers] == [False] * 4 + [True]
 
 
 async def test_shop_says_honestly_what_it_would_look_for(services, photo_bytes) -> None:

@@ -193,3 +193,17 @@ def test_m004_turns_earlier_single_photos_into_diary_entries(tmp_path) -> None:
     store = Store(path, tmp_path / "files")
     [entry] = DiaryStore(store).entries("tg:1")
     assert entry["id"] == 1 and entry["local_date"] == "2026-11-01"
+
+
+async def test_daily_in_the_web_chat_says_reminders_need_telegram(services):
+    dialog = dialog_for(services)
+    for text in ("/daily", "/daily on 08:30", "/daily 7pm"):
+        [reply] = await dialog.handle(Incoming("web:abc", "web", text=text))
+        assert "need Telegram" in reply.text and "page is closed" in reply.text
+        assert "/history" in reply.text and "/week" in reply.text
+        assert "one photo a day" in reply.text
+        assert not reply.buttons  # no time-zone question: nothing was set
+    assert services.store.user("web:abc")["daily_time"] is None
+    telegram, *_ = await dialog.handle(Incoming("tg:1", "telegram", text="/daily on 08:30"))
+    assert "08:30" in telegram.text and "need Telegram" not in telegram.text
+    assert services.store.user("tg:1")["daily_time"] == "08:30"
