@@ -39,7 +39,7 @@ async def _compare(turn: Turn, first: tuple[int, Outfit], second: tuple[int, Out
     profile = preferences.profile_of(store, turn.user_id)
     result = await turn.run(
         check, a.as_dict(), b.as_dict(), store.verdict_examples(turn.user_id),
-        store.verdict_examples(), profile)
+        store.verdict_examples(), profile, None, turn.lang)
     verdict_id = store.add_verdict(
         turn.user_id, a_id, b_id, result.verdict.p_a,
         {"a": result.verdict.features_a, "b": result.verdict.features_b}, result.reasons)
@@ -137,7 +137,7 @@ async def feedback(turn: Turn, payload: str) -> list[Reply]:
 
 
 def taste_lines(turn: Turn) -> list[str]:
-    return learned_taste(user_weight_vector(turn), ALL_FEATURES)
+    return learned_taste(user_weight_vector(turn), ALL_FEATURES, locale=turn.lang)
 
 
 button("fb", feedback)

@@ -86,7 +86,7 @@ async def new_comment(turn: Turn, outfit_id: int, outfit: dict) -> Comment | Non
     profile = preferences.profile_of(turn.store, turn.user_id)  # never praise what they avoid
     found = await turn.run(
         turn.services.pipeline.comment, profile.comment_view(outfit), 3, seed,
-        frozenset(r["key"] for r in recent), tuple(r["template"] for r in recent[:10]))
+        frozenset(r["key"] for r in recent), tuple(r["template"] for r in recent[:10]), turn.lang)
     found = [c for c in found if profile.allows(c.text, outfit)][:1]
     if not found:
         return None
