@@ -79,9 +79,8 @@ def context(grounding: Grounding) -> str:
     if grounding.verdict:
         p_a = grounding.verdict.get("p_a")
         if isinstance(p_a, int | float):
-            lines.append(
-                f"Style Check verdict: outfit A {round(100 * p_a)}%, outfit B {round(100 - 100 * p_a)}%."
-            )
+            a = round(100 * p_a)
+            lines.append(f"Style Check verdict: outfit A {a}%, outfit B {100 - a}%.")
         reasons = [r.get("text", "") for r in grounding.verdict.get("reasons") or []]
         if reasons := [r for r in reasons if r]:
             lines.append("Reasons: " + " ".join(reasons))
@@ -121,7 +120,8 @@ class OpenAIChat:
         temperature: float = 0.7,
     ) -> None:
         base = url.rstrip("/")
-        self.endpoint = base + ("/chat/completions" if base.endswith("/v1") else "/v1/chat/completions")
+        path = "/chat/completions" if base.endswith("/v1") else "/v1/chat/completions"
+        self.endpoint = base + path
         self.model = model
         self.api_key = api_key
         self.max_tokens = max_tokens

@@ -111,7 +111,8 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited {proc.returncode}:\n{log.read_text()[-3000:]}")
+                pytest.fail(f"llama_cpp.server exited {proc.returncode}:\n"
+                            f"{log.read_text()[-3000:]}")
             try:
                 with urllib.request.urlopen(f"{url}/v1/models", timeout=1) as response:
                     if response.status == 200:
