@@ -6,12 +6,14 @@
 # llama-cpp-python ships as source only: its wheel is compiled once (cmake, portable build, about
 # 15-25 minutes on 2 cores) into a cache outside the repository and reused from there after.
 #   STYLEBOT_WHEELS   the wheel cache (default ~/.cache/stylebot/wheels)
+#   STYLEBOT_VENV     the virtual environment to install into (default .venv, made by setup.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=0.3.36
 WHEELS=${STYLEBOT_WHEELS:-$HOME/.cache/stylebot/wheels}
-[ -x .venv/bin/python ] || bash scripts/setup.sh
-PY=.venv/bin/python
+VENV=${STYLEBOT_VENV:-.venv}
+[ -x "$VENV/bin/python" ] || bash scripts/setup.sh
+PY=$VENV/bin/python
 if "$PY" - "$VERSION" <<'PY' 2>/dev/null; then exit 0; fi
 import sys, importlib.metadata as m, llama_cpp.server, gguf  # noqa: F401
 sys.exit(m.version("llama_cpp_python") != sys.argv[1])
