@@ -4,7 +4,7 @@
 #   .venv/bin/python -m llama_cpp.server --model model.gguf --port 8000
 # and tests/inference/text/test_llm.py runs its llama.cpp tests (they are skipped without it).
 # llama-cpp-python ships as source only: its wheel is compiled once (cmake, portable build, about
-# 15-25 minutes on 2 cores) into a cache outside the repository and reused from there after.
+# 13 minutes on 2 cores) into a cache outside the repository and reused from there after.
 #   STYLEBOT_WHEELS   the wheel cache (default ~/.cache/stylebot/wheels)
 #   STYLEBOT_VENV     the virtual environment to install into (default .venv, made by setup.sh)
 set -euo pipefail
