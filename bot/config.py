@@ -99,6 +99,19 @@ class DiarySettings(Section):
     repeat_lookback_days: int = Field(90, ge=1)  # "you wore this on ..." looks this far back
 
 
+class ConversationSettings(Section):
+    """Free-text conversation. `llm` picks the optional language model for open-ended questions
+    (inference/text/llm.py): none (the default: fully offline, answers from prompts/ only),
+    openai (any OpenAI-compatible server: llama.cpp, Ollama, vLLM) or transformers (in-process)."""
+
+    llm: Literal["none", "openai", "transformers"] = "none"
+    llm_url: str = "http://127.0.0.1:8000"  # the server's base URL (a trailing /v1 is fine)
+    llm_model: str = "local"  # the server's model name, or a transformers model id / path
+    llm_api_key: SecretStr | None = None  # environment only: STYLEBOT_CONVERSATION__LLM_API_KEY
+    llm_timeout_seconds: float = Field(8.0, gt=0)
+    llm_max_tokens: int = Field(160, ge=1, le=4096)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STYLEBOT_", env_nested_delimiter="__", extra="forbid"
@@ -111,6 +124,7 @@ class Settings(BaseSettings):
     dialog: DialogSettings = DialogSettings()
     privacy: PrivacySettings = PrivacySettings()
     diary: DiarySettings = DiarySettings()
+    conversation: ConversationSettings = ConversationSettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("telegram")
@@ -148,6 +162,11 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         if (data.get("telegram") or {}).get("token"):
             raise ConfigError(
                 f"{path}: telegram.token must not be in the file; set STYLEBOT_TELEGRAM__TOKEN"
+            )
+        if (data.get("conversation") or {}).get("llm_api_key"):
+            raise ConfigError(
+                f"{path}: conversation.llm_api_key must not be in the file; "
+                "set STYLEBOT_CONVERSATION__LLM_API_KEY"
             )
     for dotted, value in overrides.items():
         section, _, key = dotted.partition("__")

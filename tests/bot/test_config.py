@@ -51,3 +51,30 @@ def test_rate_limit_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     path.write_text("telegram:\n  rate_limit_per_minute: 20\n")  # the old key, replaced
     with pytest.raises(ConfigError, match=r"telegram\.rate_limit_per_minute"):
         load_settings(path)
+
+
+def test_conversation_llm_is_off_by_default_and_built_from_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inference.text.llm import OpenAIChat, TransformersChat, create_chat_backend
+
+    settings = load_settings()
+    assert settings.conversation.llm == "none" and settings.conversation.llm_timeout_seconds == 8
+    assert create_chat_backend(settings.conversation) is None  # offline by default
+    monkeypatch.setenv("STYLEBOT_CONVERSATION__LLM_API_KEY", "sk-local")
+    ollama = load_settings(conversation__llm="openai",
+                           conversation__llm_url="http://127.0.0.1:11434",
+                           conversation__llm_model="llama3.2")
+    backend = create_chat_backend(ollama.conversation)
+    assert isinstance(backend, OpenAIChat) and backend.model == "llama3.2"
+    assert backend.endpoint == "http://127.0.0.1:11434/v1/chat/completions"
+    assert backend.api_key == "sk-local" and "sk-local" not in repr(ollama)
+    local = load_settings(conversation__llm="transformers", conversation__llm_model="some/model")
+    assert isinstance(create_chat_backend(local.conversation), TransformersChat)
+    path = tmp_path / "config.yaml"
+    path.write_text("conversation:\n  llm: gpt\n")
+    with pytest.raises(ConfigError, match=r"conversation\.llm"):
+        load_settings(path)
+    path.write_text("conversation:\n  llm_api_key: sk-x\n")
+    with pytest.raises(ConfigError, match="STYLEBOT_CONVERSATION__LLM_API_KEY"):
+        load_settings(path)
