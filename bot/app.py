@@ -14,6 +14,7 @@ from bot.catalog.build import FirstBuild
 from bot.config import Settings
 from inference.core.runner import ModelRunner
 from inference.pipeline import Pipeline, PipelineConfig
+from inference.text.llm import ChatBackend, create_chat_backend
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class Services:
     runner: ModelRunner
     pipeline: Pipeline
     first_build: FirstBuild = field(default_factory=FirstBuild)
+    llm: ChatBackend | None = None  # the optional LLM for open questions (config: conversation)
 
     def close(self) -> None:
         self.first_build.stop()  # a build in progress stops at its next batch of images
@@ -38,7 +40,8 @@ def build_services(settings: Settings, pipeline: Pipeline | None = None) -> Serv
     store = Store(settings.storage.database, settings.storage.files_dir)
     runner = ModelRunner(settings.inference.workers, settings.inference.threads)
     pipeline = pipeline or Pipeline(PipelineConfig.from_settings(settings.inference))
-    return Services(settings, store, runner, pipeline)
+    return Services(settings, store, runner, pipeline,
+                    llm=create_chat_backend(settings.conversation))
 
 
 @asynccontextmanager

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test,text
+# llama.cpp's server for the LLM tests: compiled once (~13 min on 2 cores) into
+# ~/.cache/stylebot/wheels, then installed from there in seconds
+bash scripts/install_llm_server.sh || echo "llama-cpp-python could not be installed; the llama.cpp tests will be skipped"
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji) \
     >/dev/null 2>&1 || echo "chromium could not be installed; the browser test will be skipped"

@@ -1,5 +1,5 @@
-"""`stylebot train parser|embedder` and `stylebot eval
-parser|phantoms|retrieval|comments|repeats|colours`:
+"""`stylebot train parser|embedder|intents` and `stylebot eval
+parser|phantoms|retrieval|comments|repeats|colours|talk`:
 thin wrappers over training/ (imported only when one of these runs, never by the bot)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bot.config import Settings
 def add_commands(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("eval", help="evaluation on a labelled folder")
     ev.add_argument("what", choices=["parser", "phantoms", "comments", "repeats", "retrieval",
-                                     "colours"])
+                                     "colours", "talk"])
     ev.add_argument("--data", default=None, help="folder laid out like ../shared/data/ccp")
     ev.add_argument("--limit", type=int, default=None,
                     help="parser, phantoms: only the first N photos; comments: N photos "
@@ -40,15 +40,27 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--match", choices=["iou", "nearest", "class"], default="iou",
                     help="retrieval: pair true and parsed garments one-to-one by IoU (default), "
                     "each with its highest-IoU parsed garment, or by class")
+    ev.add_argument("--talk-split", dest="split_talk", choices=["held_out", "train"],
+                    default="held_out", help="talk: the held-out fifth (default) or the "
+                    "training part (for tuning lexicons)")
+    ev.add_argument("--failures", action="store_true", help="talk: list the misses")
     ev.set_defaults(handler=cmd_eval)
 
     train = sub.add_parser("train", add_help=False,  # --help goes to the trainer
                            help="train a bundled model (options after: --help)")
-    train.add_argument("what", choices=["parser", "embedder"])
+    train.add_argument("what", choices=["parser", "embedder", "intents"])
     train.set_defaults(handler=None)  # main passes the trainer its own arguments
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what == "talk":
+        from training.eval_talk import evaluate
+
+        result = evaluate(args.split_talk, args.failures)
+        for line in result.pop("failures"):
+            print(line)
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
     if args.what == "retrieval":
         return _eval_retrieval(args, settings)
     if args.what == "colours":
@@ -193,6 +205,10 @@ def cmd_train(args: argparse.Namespace, rest: list[str]) -> int:
         from training.train_parser import main as train_parser
 
         train_parser(rest)
+    elif args.what == "intents":
+        from training.train_intents import main as train_intents
+
+        print(json.dumps(train_intents(rest), indent=2))
     else:
         from training.train_embedder import main as train_embedder
 

@@ -206,7 +206,7 @@ class Understanding:
             for intent, pattern in lexicon(each).patterns:
                 if pattern.search(norm):
                     return Understood(intent, 1.0, slots, "pattern", words)
-        if self.model is not None and norm:
+        if self.model is not None and re.search(r"[^\W\d_]", norm):  # letters, not just emoji
             probs = self.model.probabilities(norm, context, tuple(sorted(slots)))
             best = int(probs.argmax())
             if probs[best] >= CONFIDENCE_FLOOR:

@@ -117,7 +117,7 @@ async def daily(turn: Turn) -> list[Reply]:
     In the web chat, reminders cannot reach anyone (the page cannot be written to while it is
     closed): it says so plainly and offers the diary instead, and sets nothing."""
     if turn.event.channel == "web":
-        return [Reply(prompts.reply("daily_web"))]
+        return [Reply(turn.say("daily_web"))]
     words = turn.event.args.lower().split()
     if words[:1] == ["off"]:
         turn.store.update_user(turn.user_id, daily_time=None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import random
+import re
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
@@ -26,6 +27,12 @@ from inference.styles import pairing
 from inference.text.understand import Understood
 from storage.db import NotFound
 
+#: English lead words of a search ("show me", "I'm looking for"), left out of the query.
+SEARCH_WORDS = re.compile(
+    r"^\s*(search(\s+for)?|find\s+me|show\s+me|i('|\s+a)?m\s+looking\s+for|looking\s+for|"
+    r"i\s+(want|need)\s+to\s+buy|i\s+need(\s+a\s+new)?)(\s+(an?|some|the))?\b",
+    re.IGNORECASE,
+)
 #: Button payloads of the clarifying question and the occasion / restyle pickers.
 CLARIFY = ("photo", "occasion", "shop", "help")
 PICK_OCCASIONS = ("wedding", "interview", "date", "office", "party", "beach")
@@ -361,7 +368,7 @@ async def search(turn: Turn, understood: Understood) -> list[Reply]:
     the slots otherwise."""
     text = turn.event.text.strip()
     if turn.lang == "en":
-        wanted = shop.SEARCH_WORDS.match(text)
+        wanted = SEARCH_WORDS.match(text)
         query = text[wanted.end():].strip() if wanted else text
     else:
         parts = [understood.slots.get("colour"),
@@ -440,9 +447,25 @@ async def answer(turn: Turn) -> list[Reply]:
     """A free-text message: understood, then answered in context."""
     understood = await understand(turn)
     handler = HANDLERS.get(understood.intent)
-    if handler is None:  # "other" or not understood
-        return await clarify(turn, understood)
+    if handler is None:  # "other" or not understood: the LLM if there is one, else ask
+        said = await ask_llm(turn) if turn.services.llm is not None else None
+        return [Reply(said)] if said else await clarify(turn, understood)
     return await handler(turn, understood)
+
+
+async def ask_llm(turn: Turn) -> str | None:
+    """The optional LLM's answer, grounded in the last photo, verdict and the user's stated
+    preferences; None when it is slow, fails or says something the comments' rules forbid."""
+    from inference.text.llm import Grounding, ask
+
+    verdict = _last_verdict(turn)
+    corrections = preferences.profile_of(turn.store, turn.user_id).corrections
+    grounding = Grounding(
+        locale=turn.lang, outfit=_last_outfit(turn),
+        verdict={"p_a": verdict["p_a"], "reasons": verdict["reasons"]} if verdict else None,
+        preferences={"avoid": sorted(corrections.avoid), "love": sorted(corrections.like)})
+    timeout = turn.services.settings.conversation.llm_timeout_seconds
+    return await ask(turn.services.llm, grounding, turn.event.text[:1000], timeout)
 
 
 button("talk", clarify_button)

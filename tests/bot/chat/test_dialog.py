@@ -68,7 +68,7 @@ async def test_bad_inputs_get_kind_replies(
     [empty] = await dialog.handle(event("cli:a", text="   "))
     assert "/help" in empty.text
     [odd] = await dialog.handle(event("cli:a", text="\u202e\x00🙃" * 3))
-    assert "/help" in odd.text
+    assert "talk:help" in [b.payload for row in odd.buttons for b in row]  # a question, buttons
     long = await dialog.handle(event("cli:a", text="x" * 5000))
     assert "long message" in long[0].text
     [unknown] = await dialog.handle(event("cli:a", text="/doesnotexist"))
@@ -145,11 +145,19 @@ async def test_keep_photos_export_and_forget(services, photo_bytes) -> None:
     assert services.store.outfits("cli:b")  # b untouched
 
 
-async def test_two_photos_in_a_row_become_a_style_check(services, photo_bytes) -> None:
+async def test_two_photos_in_a_row_ask_then_compare_or_give_feedback(services,
+                                                                    photo_bytes) -> None:
+    """A second single photo soon after the first is never silently taken for a Style Check:
+    the bot asks, and both answers work."""
     dialog = Dialog(services)
     await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[0], ref="1"),)))
-    [check] = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[1], ref="2"),)))
+    [ask] = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[1], ref="2"),)))
+    assert "compare" in ask.text.lower()
+    compare_it, each = (b.payload for b in ask.buttons[0])
+    [check] = await dialog.handle(event("cli:a", callback=compare_it))
     assert "%" in check.text and check.buttons[0][0].payload.startswith("fb:")
+    feedback = await dialog.handle(event("cli:a", callback=each))
+    assert feedback[0].text.startswith("Here's what I see") and feedback[0].images
     # A third photo starts afresh (the pair is used up).
     third = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[2], ref="3"),)))
     assert third[0].text.startswith("Here's what I see")
@@ -168,8 +176,9 @@ async def test_the_same_photo_twice_is_a_fresh_look_not_a_style_check(services,
     again = await dialog.handle(event("cli:twice", photos=(PhotoIn(photo_bytes[0], ref="2"),)))
     assert first[0].text.startswith("Here's what I see")
     assert again[0].text.startswith("Here's what I see") and "%" not in again[0].text
-    # ...and it still pairs with a different photo sent next.
-    [check] = await dialog.handle(event("cli:twice", photos=(PhotoIn(photo_bytes[1], ref="3"),)))
+    # ...and a different photo sent next is offered for a Style Check.
+    [ask] = await dialog.handle(event("cli:twice", photos=(PhotoIn(photo_bytes[1], ref="3"),)))
+    [check] = await dialog.handle(event("cli:twice", callback=ask.buttons[0][0].payload))
     assert "%" in check.text and check.buttons[0][0].payload.startswith("fb:")
 
 

@@ -1,0 +1,106 @@
+"""Free text in context, in four languages, through the real dialogue engine and SQLite."""
+
+from __future__ import annotations
+
+from bot.app import build_services
+from bot.chat.dialog import Dialog
+from bot.chat.messages import Incoming, PhotoIn
+from inference.text.language import detect
+
+
+def event(user: str, **kw) -> Incoming:
+    return Incoming(user, "cli", **kw)
+
+
+async def say(dialog: Dialog, user: str, text: str, **kw) -> list:
+    return await dialog.handle(event(user, text=text, **kw))
+
+
+def payloads(reply) -> list[str]:  # noqa: ANN001
+    return [b.payload for row in reply.buttons for b in row]
+
+
+async def test_small_talk_help_and_mistyped_commands(services) -> None:
+    dialog = Dialog(services)
+    [hi] = await say(dialog, "cli:a", "hi!")
+    [thanks] = await say(dialog, "cli:a", "thanks so much")
+    assert hi.text != thanks.text and ("photo" in hi.text or "outfit" in hi.text)
+    [typo] = await say(dialog, "cli:a", "/hepl")
+    assert "/help" in typo.text and payloads(typo) == ["cmd:help"]
+    [help_] = await dialog.handle(event("cli:a", callback="cmd:help"))
+    assert "/prefs" in help_.text
+
+
+async def test_unknown_input_gets_a_clarifying_question_never_twice_the_same(services) -> None:
+    dialog = Dialog(services)
+    asked = [(await say(dialog, "cli:a", "what is the capital of peru"))[0] for _ in range(4)]
+    assert all("talk:photo" in payloads(r) for r in asked)
+    assert all(a.text != b.text for a, b in zip(asked, asked[1:], strict=False))
+
+
+async def test_questions_about_the_last_photo(services, photo_bytes) -> None:
+    dialog = Dialog(services)
+    [need] = await say(dialog, "cli:p", "does this go with white sneakers?")
+    assert "photo" in need.text.lower()
+    await dialog.handle(event("cli:p", photos=(PhotoIn(photo_bytes[0], ref="1"),)))
+    [pair] = await say(dialog, "cli:p", "does this go with white sneakers?")
+    assert "white sneakers" in pair.text.lower() and "white" in pair.text
+    [office] = await say(dialog, "cli:p", "is this ok for the office?")
+    assert "the office" in office.text
+    [bag] = await say(dialog, "cli:p", "what colour bag?")
+    assert bag.text.startswith("For the bag:")
+    [casual] = await say(dialog, "cli:p", "make it more casual")
+    assert casual.text.startswith("To make it more casual")
+    [ask] = await say(dialog, "cli:p", "make it more interesting")
+    [picked] = await dialog.handle(event("cli:p", callback="restyle:formal"))
+    assert "restyle:formal" in payloads(ask) and picked.text.startswith("To make it more formal")
+
+
+async def test_occasions_without_a_photo_and_the_picker(services) -> None:
+    dialog = Dialog(services)
+    [wedding] = await say(dialog, "cli:o", "what should I wear to a wedding?")
+    assert "bride" in wedding.text
+    await say(dialog, "cli:o", "i don't wear black")
+    [funeral] = await say(dialog, "cli:o", "what to wear for a funeral")
+    assert "Leaving out black" in funeral.text
+    [ask] = await say(dialog, "cli:o", "what should I wear?")
+    [tips] = await dialog.handle(event("cli:o", callback="occ:interview"))
+    assert "occ:interview" in payloads(ask) and "interview" in tips.text
+
+
+async def test_verdict_questions_resolve_after_a_restart(settings, pipeline, photo_bytes) -> None:
+    services = build_services(settings, pipeline)
+    dialog = Dialog(services)
+    photos = (PhotoIn(photo_bytes[0], ref="1"), PhotoIn(photo_bytes[1], ref="2"))
+    [check] = await dialog.handle(event("cli:v", photos=photos))
+    assert "%" in check.text
+    services.close()
+    services = build_services(settings, pipeline)  # a new process: only SQLite remains
+    dialog = Dialog(services)
+    try:
+        [which] = await say(dialog, "cli:v", "which one is better?")
+        [why] = await say(dialog, "cli:v", "why?")
+        [improve] = await say(dialog, "cli:v", "what would make B better?")
+        assert which.text[0] in "AB" and "%" in which.text
+        assert why.text.startswith("Why ") and "•" in why.text
+        assert "B" in improve.text
+        [other] = await say(dialog, "cli:w", "why?")  # another user has no verdict
+        assert "compared" in other.text
+    finally:
+        services.close()
+
+
+async def test_languages_follow_the_user(services) -> None:
+    dialog = Dialog(services)
+    for user, text, lang in (("cli:uk", "привіт! що вдягнути на весілля?", "uk"),
+                             ("cli:ru", "привет, что надеть на свадьбу?", "ru"),
+                             ("cli:zh", "婚礼穿什么好？", "zh")):
+        [reply] = await say(dialog, user, text)
+        assert detect(reply.text).lang == lang, (text, reply.text)
+        assert services.store.user(user)["lang"] == lang
+    # Telegram's language_code is the first guess; "ok" does not switch it
+    [hello] = await dialog.handle(Incoming("tg:1", "telegram", text="ok", locale="uk-UA"))
+    assert detect(hello.text).lang == "uk"
+    [chosen] = await say(dialog, "cli:ru", "/language zh")
+    [still] = await say(dialog, "cli:ru", "что надеть на собеседование?")
+    assert detect(chosen.text).lang == "zh" and detect(still.text).lang == "zh"
