@@ -27,6 +27,7 @@ DOCS = os.environ.get("STYLEBOT_DOCS_SCREENSHOTS") == "1"
 async def web(services):
     """The web chat and the dialogue engine behind it (one engine, as in `stylebot web`)."""
     services.settings.dialog.pair_window_seconds = 0
+    services.settings.telegram.rate_burst = 1000  # a week of photos sent in seconds, by design
     app = create_app(services)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
