@@ -118,12 +118,17 @@ class Lexicon:
     def word_at(self, text: str, word: str) -> re.Match[str] | None:
         """`word` in `text` as a whole word; Chinese as a substring; Ukrainian and Russian also in
         its other endings (the stem: all but the last two letters, at least four)."""
-        if self.lang == "zh":
-            return re.search(re.escape(word), text)
-        if self.lang in ("uk", "ru") and len(word) >= 5 and " " not in word:
-            stem = re.escape(word[:max(4, len(word) - 2)])
-            return re.search(rf"(?<!\w){stem}\w{{0,4}}(?!\w)", text)
-        return re.search(rf"(?<!\w){re.escape(word)}(?:s|es)?(?!\w)", text)
+        return _word_pattern(self.lang, word).search(text)
+
+
+@lru_cache(maxsize=None)  # a few thousand lexicon words: compiled once, not per message
+def _word_pattern(lang: str, word: str) -> re.Pattern[str]:
+    if lang == "zh":
+        return re.compile(re.escape(word))
+    if lang in ("uk", "ru") and len(word) >= 5 and " " not in word:
+        stem = re.escape(word[:max(4, len(word) - 2)])
+        return re.compile(rf"(?<!\w){stem}\w{{0,4}}(?!\w)")
+    return re.compile(rf"(?<!\w){re.escape(word)}(?:s|es)?(?!\w)")
 
 
 def _pairs(table: dict, key: str | None = None) -> list[tuple[str, str]]:
