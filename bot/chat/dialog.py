@@ -91,7 +91,7 @@ class Dialog:
         current = user.get("lang")
         if user.get("lang_chosen"):
             return current
-        guess = current or prompts.normalise(event.locale) if event.locale else current
+        guess = current or (prompts.normalise(event.locale) if event.locale else None)
         lang = language_of(event.text, guess) if event.text and not event.command else guess
         lang = lang or prompts.DEFAULT
         if lang != current:

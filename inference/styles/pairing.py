@@ -32,12 +32,13 @@ class Judgement:
     colours: tuple[str, ...] = ()  # colour families it names (suggestions: the options)
 
 
-def _items(outfit: dict) -> list[dict]:
+def by_size(outfit: dict) -> list[dict]:
+    """The outfit's items, largest first (what people notice first)."""
     return sorted(outfit.get("items", []), key=lambda i: -i.get("area", 0))
 
 
 def _chromatic(outfit: dict) -> list[dict]:
-    return [i for i in _items(outfit) if i["colour_family"] not in NEUTRALS]
+    return [i for i in by_size(outfit) if i["colour_family"] not in NEUTRALS]
 
 
 def _neighbours(a: str, b: str) -> bool:
@@ -49,7 +50,7 @@ def _neighbours(a: str, b: str) -> bool:
 
 def pairs_with(outfit: dict, category: str | None, family: str | None) -> Judgement:
     """Would a piece of `category` in colour `family` (either may be unknown) go with it?"""
-    items = _items(outfit)
+    items = by_size(outfit)
     same = [i for i in items if category in SINGLE_KINDS and i["category"] == category]
     if same:
         return Judgement("maybe", "same_kind", same[:1])
@@ -73,7 +74,7 @@ def pairs_with(outfit: dict, category: str | None, family: str | None) -> Judgem
 def suggest_colours(outfit: dict, category: str) -> Judgement:
     """Colours for a piece of `category` to add: repeat the outfit's accent, or a neutral that
     suits it (dark with dark, tan with blues and earth tones, black otherwise)."""
-    items = [i for i in _items(outfit) if i["category"] != category]
+    items = [i for i in by_size(outfit) if i["category"] != category]
     loud = _chromatic({"items": items})
     families = {i["colour_family"] for i in items}
     if families & {"navy", "blue", "beige", "brown", "green", "orange"}:
@@ -101,14 +102,14 @@ def formality(outfit: dict) -> int:
 
 
 def _most_casual(outfit: dict) -> list[dict]:
-    items = _items(outfit)
+    items = by_size(outfit)
     casual = [i for i in items if (i.get("fine_label") or i["category"]) in CASUAL_NOUNS
               or i.get("pattern") == "printed"]
     return (casual or [i for i in items if i["category"] in MAIN_KINDS])[:1]
 
 
 def _most_formal(outfit: dict) -> list[dict]:
-    items = _items(outfit)
+    items = by_size(outfit)
     return ([i for i in items if i["category"] == "outer"]
             or [i for i in items if i["category"] in MAIN_KINDS])[:1]
 
@@ -117,7 +118,7 @@ def fits_occasion(outfit: dict, occasion: str) -> Judgement:
     """Is the outfit right for the occasion? A change names the piece to change."""
     need = OCCASION_LEVEL.get(occasion, 1)
     level = formality(outfit)
-    items = _items(outfit)
+    items = by_size(outfit)
     if occasion == "funeral" and (loud := _chromatic(outfit)):
         return Judgement("no", "wrong_colour", loud[:1])
     if occasion == "wedding":
@@ -134,7 +135,7 @@ def fits_occasion(outfit: dict, occasion: str) -> Judgement:
 
 def piece_to_restyle(outfit: dict, target: str) -> list[dict]:
     """The one garment to change to move the outfit towards `target`."""
-    items = [i for i in _items(outfit) if i["category"] in MAIN_KINDS]
+    items = [i for i in by_size(outfit) if i["category"] in MAIN_KINDS]
     if target == "casual":
         return _most_formal(outfit)
     if target in ("formal",):

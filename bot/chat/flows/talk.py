@@ -82,14 +82,11 @@ def _thing(turn: Turn, understood: Understood) -> str:
     if turn.lang == "en" and words.get("garment"):
         parts = [words.get("colour"), words["garment"]]
         return " ".join(p for p in parts if p)
-    noun = DISPLAY_NAME.get(str(slots.get("garment", "")), "")
-    if not noun:
+    if "garment" not in slots:
         return wording.family_word(str(slots["colour"]), turn.lang) if "colour" in slots else ""
-    word, gender = wording.noun_word(noun, turn.lang), wording.noun_gender(noun, turn.lang)
-    colour = wording.family_word(str(slots["colour"]), turn.lang, gender) \
-        if "colour" in slots else ""
-    phrase = prompts.load("vocab", turn.lang).get("phrase", "{pattern} {colour} {noun}")
-    return " ".join(phrase.format(pattern="", colour=colour, noun=word).split())
+    named = {"category": slots["garment"], "colour_family": slots.get("colour", ""),
+             "colour_name": ""}
+    return wording.item_phrase(named, turn.lang, by_family=True)
 
 
 # small talk ----------------------------------------------------------------------------------
@@ -142,11 +139,11 @@ async def pair_with(turn: Turn, understood: Understood) -> list[Reply]:
     judged = pairing.pairs_with(outfit, slots.get("garment"), slots.get("colour"))
     colour = wording.family_word(judged.colours[0], turn.lang) if judged.colours else ""
     other = _phrases(turn, judged.about[:1])
-    n = len({i["colour_family"] for i in outfit["items"]}) + 0
+    n = len({i["colour_family"] for i in outfit["items"]})
     reason = turn.texts("talk")["pair_reasons"][judged.reason].format(
         colour=colour, other=other, n=n).strip()
     thing = _thing(turn, understood)
-    items = _phrases(turn, pairing._items(outfit)[:2])
+    items = _phrases(turn, pairing.by_size(outfit)[:2])
     return [Reply(turn.say(f"pair_{judged.verdict}", thing=thing, Thing=_cap(thing),
                            items=items, reason=reason, Reason=_cap(reason)))]
 
