@@ -70,7 +70,7 @@ async def start_bot(api: BotApiStandIn, db: Path, files: Path, log: Path):  # no
            "STYLEBOT_TELEGRAM__BASE_URL": api.base_url,
            "STYLEBOT_TELEGRAM__BASE_FILE_URL": api.base_file_url,
            "STYLEBOT_TELEGRAM__POLL_TIMEOUT_SECONDS": "1",
-           "STYLEBOT_TELEGRAM__RATE_LIMIT_PER_MINUTE": "100",
+           "STYLEBOT_TELEGRAM__RATE_BURST": "100",
            "STYLEBOT_STORAGE__DATABASE": str(db), "STYLEBOT_STORAGE__FILES_DIR": str(files),
            "STYLEBOT_DIARY__REMINDER_TICK_SECONDS": "0.3",
            "STYLEBOT_DIALOG__PAIR_WINDOW_SECONDS": "0", "STYLEBOT_INFERENCE__THREADS": "1",
