@@ -30,8 +30,8 @@ def normalise(locale: str | None) -> str:
 def _merged(base: Any, over: Any) -> Any:
     """`over` with whatever it lacks taken from `base` (dicts merged key by key)."""
     if isinstance(base, dict) and isinstance(over, dict):
-        return {k: _merged(base[k], over[k]) if k in over and k in base else over.get(k, base.get(k))
-                for k in dict.fromkeys([*base, *over])}
+        return {k: _merged(base[k], over[k]) if k in over and k in base
+                else over.get(k, base.get(k)) for k in dict.fromkeys([*base, *over])}
     return base if over is None else over
 
 

@@ -7,8 +7,8 @@ Reports, on the held-out fifth by default (training/train_intents.held_out):
 - fallback: the share of in-scope utterances (not "other") that got no intent;
 - right language: the share whose language the bot would answer in is the utterance's own, for a
   user with no language yet (inference.text.language).
-`--talk-split train` reports on the training part instead (for tuning lexicons: the held-out fifth is
-never looked at while tuning); `--failures` lists the misses.
+`--talk-split train` reports on the training part instead (for tuning lexicons: the held-out
+fifth is never looked at while tuning); `--failures` lists the misses.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -121,7 +121,7 @@ class Lexicon:
         return _word_pattern(self.lang, word).search(text)
 
 
-@lru_cache(maxsize=None)  # a few thousand lexicon words: compiled once, not per message
+@cache  # a few thousand lexicon words: compiled once, not per message
 def _word_pattern(lang: str, word: str) -> re.Pattern[str]:
     if lang == "zh":
         return re.compile(re.escape(word))

@@ -116,8 +116,8 @@ async def history(turn: Turn) -> list[Reply]:
     blocks = []
     for entry in entries:  # the day's Style Checks go with the day's latest entry
         day = entry["local_date"]
-        blocks.append(_entry_text(turn.say, entry, [] if day in shown_days else verdicts.get(day, []),
-                                  earlier))
+        day_verdicts = [] if day in shown_days else verdicts.get(day, [])
+        blocks.append(_entry_text(turn.say, entry, day_verdicts, earlier))
         shown_days.add(day)
     keep = bool(turn.user.get("keep_photos"))
     text = "\n".join([turn.say("history_header", n=len(entries)), *blocks])

@@ -211,7 +211,8 @@ async def prefs_view(turn: Turn) -> PrefsView:
                                      f"pref:avoid:{k}") for k in learned[:2]]
     corrections = profile.corrections
     if corrections.like:
-        view.lines.append(turn.say("prefs_love_line", things=_join(sorted(corrections.like), turn.lang)))
+        view.lines.append(turn.say("prefs_love_line",
+                                   things=_join(sorted(corrections.like), turn.lang)))
     if corrections.avoid:
         view.lines.append(turn.say("prefs_avoid_line",
                                         things=_join(sorted(corrections.avoid), turn.lang)))
@@ -223,8 +224,8 @@ async def prefs_view(turn: Turn) -> PrefsView:
         return view
     view.lines.append(turn.say("prefs_corrections"))
     view.buttons = rows + [[Button(turn.say("button_forget_taste"), "pref:reset")]]
-    view.images.append(ImageOut(await turn.run(_chart, profile, turn.lang), turn.say("caption_taste"),
-                                "taste.png"))
+    chart = await turn.run(_chart, profile, turn.lang)
+    view.images.append(ImageOut(chart, turn.say("caption_taste"), "taste.png"))
     return view
 
 

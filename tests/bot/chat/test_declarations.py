@@ -99,10 +99,12 @@ async def test_every_declared_button_prefix_is_dispatched_to_its_handler(monkeyp
     monkeypatch.setattr(dialog, "BUTTONS", {p: recorder(p) for p in flows.buttons()})
     engine = object.__new__(Dialog)  # routing only: no services needed
     for prefix in flows.buttons():
-        turn = SimpleNamespace(event=Incoming("cli:a", "cli", callback=f"{prefix}:1:x"), say=prompts.reply)
+        turn = SimpleNamespace(event=Incoming("cli:a", "cli", callback=f"{prefix}:1:x"),
+                               say=prompts.reply)
         assert [r.text for r in await engine._route(turn)] == [prefix]
     assert pressed == [(p, "1:x") for p in flows.buttons()]
-    stale = SimpleNamespace(event=Incoming("cli:a", "cli", callback="nosuchbutton:1"), say=prompts.reply)
+    stale = SimpleNamespace(event=Incoming("cli:a", "cli", callback="nosuchbutton:1"),
+                            say=prompts.reply)
     assert [r.text for r in await engine._route(stale)] == [prompts.reply("feedback_stale")]
 
 

@@ -149,6 +149,7 @@ async def test_two_photos_in_a_row_ask_then_compare_or_give_feedback(services,
                                                                     photo_bytes) -> None:
     """A second single photo soon after the first is never silently taken for a Style Check:
     the bot asks, and both answers work."""
+    services.settings.telegram.rate_burst = 100  # four photos and two answers in seconds
     dialog = Dialog(services)
     await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[0], ref="1"),)))
     [ask] = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[1], ref="2"),)))
