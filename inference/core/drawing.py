@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -34,8 +37,31 @@ CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
 assert len(CLASS_COLOURS) == len(CLASSES)
 
 
-def font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
+def font(size: int, text: str = "") -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """Pillow's built-in font for Latin `text`; for other scripts (the legends and labels speak
+    the user's language) one that has their letters: DejaVu Sans, which matplotlib ships, for
+    Cyrillic, and an installed CJK font for Chinese (DejaVu, with boxes, when there is none)."""
+    if all(ord(ch) < 0x250 for ch in text):
+        return ImageFont.load_default(size=size)
+    path = _font_file("cjk") if HAN.search(text) else None
+    return ImageFont.truetype(path or _font_file("dejavu"), size)
+
+
+HAN = re.compile(r"[\u3000-\u9fff\uf900-\ufaff]")
+#: Family names of CJK fonts that Linux, macOS and Windows installs commonly have.
+CJK_FONTS = ("Noto Sans CJK", "Noto Sans SC", "Source Han Sans", "WenQuanYi",
+             "Droid Sans Fallback", "PingFang", "Microsoft YaHei", "SimHei", "AR PL")
+
+
+@lru_cache(maxsize=2)
+def _font_file(kind: str) -> str | None:
+    import matplotlib
+    from matplotlib import font_manager
+
+    if kind == "dejavu":
+        return str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+    return next((f.fname for f in font_manager.fontManager.ttflist
+                 if any(name in f.name for name in CJK_FONTS)), None)
 
 
 def png_bytes(image: Image.Image) -> bytes:
@@ -50,7 +76,7 @@ def palette_picture(colours: Sequence[Colour], width: int = 600, height: int = 1
     draw = ImageDraw.Draw(image)
     total = sum(c.share for c in colours) or 1.0
     x = 0.0
-    label_font = font(15)
+    label_font = font(15, "".join(c.name for c in colours))
     for colour in colours:
         w = width * colour.share / total
         draw.rectangle([x, 0, x + w, height - 36], fill=colour.rgb)
@@ -83,8 +109,8 @@ def overlay_picture(
     photo = np.asarray(image.convert("RGB"), dtype=np.float32)
     tint = np.isin(labels, present)[..., None] * alpha
     blended = (photo * (1 - tint) + lut[labels] * tint).astype(np.uint8)
-    legend_font = font(14)
     labels_text = [(names or {}).get(c, CLASSES[c]) for c in present]
+    legend_font = font(14, "".join(labels_text))
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     text_x = 28 if measured else 22  # from the legend's left edge + 10
     legend_w = text_x + 22 + int(
@@ -163,7 +189,7 @@ def weights_chart(rows: list[tuple[str, float, float]], width: int = 640) -> Ima
     height = pad * 2 + row_h * len(rows) + 20
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    label_font = font(14)
+    label_font = font(14, "".join(label for label, _, _ in rows))
     top = max([abs(w) for _, w, _ in rows] + [abs(p) for _, _, p in rows] + [1e-6])
     zero = left + (width - left - pad) / 2
     scale = (width - left - pad) / 2 / top

@@ -36,7 +36,7 @@ def item_card(summary: dict, size: tuple[int, int] = CARD) -> Image.Image:
     weights = np.sqrt([max(i["area"], 0.01) for i in items])
     heights = np.maximum(20, weights / weights.sum() * (height - 4 * (len(items) + 1)))
     heights = heights * (height - 4 * (len(items) + 1)) / heights.sum()
-    y, label_font = 4.0, font(13)
+    y, label_font = 4.0, font(13, "".join(i.get("name", "") for i in items))
     for item, h in zip(items, heights, strict=True):
         rgb = tuple(item["rgb"])
         draw.rounded_rectangle([4, y, width - 5, y + h], radius=6, fill=rgb,
@@ -67,9 +67,10 @@ def history_strip(cards: Sequence[tuple[str, Image.Image]]) -> bytes:
     for i, (label, card) in enumerate(cards):
         x = gap + i * (CARD[0] + gap)
         strip.paste(card.resize(CARD), (x, gap))
-        text_w = draw.textlength(label, font=font(15))
+        label_font = font(15, label)
+        text_w = draw.textlength(label, font=label_font)
         draw.text((x + (CARD[0] - text_w) / 2, gap + CARD[1] + 6), label, fill=(50, 50, 50),
-                  font=font(15))
+                  font=label_font)
     return png_bytes(strip)
 
 
