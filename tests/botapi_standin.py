@@ -92,7 +92,9 @@ class BotApiStandIn:
         self.calls: list[Call] = []
         self.downloads: list[str] = []
         self.webhook: dict[str, Any] = {}
-        self.commands: list[dict] = []
+        self.commands: list[dict] = []  # the default menu
+        self.menus: dict[str, list[dict]] = {}  # language_code ("" = default) -> its menu
+        self.languages: dict[int, str] = {}  # user id -> their app's language_code ("en" if unset)
         self.pushed_at: dict[int, float] = {}  # update id -> when it became available
         self._updates: list[dict] = []
         self._files: dict[str, bytes] = {}
@@ -135,7 +137,8 @@ class BotApiStandIn:
 
     # what users do -----------------------------------------------------------------------
     def _user(self, user_id: int, first_name: str) -> dict:
-        return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+        return {"id": user_id, "is_bot": False, "first_name": first_name,
+                "language_code": self.languages.get(user_id, "en")}
 
     def add_file(self, data: bytes) -> str:
         file_id = f"file{next(self._ids)}"
@@ -326,11 +329,14 @@ class BotApiStandIn:
                 "pending_update_count": len(self._updates)}
 
     async def _m_setmycommands(self, call: Call) -> bool:
-        self.commands = list(call.params.get("commands") or [])
+        menu = list(call.params.get("commands") or [])
+        self.menus[call.params.get("language_code") or ""] = menu
+        if not call.params.get("language_code"):
+            self.commands = menu
         return True
 
     async def _m_getmycommands(self, call: Call) -> list[dict]:
-        return self.commands
+        return self.menus.get(call.params.get("language_code") or "", self.commands)
 
     async def _m_sendchataction(self, call: Call) -> bool:
         self._chat(call)

@@ -18,7 +18,7 @@ from telegram.ext import Application, CallbackContext
 
 import prompts
 from bot.app import Services
-from bot.chat.flows import diary, reminders
+from bot.chat.flows import diary, reminders, speaker
 from bot.chat.messages import Button, Reply
 from inference.diary.stats import streaks
 from storage.diary import DiaryStore
@@ -43,13 +43,14 @@ def install(application: Application) -> None:
 
 def daily_reply(services: Services, user: dict, today: str) -> Reply:
     """The daily nudge, with the streak when there is one, and a button to stop."""
-    text = prompts.reply("reminder_daily")
+    say = speaker(user)
+    text = say("reminder_daily")
     days = DiaryStore(services.store).entry_dates(user["id"])
     current, _ = streaks(days, datetime.fromisoformat(today).date())
     if current >= 2:
-        text += "\n" + prompts.reply("reminder_streak", days=current)
-    text += "\n" + prompts.reply("reminder_footer")
-    return Reply(text, buttons=[[Button(prompts.reply("button_stop_reminders"), "daily:off")]])
+        text += "\n" + say("reminder_streak", days=current)
+    text += "\n" + say("reminder_footer")
+    return Reply(text, buttons=[[Button(say("button_stop_reminders"), "daily:off")]])
 
 
 async def build(services: Services, user: dict, kind: str, today: str) -> list[Reply]:

@@ -25,6 +25,7 @@ from telegram import (
     Message,
     PhotoSize,
     Update,
+    User,
 )
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
@@ -42,6 +43,7 @@ import prompts
 from bot.app import Services, services_running, until_stopped
 from bot.channels import reminder_jobs as jobs
 from bot.chat.dialog import Dialog
+from bot.chat.flows import Say
 from bot.chat.messages import Button, Incoming, PhotoIn, Reply
 from bot.config import Settings
 
@@ -53,9 +55,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 UPDATE_TYPES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 #: Attributes of a message that are not photos; the kind reply names them (prompts keys
 #: not_photo_<attribute>). The first one a message has names it.
-NOT_PHOTOS = [(attribute, prompts.reply(f"not_photo_{attribute}")) for attribute in (
-    "sticker", "animation", "video", "video_note", "voice", "audio", "location", "venue",
-    "contact", "poll", "dice", "story", "game", "document")]
+NOT_PHOTOS = ("sticker", "animation", "video", "video_note", "voice", "audio", "location",
+              "venue", "contact", "poll", "dice", "story", "game", "document")
 
 
 class Albums:
@@ -117,8 +118,7 @@ def _media(message: Message) -> PhotoSize | Document:
 
 def _not_a_photo(message: Message) -> str | None:
     """What a message holds instead of a photo, as the kind reply names it."""
-    return next((name for attribute, name in NOT_PHOTOS if getattr(message, attribute, None)),
-                None)
+    return next((kind for kind in NOT_PHOTOS if getattr(message, kind, None)), None)
 
 
 async def _download(message: Message, bot: ExtBot) -> PhotoIn:
@@ -138,7 +138,7 @@ async def to_incoming(messages: list[Message], bot: ExtBot) -> Incoming:
         text="\n".join(t for m in messages if (t := m.text or m.caption)),
         photos=photos, not_a_photo=None if photos or not others else others[0],
         reply_to=str(replied.message_id) if _is_photo(replied) else None,
-        display_name=user.first_name or "",
+        display_name=user.first_name or "", locale=user.language_code,
     )
 
 
@@ -198,6 +198,13 @@ async def send_reply(bot: ExtBot, chat_id: int, reply: Reply) -> None:
         await bot.send_message(chat_id, chunk, reply_markup=markup if i == len(chunks) else None)
 
 
+def _speaker(context: BotContext, person: User | None) -> Say:
+    """`say` for the channel's own notices, in the person's language."""
+    if person is None:
+        return context.dialog.speaker("")
+    return context.dialog.speaker(f"tg:{person.id}", person.language_code)
+
+
 async def answer(event: Incoming, chat_id: int, context: BotContext) -> None:
     """Let the dialogue engine answer the event and send its replies."""
     for reply in await context.dialog.handle(event):
@@ -217,7 +224,8 @@ async def on_message(update: Update, context: BotContext) -> None:
             return
     photos = [m for m in messages if _is_photo(m)]
     if any((_media(m).file_size or 0) > DOWNLOAD_LIMIT for m in photos):
-        too_big = prompts.reply("bad_image", reason=prompts.reply("too_big_for_telegram"))
+        say = _speaker(context, message.from_user)
+        too_big = say("bad_image", reason=say("too_big_for_telegram"))
         await context.bot.send_message(message.chat_id, too_big)
         return
     if photos:
@@ -237,13 +245,14 @@ async def on_button(update: Update, context: BotContext) -> None:
     if not query.data or chat is None or chat.type != ChatType.PRIVATE:
         return
     event = Incoming(user_id=f"tg:{query.from_user.id}", channel="telegram",
-                     callback=query.data, display_name=query.from_user.first_name or "")
+                     callback=query.data, display_name=query.from_user.first_name or "",
+                     locale=query.from_user.language_code)
     await answer(event, chat.id, context)
 
 
 async def on_group_command(update: Update, context: BotContext) -> None:
     """A command in a group: point to the private chat, where data stays private."""
-    await update.message.reply_text(prompts.reply("private_only"))
+    await update.message.reply_text(_speaker(context, update.message.from_user)("private_only"))
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -252,15 +261,21 @@ async def on_error(update: object, context: BotContext) -> None:
     chat = update.effective_chat if isinstance(update, Update) else None
     if chat is not None and chat.type == ChatType.PRIVATE:
         with suppress(TelegramError):
-            await context.bot.send_message(chat.id, prompts.reply("internal_error"))
+            say = _speaker(context, update.effective_user)
+            await context.bot.send_message(chat.id, say("internal_error"))
 
 
 async def _post_init(application: Application) -> None:
-    """Publish the command menu (the commands the chat flows declare) once the bot is known."""
+    """Publish the command menu (the commands the chat flows declare) once the bot is known: the
+    default one in English, and one for each language we speak (Telegram shows the menu matching
+    the user's app language)."""
     from bot.chat.flows import menu
 
     try:
-        await application.bot.set_my_commands([BotCommand(c, d) for c, d in menu()])
+        for lang in prompts.LANGS:
+            await application.bot.set_my_commands(
+                [BotCommand(c, d) for c, d in menu(lang)],
+                language_code=None if lang == prompts.DEFAULT else lang)
     except TelegramError as err:
         log.warning("could not set the command menu: %s", err)
     log.info("Telegram bot @%s ready", application.bot.username)

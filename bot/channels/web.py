@@ -96,20 +96,22 @@ DIALOG = web.AppKey("dialog", Dialog)
 BLOBS = web.AppKey("blobs", BlobCache)
 WEB = web.AppKey("web", WebSettings)
 HISTORY = web.AppKey("history", WebHistory)
-PAGE = web.AppKey("page", str)
+PAGES = web.AppKey("pages", dict)  # language -> the page in it
 SESSION = web.RequestKey("session", str) if hasattr(web, "RequestKey") else "session"
 
 
 class ApiError(Exception):
-    """An HTTP error with its code and the kind text for it from prompts/<locale>/web.yaml."""
+    """An HTTP error with its code; its kind text (prompts/<lang>/web.yaml) is worded in the
+    page's language when the response is made."""
 
     def __init__(self, status: int, code: str, **values: object) -> None:
-        message = prompts.load("web")[code].format(**values).strip()
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        super().__init__(code)
+        self.status, self.code, self.values = status, code, values
 
-    def response(self) -> web.Response:
-        return web.json_response({"error": self.code, "message": self.message},
+    def response(self, request: web.Request) -> web.Response:
+        text = prompts.load("web", page_language(request))[self.code]
+        return web.json_response({"error": self.code,
+                                  "message": text.format(**self.values).strip()},
                                  status=self.status)
 
 
@@ -120,6 +122,29 @@ def session(request: web.Request) -> str:
 def user_id(request: web.Request) -> str:
     """The dialog's user id: a hash of the cookie, so the database never holds the secret."""
     return "web:" + hashlib.sha256(session(request).encode()).hexdigest()[:32]
+
+
+def browser_language(request: web.Request) -> str | None:
+    """The first language of the browser's Accept-Language (by q) that we speak, if any."""
+    ranked = []
+    for i, part in enumerate(request.headers.get("Accept-Language", "").split(",")[:20]):
+        tag, _, q = part.strip().partition(";q=")
+        try:
+            ranked.append((-float(q or 1), i, tag.strip()))
+        except ValueError:
+            continue
+    return next((prompts.normalise(tag) for _, _, tag in sorted(ranked)
+                 if prompts.normalise(tag) == tag.split("-")[0].lower()), None)
+
+
+def page_language(request: web.Request) -> str:
+    """The page's language: the one the user's chat speaks (chosen with /language or read from
+    what they type), else the browser's, else the default."""
+    try:
+        lang = request.app[DIALOG].services.store.user(user_id(request)).get("lang")
+    except Exception:  # no such user yet, or the store is down: the browser decides
+        lang = None
+    return lang or browser_language(request) or prompts.DEFAULT
 
 
 @web.middleware
@@ -139,8 +164,9 @@ async def session_middleware(request: web.Request, handler) -> web.StreamRespons
 
 
 async def index(request: web.Request) -> web.Response:
-    return web.Response(text=request.app[PAGE], content_type="text/html",
-                        headers={"Cache-Control": "no-cache"})
+    return web.Response(text=request.app[PAGES][page_language(request)],
+                        content_type="text/html",
+                        headers={"Cache-Control": "no-cache", "Vary": "Accept-Language, Cookie"})
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -148,9 +174,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def _not_a_photo(mime: str) -> str | None:
+    """What an upload is instead of a photo (a not_photo_<kind> key), if we can tell."""
     if mime == "application/pdf":
-        return "PDF"
-    return {"video": "video", "audio": "audio clip", "text": "text file"}.get(mime.split("/")[0])
+        return "pdf"
+    return {"video": "video", "audio": "audio", "text": "text"}.get(mime.split("/")[0])
 
 
 async def read_message(request: web.Request) -> Incoming:
@@ -193,6 +220,7 @@ async def read_message(request: web.Request) -> Incoming:
         user_id=user_id(request), channel="web", text=fields.get("text", "")[:MAX_TEXT_CHARS],
         photos=tuple(photos), reply_to=fields.get("reply_to") or None,
         callback=fields.get("callback") or None, not_a_photo=None if photos else other,
+        locale=browser_language(request),
     )
 
 
@@ -212,11 +240,11 @@ def reply_json(request: web.Request, reply: Reply) -> dict:
 async def message(request: web.Request) -> web.Response:
     origin = request.headers.get("Origin")
     if origin and origin.split("://", 1)[-1] != request.host:
-        return ApiError(403, "cross_origin").response()
+        return ApiError(403, "cross_origin").response(request)
     try:
         event = await read_message(request)
     except ApiError as err:
-        return err.response()
+        return err.response(request)
     replies = await request.app[DIALOG].handle(event)
     shown = [reply_json(request, r) for r in replies]
     remember(request, event, shown)
@@ -270,7 +298,7 @@ async def history(request: web.Request) -> web.Response:
 async def blob(request: web.Request) -> web.Response:
     found = request.app[BLOBS].get(session(request), request.match_info["blob_id"])
     if found is None:
-        return ApiError(404, "not_found").response()
+        return ApiError(404, "not_found").response(request)
     name = re.sub(r"[^A-Za-z0-9._-]", "_", found.name) or "file"
     disposition = "attachment" if found.download else "inline"
     return web.Response(body=found.data, content_type=found.mime, headers={
@@ -279,17 +307,9 @@ async def blob(request: web.Request) -> web.Response:
     })
 
 
-def create_app(services: Services, dialog: Dialog | None = None) -> web.Application:
-    """The web chat over `services`; the caller owns (and closes) the services."""
-    settings = services.settings.web
-    app = web.Application(client_max_size=int(settings.max_upload_mb * 2**20),
-                          middlewares=[session_middleware])
-    app[DIALOG] = dialog or Dialog(services)
-    app[BLOBS] = BlobCache()
-    app[WEB] = settings
-    app[HISTORY] = WebHistory(services.store, settings.history_messages)
-    max_mb = f"{settings.max_upload_mb:g}"
-    texts = prompts.load("page")
+def page_in(lang: str, max_mb: str) -> str:
+    """index.html with its texts in `lang` (prompts/<lang>/page.yaml)."""
+    texts = prompts.load("page", lang)
     texts = {"page": {key: text.format(max_mb=max_mb) for key, text in texts["page"].items()},
              "script": texts["script"]}  # app.js fills these in itself
     data = json.dumps(texts["script"], ensure_ascii=False)
@@ -301,8 +321,21 @@ def create_app(services: Services, dialog: Dialog | None = None) -> web.Applicat
             return data
         return html.escape(texts[marker["part"]][marker["key"]])  # KeyError: a text is missing
 
-    page = (STATIC / "index.html").read_text(encoding="utf-8")
-    app[PAGE] = PAGE_MARKER_RE.sub(fill, page.replace("__MAX_UPLOAD_MB__", max_mb))
+    page = (STATIC / "index.html").read_text(encoding="utf-8").replace('<html lang="en">',
+                                                                       f'<html lang="{lang}">')
+    return PAGE_MARKER_RE.sub(fill, page.replace("__MAX_UPLOAD_MB__", max_mb))
+
+
+def create_app(services: Services, dialog: Dialog | None = None) -> web.Application:
+    """The web chat over `services`; the caller owns (and closes) the services."""
+    settings = services.settings.web
+    app = web.Application(client_max_size=int(settings.max_upload_mb * 2**20),
+                          middlewares=[session_middleware])
+    app[DIALOG] = dialog or Dialog(services)
+    app[BLOBS] = BlobCache()
+    app[WEB] = settings
+    app[HISTORY] = WebHistory(services.store, settings.history_messages)
+    app[PAGES] = {lang: page_in(lang, f"{settings.max_upload_mb:g}") for lang in prompts.LANGS}
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/api/message", message)

@@ -39,22 +39,36 @@ class Dialog:
         if not verdict:
             # Never skipped silently: the first refusal says for how long everything is skipped,
             # and the refusals in that time are covered by it (a flood gets one answer back).
-            return [Reply(prompts.reply("rate_skipped", seconds=verdict.seconds))
-                    ] if verdict.notify else []
+            say = self.speaker(event.user_id, event.locale)
+            return [Reply(say("rate_skipped", seconds=verdict.seconds))] if verdict.notify else []
         try:
             user = store.ensure_user(event.user_id, event.channel)
             turn = Turn(self.services, event, user, self.recent, self._language(user, event))
             return await self._route(turn)
         except Exception:
             log.exception("failed to handle an event from a %s user", event.channel)
-            return [Reply(prompts.reply("internal_error"))]
+            return [Reply(self.speaker(event.user_id, event.locale)("internal_error"))]
+
+    def speaker(self, user_id: str, locale: str | None = None) -> flows.Say:
+        """`say` for a user outside a turn (a refusal before the user is looked up, a channel's
+        own notice): their stored language, else the app's, else the default. Never creates the
+        user, and never fails (a storage fault is what an apology may be about)."""
+        try:
+            lang = self.services.store.user(user_id).get("lang")
+        except Exception:  # not a user yet, or the store is down
+            lang = None
+        user = {"lang": lang or prompts.normalise(locale)}
+        return flows.speaker(user)
 
     async def _route(self, turn: Turn) -> list[Reply]:
         event = turn.event
         if event.callback:
             return await self._button(turn)
         if event.not_a_photo:
-            return [Reply(turn.say("not_a_photo", what=event.not_a_photo))]
+            kind = event.not_a_photo
+            what = turn.say(f"not_photo_{kind}") if f"not_photo_{kind}" in turn.texts(
+                "replies") else kind
+            return [Reply(turn.say("not_a_photo", what=what))]
         if len(event.photos) >= 2:
             return await compare.compare_album(turn)
         if event.photos:

@@ -31,7 +31,8 @@ class Incoming:
     photos: tuple[PhotoIn, ...] = ()
     reply_to: str | None = None  # the channel ref of the photo this replies to
     callback: str | None = None  # button payload
-    not_a_photo: str | None = None  # a sticker, voice note, document… described for a kind reply
+    not_a_photo: str | None = None  # what came instead of a photo (sticker, voice, pdf…): the
+    # prompts key not_photo_<kind> names it in the kind reply
     display_name: str = ""  # how to greet the user ("Ana"); may be empty
     locale: str | None = None  # the app's language, when the channel knows it (Telegram's
     # language_code, the browser's language): the first guess until the user types or chooses

@@ -12,17 +12,19 @@ WORK_LONG_SIDE = 1024
 
 
 class BadImage(ValueError):
-    """The bytes are not a photo we can use; `reason` is a short phrase for the reply."""
+    """The bytes are not a photo we can use. `code` names the reason (a key of the replies'
+    `bad_image_reasons`, so the bot can say it in the user's language); `values` fill it in."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, code: str, **values: object) -> None:
+        super().__init__(code if not values else f"{code} {values}")
+        self.code = code
+        self.values = values
 
 
 def load_photo(data: bytes, max_pixels: int = 40_000_000) -> Image.Image:
     """Decode, check the size before decoding pixels, fix EXIF rotation, downscale, RGB."""
     if not data:
-        raise BadImage("the file was empty")
+        raise BadImage("empty")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -30,11 +32,11 @@ def load_photo(data: bytes, max_pixels: int = 40_000_000) -> Image.Image:
             width, height = image.size
             if width * height > max_pixels:
                 raise BadImage(
-                    f"it is {width}×{height} ({width * height / 1e6:.0f} megapixels), more than "
-                    f"I can take ({max_pixels / 1e6:.0f})"
+                    "megapixels", width=width, height=height,
+                    megapixels=round(width * height / 1e6), limit=round(max_pixels / 1e6),
                 )
             if image.format not in {"JPEG", "PNG", "WEBP", "BMP", "GIF", "MPO", "TIFF"}:
-                raise BadImage(f"{image.format or 'this'} files are not photos I can read")
+                raise BadImage("format", format=image.format or "?")
             # draft() lets libjpeg decode at 1/2, 1/4 or 1/8 scale: big photos load fast.
             image.draft("RGB", (WORK_LONG_SIDE, WORK_LONG_SIDE))
             image = ImageOps.exif_transpose(image)
@@ -42,11 +44,11 @@ def load_photo(data: bytes, max_pixels: int = 40_000_000) -> Image.Image:
     except BadImage:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise BadImage("it doesn't look like an image file") from None
+        raise BadImage("not_image") from None
     except (OSError, SyntaxError, ValueError) as err:
-        raise BadImage("the image seems damaged or cut off") from err
+        raise BadImage("damaged") from err
     if min(image.size) < 32:
-        raise BadImage("it is too small to see an outfit")
+        raise BadImage("too_small")
     if image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info):
         background = Image.new("RGB", image.size, (255, 255, 255))
         background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))

@@ -22,6 +22,7 @@ import prompts
 from bot.app import Services
 from bot.chat.messages import Incoming, Reply
 from bot.chat.recent_photos import RecentPhotos
+from inference.core.decode import BadImage
 
 #: The flow modules, in the order their commands appear in the menu.
 FLOWS = ("onboarding", "outfit", "compare", "shop", "diary", "reminders", "preferences",
@@ -51,6 +52,11 @@ class Turn:
         in SQLite so that "why?" and "the second one" still resolve after a restart."""
         state = self.store.state(self.user_id)
         self.store.set_state(self.user_id, {**state, **fields})
+
+    def bad_image(self, bad: BadImage) -> Reply:
+        """The kind answer to a file that is not a usable photo, its reason in the user's
+        language."""
+        return Reply(self.say("bad_image", reason=self.say(f"bad_image_{bad.code}", **bad.values)))
 
     def texts(self, name: str) -> dict:
         """A prompts file (stylecheck, prefs, vocab...) in the user's language."""

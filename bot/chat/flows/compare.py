@@ -57,7 +57,7 @@ async def compare_album(turn: Turn) -> list[Reply]:
         first = await analyse_and_store(turn, 0)
         second = await analyse_and_store(turn, 1)
     except BadImage as bad:
-        return [Reply(turn.say("bad_image", reason=bad.reason))]
+        return [turn.bad_image(bad)]
     for (outfit_id, outfit), photo in zip((first, second), turn.event.photos, strict=False):
         turn.recent.remember(turn.user_id, photo.ref, outfit_id, outfit, paired=True)
     note = turn.say("compare_need_two") if len(turn.event.photos) > 2 else ""
@@ -68,7 +68,7 @@ async def compare_with_recent(turn: Turn, earlier: Recent) -> list[Reply]:
     try:
         second = await analyse_and_store(turn, 0)
     except BadImage as bad:
-        return [Reply(turn.say("bad_image", reason=bad.reason))]
+        return [turn.bad_image(bad)]
     earlier.paired = True
     turn.recent.remember(turn.user_id, turn.event.photos[0].ref, *second, paired=True)
     return await _compare(turn, (earlier.outfit_id, earlier.outfit), second)
@@ -80,7 +80,7 @@ async def ask_pair(turn: Turn, earlier: Recent) -> list[Reply]:
     try:
         outfit_id, outfit = await analyse_and_store(turn, 0, diary_entry=True)
     except BadImage as bad:
-        return [Reply(turn.say("bad_image", reason=bad.reason))]
+        return [turn.bad_image(bad)]
     photo = turn.event.photos[0]
     turn.recent.remember(turn.user_id, photo.ref, outfit_id, outfit, paired=True,
                          digest=photo.digest)

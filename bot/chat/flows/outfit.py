@@ -100,7 +100,7 @@ async def outfit_feedback(turn: Turn) -> list[Reply]:
     try:
         outfit_id, outfit = await analyse_and_store(turn, diary_entry=True)
     except BadImage as bad:
-        return [Reply(turn.say("bad_image", reason=bad.reason))]
+        return [turn.bad_image(bad)]
     photo = turn.event.photos[0]
     turn.recent.remember(turn.user_id, photo.ref, outfit_id, outfit, digest=photo.digest)
     return await feedback_replies(turn, outfit_id, outfit)

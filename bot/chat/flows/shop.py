@@ -60,7 +60,7 @@ async def shop_photo(turn: Turn) -> list[Reply]:
     try:
         outfit_id, outfit = await analyse_and_store(turn)
     except BadImage as bad:
-        return [Reply(turn.say("bad_image", reason=bad.reason))]
+        return [turn.bad_image(bad)]
     turn.recent.remember(turn.user_id, turn.event.photos[0].ref, outfit_id, outfit, paired=True)
     return await _garment_menu(turn, outfit_id, outfit)
 

@@ -15,6 +15,8 @@ import pytest
 from PIL import Image
 from pydantic import SecretStr
 
+import prompts
+
 from bot.channels.telegram import (
     build_application,
     running,
@@ -296,3 +298,42 @@ async def test_webhook_checks_the_secret(tg_settings, services, api):
         runner = await start_webhook(application, tg_settings, url)
         await runner.cleanup()
         assert len(api.webhook["secret_token"]) >= 32
+
+
+async def test_each_user_is_answered_in_their_apps_language(bot, api, photo_bytes, services):
+    api.languages.update({31: "uk", 32: "zh-hans", 33: "ru", 34: "de"})
+    api.send_text(31, "/start", first_name="Оля")
+    start = await api.next_call("sendMessage", chat_id=31)
+    assert start.text.startswith("Привіт, Оля!")
+    # The command menu is published per language: Telegram shows the user's own.
+    assert api.menus[""] == api.commands and {"uk", "ru", "zh"} <= set(api.menus)
+    uk_help = {c["command"]: c["description"] for c in api.menus["uk"]}["help"]
+    assert uk_help == prompts.reply("menu_help", "uk") != prompts.reply("menu_help")
+
+    api.send_photo(32, photo_bytes[0])
+    await api.next_call(PHOTO_REPLIES, chat_id=32)
+    seen = await api.next_call("sendMessage", chat_id=32)
+    assert seen.text.startswith("我看到的是：")
+    keep = await api.next_call("sendMessage", chat_id=32)
+    assert keep.text == prompts.reply("keep_photos_ask", "zh").strip()
+
+    api.push(api.message_update(33, sticker={
+        "file_id": "st2", "file_unique_id": "ust2", "width": 512, "height": 512,
+        "is_animated": False, "is_video": False, "type": "regular"}))
+    sticker = await api.next_call("sendMessage", chat_id=33)
+    assert "стикер" in sticker.text and "только фото" in sticker.text
+
+    # An app language we don't speak: English until the user writes in one we do.
+    api.send_text(34, "/help")
+    assert (await api.next_call("sendMessage", chat_id=34)).text.startswith("Here's what I can do")
+    api.send_text(34, "дякую, дуже допомогло!")
+    thanks = await api.next_call("sendMessage", chat_id=34)
+    assert thanks.text in prompts.load("talk", "uk")["thanks"]
+    assert services.store.user("tg:34")["lang"] == "uk"
+
+    # A photo over Telegram's download limit is refused in the user's language too.
+    too_big = api.message_update(31, document=b"not read", file_name="big.jpg")
+    too_big["message"]["document"]["file_size"] = 25 * 1024 * 1024
+    api.push(too_big)
+    refused = await api.next_call("sendMessage", chat_id=31)
+    assert refused.text.startswith("Вибач") and "20 МБ" in refused.text

@@ -437,3 +437,28 @@ def test_history_texts_are_in_page_yaml():
     for key in ("history_photo", "history_photos", "history_file", "history_button",
                 "image_expired", "file_expired"):
         assert script[key] and f'"{key}"' in (STATIC / "app.js").read_text(encoding="utf-8")
+
+
+async def test_the_page_speaks_the_browsers_then_the_chats_language(server):
+    async with browser_session(server) as browser:
+        headers = {"Accept-Language": "de-DE,uk;q=0.8,en;q=0.5"}  # German first: we don't speak it
+        async with browser.get("/", headers=headers) as resp:
+            page = await resp.text()
+            assert "Accept-Language" in resp.headers["Vary"]
+        assert '<html lang="uk">' in page
+        assert html.escape(prompts.load("page", "uk")["page"]["send"]) in page
+        async with browser.post("/api/message", data="x", headers={
+                **headers, "Content-Type": "text/plain"}) as resp:
+            error = await resp.json()
+        assert resp.status == 415 and error["message"] == prompts.load("web", "uk")[
+            "not_multipart"].strip()
+        # The chat's own language wins once the user has one: here chosen with /language.
+        async with browser.post("/api/message", data=form("/language zh"), headers=headers):
+            pass
+        async with browser.get("/", headers=headers) as resp:
+            assert '<html lang="zh">' in await resp.text()
+    async with browser_session(server) as english:  # a new browser with no preference
+        async with english.get("/") as resp:
+            assert '<html lang="en">' in await resp.text()
+        [reply] = await post(english, photos=(b"%PDF-1.4 hello",), mime="application/pdf")
+        assert "lovely PDF" in reply["text"]

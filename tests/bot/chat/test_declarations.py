@@ -17,6 +17,7 @@ from bot.channels import telegram
 from bot.chat import dialog, flows
 from bot.chat.dialog import Dialog
 from bot.chat.messages import Incoming, Reply
+from inference.core import decode
 
 ROOT = Path(__file__).resolve().parents[3]
 FLOW_FILES = sorted((ROOT / "bot" / "chat" / "flows").glob("*.py"))
@@ -24,6 +25,7 @@ FLOW_FILES = sorted((ROOT / "bot" / "chat" / "flows").glob("*.py"))
 REPLY_FILES = [*FLOW_FILES, *(ROOT / "bot" / "chat").glob("*.py"),
                *(ROOT / "bot" / "channels").glob("*.py")]
 #: What users should find in the menu, whatever else is declared.
+BAD_IMAGE_CODES = {"empty", "megapixels", "format", "not_image", "damaged", "too_small"}
 MUST_BE_LISTED = {"start", "help", "privacy", "shop", "search", "prefs", "keepphotos", "export",
                   "forget", "history", "week", "daily", "timezone", "weekly"}
 
@@ -123,16 +125,19 @@ def test_every_button_the_bot_shows_is_answered() -> None:
 
 
 async def test_the_telegram_menu_is_the_declared_commands_less_aliases() -> None:
-    sent: list = []
+    sent: dict = {}
 
-    async def set_my_commands(commands: list) -> bool:
-        sent.extend(commands)
+    async def set_my_commands(commands: list, language_code: str | None = None) -> bool:
+        sent[language_code] = commands
         return True
 
     application = SimpleNamespace(bot=SimpleNamespace(set_my_commands=set_my_commands,
                                                       username="stylebot"))
     await telegram._post_init(application)
-    menu = [(c.command, c.description) for c in sent]
+    assert list(sent) == [None, "uk", "ru", "zh"]  # the default (English), then per language
+    assert dict((c.command, c.description) for c in sent["uk"])["help"] == prompts.reply(
+        "menu_help", "uk") != prompts.reply("menu_help")
+    menu = [(c.command, c.description) for c in sent[None]]
     declared = flows.commands()
     assert menu == [(name, prompts.reply(c.menu)) for name, c in declared.items()
                     if c.alias_of is None]
@@ -164,14 +169,13 @@ def test_every_reply_key_used_in_the_code_exists() -> None:
 
     used |= {label for label, _ in reminders.COMMON_ZONES}
     used |= {f"taste_title_{kind}" for kind in KINDS}
-    used |= {f"not_photo_{attribute}" for attribute, _ in telegram.NOT_PHOTOS}
+    used |= {f"not_photo_{kind}" for kind in (*telegram.NOT_PHOTOS, "pdf", "text")}
+    used |= {f"bad_image_{code}" for code in BAD_IMAGE_CODES}
     assert sorted(k for k in used if k not in replies) == []
     labels = [k for k in replies if k.startswith("button_")]
     assert all(isinstance(replies[k], str) and replies[k].strip() for k in labels)
 
 
-def test_not_a_photo_names_come_from_prompts() -> None:
-    names = dict(telegram.NOT_PHOTOS)
-    assert names["sticker"] == "sticker" and names["voice"] == "voice message"
-    assert names["animation"] == "GIF" and list(names)[-1] == "document"
-    assert names["document"] == "file"
+def test_bad_image_codes_are_the_ones_decode_raises() -> None:
+    source = (Path(decode.__file__)).read_text()
+    assert set(re.findall(r'BadImage\(\s*"(\w+)"', source)) == BAD_IMAGE_CODES
