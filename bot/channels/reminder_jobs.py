@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackContext
 
-import prompts
 from bot.app import Services
 from bot.chat.flows import diary, reminders, speaker
 from bot.chat.messages import Button, Reply

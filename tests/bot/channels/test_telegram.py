@@ -16,7 +16,6 @@ from PIL import Image
 from pydantic import SecretStr
 
 import prompts
-
 from bot.channels.telegram import (
     build_application,
     running,
