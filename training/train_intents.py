@@ -1,7 +1,8 @@
 """Train the free-text intent classifier: `stylebot train intents` (seeded, one command, seconds).
 
-Data: training/data/utterances/<lang>.jsonl, written by the team (README there). A fixed fifth of
-each language, chosen by a hash of the text (`held_out`), is never trained or tuned on; the
+Data: training/data/utterances/<lang>.jsonl, written by the team (README there), is the training
+part; training/data/utterances/heldout/<lang>.jsonl (a fifth of the whole set, written
+separately by other writers who never saw the training part) is never trained or tuned on: the
 `eval talk` command reports on it. The model is a linear softmax over hashed character and word
 n-grams and the conversation's context (inference.text.understand.features), fitted by full-
 batch gradient descent with L2; the confidence floor below which the bot asks instead of
@@ -11,6 +12,7 @@ guessing is chosen by 4-fold cross-validation on the training part only.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import logging
@@ -33,12 +35,8 @@ DATA = Path(__file__).parent / "data" / "utterances"
 DIMS = 1 << 14
 
 
-def held_out(text: str) -> bool:
-    """The fixed fifth kept for evaluation: by the text's hash, the same on every machine."""
-    return int(hashlib.md5(text.encode()).hexdigest(), 16) % 5 == 0
-
-
 def load(data: Path = DATA) -> list[dict]:
+    """The utterances of every <lang>.jsonl directly in `data` (not its heldout/ folder)."""
     rows = []
     for path in sorted(data.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -47,10 +45,9 @@ def load(data: Path = DATA) -> list[dict]:
     return rows
 
 
-def split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
-    train = [r for r in rows if not held_out(r["text"])]
-    test = [r for r in rows if held_out(r["text"])]
-    return train, test
+def split(data: Path = DATA) -> tuple[list[dict], list[dict]]:
+    """The training part and the held-out part."""
+    return load(data), load(data / "heldout")
 
 
 def slot_names(row: dict) -> tuple[str, ...]:
@@ -118,9 +115,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    train, test = split(load(args.data))
+    train, test = split(args.data)
     floor = choose_floor(train)
-    model = fit(train)
+    model = dataclasses.replace(fit(train), floor=floor)
     model.save(args.out)
     return {"train": len(train), "held_out": len(test), "floor": floor, "out": str(args.out)}
 

@@ -41,7 +41,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                     help="retrieval: pair true and parsed garments one-to-one by IoU (default), "
                     "each with its highest-IoU parsed garment, or by class")
     ev.add_argument("--talk-split", dest="split_talk", choices=["held_out", "train"],
-                    default="held_out", help="talk: the held-out fifth (default) or the "
+                    default="held_out", help="talk: the held-out part (default) or the "
                     "training part (for tuning lexicons)")
     ev.add_argument("--failures", action="store_true", help="talk: list the misses")
     ev.set_defaults(handler=cmd_eval)

@@ -27,14 +27,21 @@ MARKERS = {
                     "одягнути вдягти сукня сукню штани взуття дешевше де купити яка який яке будь "
                     "ласка добре гарно тепер мій моє показати чоботи кросівки сорочка спідниця "
                     "кольору колір або також зараз сьогодні вчора коли навіщо весілля роботу "
-                    "співбесіду".split()),
+                    "співбесіду шо шось щось дяк дякс поки побачення звати котрий котра чого "
+                    "вдягати занадто задорого гривень схожих ще ношу обожнюю ненавиджу хто "
+                    "година робиш поясни можна такий такі зроби додай яскравіше нема немає "
+                    "треба який".split()),
     "ru": frozenset("что как почему чем спасибо привет лучше ли мне тебе это этот эта эти надеть "
                     "одеть платье брюки обувь дешевле где купить какая какой какое пожалуйста "
                     "хорошо красиво теперь мой моё мое показать сапоги кроссовки рубашка юбка "
                     "цвета цвет или также сейчас сегодня вчера когда зачем свадьбу свадьба работу "
-                    "собеседование если который которая".split()),
+                    "собеседование если который которая спс пасиба приветики здравствуйте "
+                    "здарова свидания пока помогите начать куда подойдет подойдёт уместно можно "
+                    "какую обоснуй считал победитель сделай добавь поярче такую есть дороговато "
+                    "бюджетнее кто еще ещё нет надо".split()),
 }
 WORD = re.compile(r"[\w']+")
+CYRILLIC_LANGS = ("uk", "ru")
 
 
 @dataclass(frozen=True)
@@ -79,4 +86,9 @@ def language_of(text: str, current: str | None) -> str | None:
     found = detect(text)
     if found.lang is None:
         return current
-    return found.lang if current is None or found.sure else current
+    if current is None or found.sure:
+        return found.lang
+    # Cyrillic to someone we speak English or Chinese with (an app set to English, say):
+    # answering in Cyrillic is right either way, so the better guess of the two wins.
+    return found.lang if found.lang in CYRILLIC_LANGS and current not in CYRILLIC_LANGS \
+        else current

@@ -30,12 +30,38 @@ INTENTS: tuple[str, ...] = (
     "search", "refine_cheaper", "refine_colour", "more_like", "preference", "diary", "other",
 )
 CONTEXTS: tuple[str, ...] = ("none", "photo", "verdict", "shop")
+#: The slots each intent's answer reads. Other slot words in the message are not its arguments
+#: ("a first date" names no Style Check side, "2+2" no price); the rest of the intents take none.
+INTENT_SLOTS: dict[str, tuple[str, ...]] = {
+    "pair_with": ("garment", "colour"), "occasion_fit": ("occasion",),
+    "suggest_item": ("garment", "colour", "occasion"), "verdict_why": ("side",),
+    "verdict_which": ("side",), "verdict_improve": ("side", "garment", "colour"),
+    "occasion_advice": ("occasion",), "restyle": ("style",), "shop_this": ("garment", "colour"),
+    "search": ("garment", "colour", "price", "occasion"), "refine_cheaper": ("price", "ordinal"),
+    "refine_colour": ("colour", "ordinal", "garment"),
+    "more_like": ("ordinal", "garment", "colour"), "preference": ("garment", "colour", "style"),
+    "diary": ("day", "garment", "colour"),
+}
 MODEL_PATH = Path(__file__).with_name("intent_model.npz")
-#: Below this probability the classifier's best guess is not acted on (chosen on the training
-#: folds, see training/train_intents.py).
-CONFIDENCE_FLOOR = 0.35
 SPACES = re.compile(r"\s+")
 NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)")
+#: A sum in Chinese numerals before a money or limit word: "五十块以下", "两百元内".
+HAN_SUM = re.compile(r"([零一二两三四五六七八九十百千万]+)\s*(?:块|元|以内|以下|内)")
+HAN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+HAN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
+
+
+def han_number(numerals: str) -> int:
+    """"五十" -> 50, "两百" -> 200, "一千二百" -> 1200, "十五" -> 15."""
+    total = section = digit = 0
+    for char in numerals:
+        if char in HAN_DIGITS:
+            digit = HAN_DIGITS[char]
+        elif char == "万":
+            total, section, digit = (total + section + digit) * 10_000, 0, 0
+        else:
+            section, digit = section + (digit or 1) * HAN_UNITS[char], 0
+    return total + section + digit
 
 
 @dataclass(frozen=True)
@@ -45,6 +71,17 @@ class Understood:
     slots: dict[str, str | int] = field(default_factory=dict)
     by: str = "pattern"  # "pattern", "classifier" or "none"
     words: dict[str, str] = field(default_factory=dict)  # slot -> the user's own word for it
+
+    @classmethod
+    def of(cls, intent: str, confidence: float, slots: dict, by: str,
+           words: dict) -> Understood:
+        """The intent with the slots it takes (all of them while the intent is unknown: the
+        clarifying question may still use them)."""
+        if intent != "unknown":
+            keep = INTENT_SLOTS.get(intent, ())
+            slots = {k: v for k, v in slots.items() if k in keep}
+            words = {k: v for k, v in words.items() if k in keep}
+        return cls(intent, confidence, slots, by, words)
 
 
 def normalise(text: str) -> str:
@@ -85,6 +122,9 @@ class IntentModel:
     weights: np.ndarray  # (dims, intents)
     bias: np.ndarray
     intents: tuple[str, ...]
+    #: Below this probability the best guess is not acted on: chosen by cross-validation on
+    #: the training part (training/train_intents.py) and saved with the weights.
+    floor: float = 0.35
 
     @property
     def dims(self) -> int:
@@ -97,15 +137,16 @@ class IntentModel:
 
     def save(self, path: Path = MODEL_PATH) -> None:
         np.savez_compressed(path, weights=self.weights.astype(np.float16), bias=self.bias,
-                            intents=np.array(self.intents))
+                            intents=np.array(self.intents), floor=np.float32(self.floor))
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> IntentModel | None:
         if not path.exists():
             return None
         with np.load(path) as data:
+            floor = float(data["floor"]) if "floor" in data else cls.floor
             return cls(data["weights"].astype(np.float32), data["bias"].astype(np.float32),
-                       tuple(str(i) for i in data["intents"]))
+                       tuple(str(i) for i in data["intents"]), floor)
 
 
 # lexicons ----------------------------------------------------------------------------------
@@ -114,6 +155,7 @@ class Lexicon:
     lang: str
     patterns: tuple[tuple[str, re.Pattern[str]], ...]
     slots: dict[str, tuple[tuple[str, str], ...]]  # slot -> ((word, value), ...), longest first
+    this_words: re.Pattern[str]  # "this", "цієї"...: ends with one, as the text before a noun
 
     def word_at(self, text: str, word: str) -> re.Match[str] | None:
         """`word` in `text` as a whole word; Chinese as a substring; Ukrainian and Russian also in
@@ -159,19 +201,47 @@ def lexicon(lang: str) -> Lexicon:
         "cheaper": [(normalise(str(w)), "cheaper") for w in own.get("cheaper", []) or []],
     }
     slots = {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in tables.items()}
-    return Lexicon(lang, patterns, slots)
+    this = "|".join(re.escape(normalise(w)) for w in sorted(own.get("this_words") or [], key=len,
+                                                             reverse=True)) or r"(?!)"
+    edge = "" if lang == "zh" else r"(?<!\w)"
+    return Lexicon(lang, patterns, slots, re.compile(rf"{edge}(?:{this})\s*(?:\w+\s+)?$"))
+
+
+LETTER = r"[A-Za-zЀ-ӿ]"
+#: A capital letter on its own; Chinese characters may touch it ("为啥A分高").
+CAPITAL_SIDE = re.compile(rf"(?<!{LETTER})([ABАБ])(?!{LETTER})")
 
 
 def _side(text: str, raw: str) -> str | None:
-    """A Style Check letter written as such: "A"/"B" in capitals, or "b" (a lower-case "a" is the
-    English article unless it stands alone or right before better/worse)."""
-    if m := re.search(r"(?<![\w])([AB])(?![\w])", raw):
-        return m.group(1).lower()
+    """A Style Check letter written as such: "A"/"B" in capitals (Latin or Cyrillic), or "b" (a
+    lower-case "a" is the English article unless it stands alone or right before better/worse)."""
+    for m in CAPITAL_SIDE.finditer(raw):
+        if m[1] == "А" and not raw[:m.start()].strip() and re.match(rf"\s*{LETTER}",
+                                                                   raw[m.end():]):
+            continue  # Cyrillic "А" opening a sentence is "and" / "but": "А чому?"
+        return "b" if m[1] in ("B", "Б") else "a"
     if re.search(r"(?<![\w])[bб](?![\w])", text):
         return "b"
     if re.search(r"(?<![\w])a(?=\s*(\?|$|better|worse|win|won|lose|lost))", text):
         return "a"
     return None
+
+
+def _garment(lex: Lexicon, text: str) -> tuple[str, str] | None:
+    """The garment a message asks about: of those it names, the first one not pointed at with
+    "this" ("which shoes go with this dress?" asks about shoes; "can I wear these jeans with brown
+    boots?" about boots); else the first named."""
+    named: list[tuple[int, int, str, str]] = []  # start, end, value, word
+    for word, value in lex.slots["garment"]:  # longest first: "trench coat" before "coat"
+        m = lex.word_at(text, word) if word else None
+        if m and not any(s < m.end() and m.start() < e for s, e, _, _ in named):
+            named.append((m.start(), m.end(), value, m.group(0)))
+    if not named:
+        return None
+    named.sort()
+    free = [n for n in named if not lex.this_words.search(text[:n[0]])]
+    _, _, value, word = (free or named)[0]
+    return value, word
 
 
 def read_slots(text: str, raw: str, langs: tuple[str, ...]) -> tuple[dict, dict]:
@@ -183,6 +253,10 @@ def read_slots(text: str, raw: str, langs: tuple[str, ...]) -> tuple[dict, dict]
         for slot, table in lex.slots.items():
             if slot in slots:
                 continue
+            if slot == "garment":
+                if found := _garment(lex, text):
+                    slots[slot], words[slot] = found
+                continue
             for word, value in table:
                 if word and (m := lex.word_at(text, word)):
                     slots[slot], words[slot] = value, m.group(0)
@@ -191,8 +265,11 @@ def read_slots(text: str, raw: str, langs: tuple[str, ...]) -> tuple[dict, dict]
         slots["side"] = side
     if "ordinal" in slots:
         slots["ordinal"] = int(slots["ordinal"])
-    if (m := NUMBER.search(text)) and "ordinal" not in slots:
-        slots["price"] = float(m.group(1).replace(",", "."))
+    if "ordinal" not in slots:
+        if m := NUMBER.search(text):
+            slots["price"] = float(m.group(1).replace(",", "."))
+        elif m := HAN_SUM.search(text):
+            slots["price"] = float(han_number(m.group(1)))
     return slots, words
 
 
@@ -210,11 +287,11 @@ class Understanding:
         for each in langs:
             for intent, pattern in lexicon(each).patterns:
                 if pattern.search(norm):
-                    return Understood(intent, 1.0, slots, "pattern", words)
+                    return Understood.of(intent, 1.0, slots, "pattern", words)
         if self.model is not None and re.search(r"[^\W\d_]", norm):  # letters, not just emoji
             probs = self.model.probabilities(norm, context, tuple(sorted(slots)))
             best = int(probs.argmax())
-            if probs[best] >= CONFIDENCE_FLOOR:
-                return Understood(self.model.intents[best], float(probs[best]), slots,
-                                  "classifier", words)
+            if probs[best] >= self.model.floor:
+                return Understood.of(self.model.intents[best], float(probs[best]), slots,
+                                     "classifier", words)
         return Understood("unknown", 0.0, slots, "none", words)
