@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh text  # the MiniLM title search is part of the embedded default
+bash scripts/install_fonts.sh  # Chinese labels on pictures
 exec .venv/bin/stylebot serve "$@"

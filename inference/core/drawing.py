@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -56,10 +57,27 @@ CJK_FONTS = ("Noto Sans CJK", "Noto Sans SC", "Source Han Sans", "WenQuanYi",
 @lru_cache(maxsize=2)
 def _font_file(kind: str) -> str | None:
     import matplotlib
-    from matplotlib import font_manager
 
     if kind == "dejavu":
         return str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+    return _fontconfig_cjk() or _matplotlib_cjk()
+
+
+def _fontconfig_cjk() -> str | None:
+    """A font fontconfig says covers Chinese (Linux; sees fonts installed after matplotlib built
+    its font cache)."""
+    try:
+        found = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True,
+                               timeout=10, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    files = sorted(line.strip().rstrip(":") for line in found.splitlines() if line.strip())
+    return next((f for f in files if f.endswith((".ttf", ".ttc", ".otf"))), None)
+
+
+def _matplotlib_cjk() -> str | None:
+    from matplotlib import font_manager
+
     return next((f.fname for f in font_manager.fontManager.ttflist
                  if any(name in f.name for name in CJK_FONTS)), None)
 
