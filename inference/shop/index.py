@@ -29,6 +29,9 @@ from pathlib import Path
 import numpy as np
 from annoy import AnnoyIndex
 
+import prompts
+from inference.core import wording
+from inference.core.garments import DISPLAY_NAME
 from inference.shop.catalog_terms import CLOSE_FAMILIES
 
 log = logging.getLogger(__name__)
@@ -68,12 +71,26 @@ class Filters:
         return self.price_max is None or (price is not None and price <= self.price_max)
 
 
+#: Why a hit was chosen: a key of the replies' `shop_reasons` and the values it names
+#: ("category": a garment class, "family"/"yours": colour families).
+Reason = tuple[str, dict[str, str]]
+
+
+def reason_text(reason: Reason, locale: str = prompts.DEFAULT) -> str:
+    """A reason in words of `locale`: ("same_colour", {"family": "navy"}) -> "same colour
+    (navy)"."""
+    code, values = reason
+    words = {k: wording.noun_word(DISPLAY_NAME.get(v, v), locale) if k == "category"
+             else wording.family_word(v, locale) for k, v in values.items()}
+    return str(prompts.load("replies", locale)["shop_reasons"][code]).format(**words)
+
+
 @dataclass
 class Hit:
     item: dict
     score: float  # ranking score (similarity plus the colour preference)
     similarity: float  # cosine similarity of the vectors
-    why: list[str] = field(default_factory=list)
+    why: list[Reason] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         keep = ("id", "title", "category", "shop_category", "colour_name", "colour_family",
@@ -81,7 +98,8 @@ class Hit:
         return {**{k: self.item.get(k) for k in keep},
                 "colour": self.item.get("colour_family") or self.item.get("colour_name"),
                 "score": round(self.score, 4),
-                "similarity": round(self.similarity, 4), "why": self.why}
+                "similarity": round(self.similarity, 4),
+                "why": [reason_text(r) for r in self.why]}
 
 
 def _stamp() -> str:

@@ -18,11 +18,11 @@ import numpy as np
 from PIL import Image
 
 from inference.core.colour_light import colours_in_scene
-from inference.core.garments import CLASS_INDEX, DISPLAY_NAME
+from inference.core.garments import CLASS_INDEX
 from inference.parsing.outfit import Item, Outfit
 from inference.shop.catalog_terms import CLOSE_FAMILIES
 from inference.shop.crop import WORN, GarmentCrop, crop_garment, product_mask
-from inference.shop.index import CatalogIndex, Filters, Hit
+from inference.shop.index import CatalogIndex, Filters, Hit, Reason
 
 MODES = ("default", "colour", "cheaper", "visual")
 #: Score bonus for the query's colour family in "default"/"cheaper" (half for a close family);
@@ -90,21 +90,22 @@ def search(index: CatalogIndex, query: GarmentQuery, mode: str = "default", k: i
     return hits
 
 
-def why(hit: Hit, query: GarmentQuery) -> list[str]:
-    """Short reasons: same type, same or close colour, how alike it looks."""
-    reasons = []
+def why(hit: Hit, query: GarmentQuery) -> list[Reason]:
+    """Short reasons, as codes the bot words in the user's language (replies' shop_reasons):
+    same type, same or close colour, how alike it looks."""
+    reasons: list[Reason] = []
     item = hit.item
     if item.get("category") == query.category:
-        reasons.append(f"same type ({DISPLAY_NAME.get(query.category, query.category)})")
+        reasons.append(("same_type", {"category": query.category}))
     family = item.get("colour_family")
     if family and family == query.colour_family:
-        reasons.append(f"same colour ({family})")
+        reasons.append(("same_colour", {"family": family}))
     elif family and family in CLOSE_FAMILIES.get(query.colour_family, ()):
-        reasons.append(f"close colour ({family} for your {query.colour_family})")
+        reasons.append(("close_colour", {"family": family, "yours": query.colour_family}))
     if hit.similarity >= 0.8:
-        reasons.append("looks very alike")
+        reasons.append(("looks_very_alike", {}))
     elif hit.similarity >= 0.6:
-        reasons.append("looks alike")
+        reasons.append(("looks_alike", {}))
     return reasons
 
 

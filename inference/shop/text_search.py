@@ -17,11 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.comments.templates import with_article
 from inference.core.colour import FAMILIES
 from inference.core.garments import DISPLAY_NAME
 from inference.shop.catalog_terms import BASE_COLOUR_TO_FAMILY, family_for, keyword_category
-from inference.shop.index import CatalogIndex, Hit
+from inference.shop.index import CatalogIndex, Hit, Reason
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +114,10 @@ def text_search(index: CatalogIndex, encoder: TextEncoder, query: str, k: int = 
     return parsed, hits[offset:offset + k]
 
 
-def _why(item: dict, parsed: ParsedQuery) -> list[str]:
-    reasons = []
+def _why(item: dict, parsed: ParsedQuery) -> list[Reason]:
+    reasons: list[Reason] = []
     if parsed.category and item.get("category") == parsed.category:
-        reasons.append(with_article(DISPLAY_NAME.get(parsed.category, parsed.category)))
+        reasons.append(("asked_type", {"category": parsed.category}))
     if parsed.colour_family and item.get("colour_family") == parsed.colour_family:
-        reasons.append(f"{parsed.colour_family} like you asked")
+        reasons.append(("asked_colour", {"family": parsed.colour_family}))
     return reasons

@@ -19,10 +19,11 @@ import logging
 from bot.chat.flows import Turn, button, command
 from bot.chat.flows.outfit import analyse_and_store
 from bot.chat.messages import Button, ImageOut, Reply
+from inference.core import wording
 from inference.core.decode import BadImage
 from inference.core.garments import DISPLAY_NAME
 from inference.parsing.outfit import Outfit
-from inference.shop.index import CatalogIndex, Hit
+from inference.shop.index import CatalogIndex, Hit, reason_text
 from inference.shop.retrieval import GarmentQuery, search
 from storage.catalog import CatalogStore
 from storage.db import NotFound
@@ -127,29 +128,42 @@ async def _menu_or_results(turn: Turn, outfit_id: int,
     there is one), and a word about the ones it has none of."""
     index = _index(turn)
     stocked = [q for q in queries if index is not None and index.categories.get(q.category)]
-    missing = [q.name for q in queries if q not in stocked]
+    names = _names(turn, outfit_id, queries)
+    missing = [names[q.index] for q in queries if q not in stocked]
     if not stocked:
         return [Reply(turn.say("shop_none_stocked", items=", ".join(missing)))]
     if len(stocked) == 1 and not missing:
         return await _results(turn, outfit_id, stocked[0], "default", 0)
-    [reply] = _menu_reply(turn, outfit_id, stocked)
+    [reply] = _menu_reply(turn, outfit_id, stocked, names)
     if missing:
         reply.text += "\n" + turn.say("shop_not_stocked", items=", ".join(missing))
     return [reply]
 
 
-def _menu_reply(turn: Turn, outfit_id: int, queries: list[GarmentQuery]) -> list[Reply]:
+def _names(turn: Turn, outfit_id: int, queries: list[GarmentQuery]) -> dict[int, str]:
+    """Each query's garment named in the user's language from the stored parse ("striped navy
+    top", "смугастий темно-синій топ"); the query's own English name where the parse is gone."""
+    try:
+        items = turn.store.outfit(turn.user_id, outfit_id)["summary"].get("items") or []
+    except NotFound:
+        items = []
+    return {q.index: wording.item_phrase(items[q.index], turn.lang) if q.index < len(items)
+            else q.name for q in queries}
+
+
+def _menu_reply(turn: Turn, outfit_id: int, queries: list[GarmentQuery],
+                names: dict[int, str]) -> list[Reply]:
     rows, row = [], []
     for q in queries[:8]:
-        row.append(Button(turn.say("button_shop_garment", name=q.name)[:40],
+        row.append(Button(turn.say("button_shop_garment", name=names[q.index])[:40],
                           f"shopi:{outfit_id}:{q.index}:d:0"))
         if len(row) == 2:
             rows.append(row)
             row = []
     if row:
         rows.append(row)
-    names = ", ".join(q.name for q in queries)
-    return [Reply(turn.say("shop_pick_garment", items=names), buttons=rows)]
+    listed = ", ".join(names[q.index] for q in queries)
+    return [Reply(turn.say("shop_pick_garment", items=listed), buttons=rows)]
 
 
 def _no_index_key(turn: Turn) -> str:
@@ -185,7 +199,7 @@ async def _results(turn: Turn, outfit_id: int, query: GarmentQuery, mode: str, o
     assert index is not None
     k = turn.services.settings.catalog.results_per_page
     hits = await turn.run(search, index, query, mode, k + 1, offset, price_max)
-    what = query.name
+    what = _names(turn, outfit_id, [query])[query.index]
     if not hits:
         key = "shop_no_more" if offset else "shop_no_matches"
         return [Reply(turn.say(key, what=what, filter=_filter_words(turn, mode)),
@@ -258,7 +272,8 @@ def describe_hit(turn: Turn, n: int, hit: Hit) -> str:
     line = " · ".join(bits)
     if not hit.why:
         return line
-    return f"{line}\n   " + turn.say("shop_why", reasons=", ".join(hit.why))
+    reasons = ", ".join(reason_text(r, turn.lang) for r in hit.why)
+    return f"{line}\n   " + turn.say("shop_why", reasons=reasons)
 
 
 async def _cards(turn: Turn, header: str, hits: list[Hit]) -> Reply:
@@ -317,18 +332,20 @@ async def search_text(turn: Turn, query: str, offset: int = 0,
         hits = [h for h in hits if h.item.get("price") is not None
                 and h.item["price"] <= price_max][:k + 1]
     if not hits and parsed.category and not offset:
-        noun = DISPLAY_NAME.get(parsed.category, parsed.category)
+        noun = wording.noun_word(DISPLAY_NAME.get(parsed.category, parsed.category), turn.lang)
         return [Reply(turn.say("search_no_category", noun=noun))]
     if not hits:
         return [Reply(turn.say("search_nothing", query=query))]
     more, hits = len(hits) > k, hits[:k]
-    understood = [w for w in (parsed.colour_family,
-                              DISPLAY_NAME.get(parsed.category or "", parsed.category)) if w]
+    understood = (wording.item_phrase({"category": parsed.category, "colour_name": "",
+                                       "colour_family": parsed.colour_family or ""},
+                                      turn.lang, by_family=True) if parsed.category
+                  else wording.family_word(parsed.colour_family or "", turn.lang))
     header = turn.say(
         "search_results", query=query,
         items=turn.say("search_items_one" if len(hits) == 1 else "search_items_many",
                             n=len(hits)),
-        understood=f" ({' '.join(understood)})" if understood else "",
+        understood=f" ({understood})" if understood else "",
         page=_page(turn, offset))
     reply = await _cards(turn, header, hits)
     if more:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+import prompts
 from bot.catalog.build import build_catalog, import_demo
 from bot.catalog.feeds import FetchOptions, import_feed
 from bot.chat.dialog import Dialog
@@ -337,3 +338,19 @@ async def test_without_the_title_model_photo_shopping_still_works(
     assert menu.text.startswith("Which piece"), menu.text
     [search] = await dialog.handle(event("cli:a", text="/search red floral dress"))
     assert "isn't set up" in search.text and "where can I buy this?" in search.text
+
+
+async def test_the_shop_speaks_the_users_language(dialog, services, photo_bytes) -> None:
+    await dialog.handle(event("cli:uk", text="/language uk"))
+    [menu] = await dialog.handle(event("cli:uk", text="де таке купити?",
+                                       photos=(PhotoIn(photo_bytes[0], ref="u1"),)))
+    assert menu.text.startswith(prompts.reply("shop_pick_garment", "uk", items="")[:12])
+    items = prompts.load("vocab", "uk")["nouns"]
+    words = {e["word"] if isinstance(e, dict) else e for e in items.values()}
+    labels = [b.label for row in menu.buttons for b in row if b.payload.startswith("shopi:")]
+    assert labels and all(any(w in label for w in words) for label in labels), labels
+    assert not re.search(r"[a-z]{3,}", " ".join(labels))  # no English garment names
+    [cards] = await dialog.handle(event("cli:uk", callback=menu.buttons[0][0].payload))
+    why = prompts.reply("shop_why", "uk", reasons="")
+    assert cards.text.count(why) == len(lines(cards)) == 5
+    assert "той самий тип (" in cards.text and "same type" not in cards.text

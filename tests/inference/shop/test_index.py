@@ -15,6 +15,7 @@ from inference.shop.index import (
     IndexHolder,
     build_index,
     current_build,
+    reason_text,
 )
 from inference.shop.text_search import TextEncoder, parse_query, text_search
 
@@ -147,9 +148,12 @@ def test_text_search_with_minilm(tmp_path: Path, encoder: TextEncoder) -> None:
     assert (parsed.category, parsed.colour_family) == ("dress", "red")
     assert [h.item["title"] for h in hits][:2] == ["Red floral wrap dress", "Red plain midi dress"]
     assert all(h.item["category"] == "dress" for h in hits)
-    assert hits[0].why == ["a dress", "red like you asked"]
+    assert hits[0].why == [("asked_type", {"category": "dress"}),
+                           ("asked_colour", {"family": "red"})]
+    assert [reason_text(r) for r in hits[0].why] == ["dress, as you asked", "red, as you asked"]
+    assert reason_text(hits[0].why[0], "uk") == "сукня, як у запиті"
     _, boots = text_search(index, encoder, "black boots", k=1)
-    assert boots[0].why == ["shoes", "black like you asked"]  # not "a shoes"
+    assert boots[0].why[0] == ("asked_type", {"category": "footwear"})
     assert text_search(index, encoder, "a silver necklace", k=3)[1] == []  # no jewellery here
     _, warm = text_search(index, encoder, "something warm for cold winter days", k=1)
     assert warm[0].item["title"] == "Navy wool coat"  # meaning, not shared words
