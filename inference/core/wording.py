@@ -116,6 +116,11 @@ def item_phrase(item: dict, locale: str = prompts.DEFAULT, by_family: bool = Fal
     return re.sub(r"\s+", " ", template.format(**words)).strip()
 
 
+def joined(words: list[str], locale: str = prompts.DEFAULT) -> str:
+    """Words as a list without "and" ("khaki, black" / "卡其色、黑色"): vocab.yaml's list_sep."""
+    return str(_vocab(locale).get("list_sep", ", ")).join(w for w in words if w)
+
+
 def list_words(words: list[str], locale: str = prompts.DEFAULT) -> str:
     """Words in prose, repeats and blanks dropped: "a", "a and b", "a, b and c" (vocab.yaml's
     list_sep and list_and)."""

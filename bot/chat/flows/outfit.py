@@ -75,7 +75,8 @@ def describe(outfit: Outfit, lang: str = prompts.DEFAULT) -> str:
     if "several_people" in outfit.problems:
         return say("several_people", summary=summary)
     text = say("outfit_seen", summary=summary)
-    colours = ", ".join(wording.colour_word(c.name, lang) for c in outfit.palette()[:4])
+    colours = wording.joined([wording.colour_word(c.name, lang) for c in outfit.palette()[:4]],
+                             lang)
     return f"{text}\n{say('outfit_colours', colours=colours)}" if colours else text
 
 

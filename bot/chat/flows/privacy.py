@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.chat.flows import Turn, button, command, compare, preferences
 from bot.chat.messages import Button, FileOut, ImageOut, Reply
 from inference.core import drawing as pictures
+from inference.core import wording
 from inference.core.colour import FAMILIES, FAMILY_RGB
 from inference.core.garments import DISPLAY_NAME
 from inference.stylecheck.model import ALL_FEATURES, PRIOR
@@ -36,10 +37,12 @@ async def prefs(turn: Turn) -> list[Reply]:
         return [Reply(turn.say("prefs_empty"))]
     lines = []
     if families:
-        worn = ", ".join(f for f, _ in families.most_common(4))
+        worn = wording.joined([wording.family_word(f, turn.lang)
+                               for f, _ in families.most_common(4)], turn.lang)
         lines.append(turn.say("prefs_worn_colours", colours=worn))
     if garments:
-        worn = ", ".join(DISPLAY_NAME.get(g, g) for g, _ in garments.most_common(4))
+        worn = wording.joined([wording.noun_word(DISPLAY_NAME.get(g, g), turn.lang)
+                               for g, _ in garments.most_common(4)], turn.lang)
         lines.append(turn.say("prefs_worn_garments", garments=worn))
     if picks:
         lines.append(turn.say("prefs_answers", n=sum(picks.values())))

@@ -131,12 +131,12 @@ async def _menu_or_results(turn: Turn, outfit_id: int,
     names = _names(turn, outfit_id, queries)
     missing = [names[q.index] for q in queries if q not in stocked]
     if not stocked:
-        return [Reply(turn.say("shop_none_stocked", items=", ".join(missing)))]
+        return [Reply(turn.say("shop_none_stocked", items=wording.joined(missing, turn.lang)))]
     if len(stocked) == 1 and not missing:
         return await _results(turn, outfit_id, stocked[0], "default", 0)
     [reply] = _menu_reply(turn, outfit_id, stocked, names)
     if missing:
-        reply.text += "\n" + turn.say("shop_not_stocked", items=", ".join(missing))
+        reply.text += "\n" + turn.say("shop_not_stocked", items=wording.joined(missing, turn.lang))
     return [reply]
 
 
@@ -162,7 +162,7 @@ def _menu_reply(turn: Turn, outfit_id: int, queries: list[GarmentQuery],
             row = []
     if row:
         rows.append(row)
-    listed = ", ".join(names[q.index] for q in queries)
+    listed = wording.joined([names[q.index] for q in queries], turn.lang)
     return [Reply(turn.say("shop_pick_garment", items=listed), buttons=rows)]
 
 
@@ -272,7 +272,7 @@ def describe_hit(turn: Turn, n: int, hit: Hit) -> str:
     line = " · ".join(bits)
     if not hit.why:
         return line
-    reasons = ", ".join(reason_text(r, turn.lang) for r in hit.why)
+    reasons = wording.joined([reason_text(r, turn.lang) for r in hit.why], turn.lang)
     return f"{line}\n   " + turn.say("shop_why", reasons=reasons)
 
 

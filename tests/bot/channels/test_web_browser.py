@@ -195,3 +195,52 @@ async def test_drop_two_photos_style_check_and_export(browser, chat_url, service
     data = json.loads(Path(await download.path()).read_text(encoding="utf-8"))
     assert data["user"]["id"].startswith("web:") and len(data["outfits"]) == 2
     assert problems == []
+
+
+#: What a user types after sending a photo, in each language: a pairing question, an occasion
+#: question and thanks.
+CHATS = {
+    "en": ("does this go with white sneakers?", "is this ok for the office?", "thanks!"),
+    "uk": ("чи пасує це до білих кросівок?", "а на роботу так можна?", "дякую!"),
+    "ru": ("подойдут к этому белые кроссовки?", "а в офис так можно?", "спасибо!"),
+    "zh": ("这套配白色运动鞋可以吗？", "这样穿去上班可以吗？", "谢谢！"),
+}
+
+
+@pytest.mark.parametrize("lang", list(CHATS))
+async def test_a_chat_in_each_language(browser, chat_url, photo_paths, artifacts, lang):
+    """The page in the browser's language, a photo and three messages answered in it
+    (screenshots: docs/screenshots/web_chat_<lang>.png are copies of these)."""
+    from playwright.async_api import expect
+
+    from inference.text.language import detect
+
+    context = await browser.new_context(locale={"en": "en-US", "uk": "uk-UA", "ru": "ru-RU",
+                                                "zh": "zh-CN"}[lang],
+                                        viewport={"width": 900, "height": 900})
+    page = await context.new_page()
+    texts = prompts.load("page", lang)
+    bot = page.locator(".msg.bot:not(.welcome)")
+    await page.goto(chat_url)
+    assert await page.get_attribute("html", "lang") == lang
+    await expect(page.locator(".welcome strong")).to_have_text(texts["page"]["welcome_title"])
+
+    async with page.expect_file_chooser() as chooser:
+        await page.get_by_role("button", name=texts["page"]["attach"]).click()
+    await (await chooser.value).set_files(photo_paths[1])
+    await page.get_by_role("button", name=texts["page"]["send"]).click()
+    await expect(page.locator("img.reply-image").first).to_be_visible(timeout=MODEL_TIMEOUT_MS)
+    await expect(page.locator(".thinking")).to_have_count(0, timeout=MODEL_TIMEOUT_MS)
+    for message in CHATS[lang]:
+        before = await bot.count()
+        await page.get_by_label(texts["page"]["message"]).fill(message)
+        await page.keyboard.press("Enter")
+        await expect(bot).not_to_have_count(before, timeout=MODEL_TIMEOUT_MS)
+        await expect(page.locator(".thinking")).to_have_count(0, timeout=MODEL_TIMEOUT_MS)
+    await page.wait_for_function(ALL_IMAGES_LOADED)
+    replies = [t for t in await bot.locator(".text").all_inner_texts() if t.strip()]
+    assert replies, "no replies"
+    wrong = [t for t in replies if detect(t).lang not in (lang, None)]
+    assert wrong == [], wrong
+    await screenshot(page, 900, None, artifacts / f"web_chat_{lang}.png")
+    await context.close()
