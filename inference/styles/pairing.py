@@ -130,7 +130,9 @@ def fits_occasion(outfit: dict, occasion: str) -> Judgement:
         return Judgement("no", "too_casual", _most_casual(outfit))
     if need == 0 and level == 2:
         return Judgement("no", "too_formal", _most_formal(outfit))
-    return Judgement("yes", "formal_ok" if need else "casual_ok", items[:2])
+    # The reason names the pieces that set the tone: the largest main garments, not tights.
+    main = [i for i in items if i["category"] in MAIN_KINDS] or items
+    return Judgement("yes", "formal_ok" if need else "casual_ok", main[:2])
 
 
 def piece_to_restyle(outfit: dict, target: str) -> list[dict]:
