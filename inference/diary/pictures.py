@@ -193,7 +193,8 @@ def taste_picture(sections: Sequence[tuple[str, Sequence[TasteRow]]],
     y = height - top_in
     for title, rows in sections:
         box = row_in * len(rows)
-        ax = fig.add_axes((0.3, (y - title_in - box) / height, 0.64, box / height))
+        # room on the left for labels that run longer in Ukrainian or Russian
+        ax = fig.add_axes((0.38, (y - title_in - box) / height, 0.55, box / height))
         ax.set_title(title, fontsize=11, loc="left")
         labels = [prompts.reply("taste_you_said", locale, label=r.label) if r.said else r.label
                   for r in rows][::-1]
