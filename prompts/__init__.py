@@ -8,6 +8,7 @@ does). `reply()` looks a key up in replies.yaml, then talk.yaml.
 from __future__ import annotations
 
 import random
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -72,3 +73,13 @@ def raw(key: str, locale: str = DEFAULT) -> Any:
         if key in texts:
             return texts[key]
     raise KeyError(key)
+
+
+def short_date(day: date, locale: str = DEFAULT, form: str = "short", year: bool = False) -> str:
+    """`day` as people of `locale` write it briefly (talk.yaml's date_<form>: short "Mon 3 Nov",
+    day_month "3 Nov", weekday_day "Mon 3"), with the year where asked: strftime's names are
+    English whatever the locale."""
+    texts = load("talk", locale)
+    text = texts[f"date_{form}"].format(weekday=texts["weekdays_short"][day.weekday()],
+                                        day=day.day, month=texts["months_short"][day.month - 1])
+    return texts["date_year"].format(date=text, year=day.year) if year else text

@@ -82,6 +82,20 @@ def _matplotlib_cjk() -> str | None:
                  if any(name in f.name for name in CJK_FONTS)), None)
 
 
+@lru_cache(maxsize=1)
+def plot_fonts() -> list[str]:
+    """matplotlib's font.family for text in any of our languages: DejaVu Sans (Latin, Cyrillic)
+    first, then the CJK font that Han falls back to glyph by glyph. The CJK file is registered
+    by path, as matplotlib's font cache misses fonts installed after it was built."""
+    from matplotlib import font_manager
+
+    path = _font_file("cjk")
+    if path is None:
+        return ["DejaVu Sans"]
+    font_manager.fontManager.addfont(path)
+    return ["DejaVu Sans", font_manager.FontProperties(fname=path).get_name()]
+
+
 def png_bytes(image: Image.Image) -> bytes:
     buf = io.BytesIO()
     image.save(buf, format="PNG", optimize=False, compress_level=3)
@@ -113,11 +127,12 @@ def overlay_picture(
 ) -> Image.Image:
     """The photo with each class tinted, and a legend of the classes tinted on the right.
 
-    With `names` (class id -> the item's name), only those classes and the person's skin and
-    hair are tinted and listed: a class too small to be an item would be an unnamed legend row
-    for a speck. With `measured` (class id -> the item's measured RGB), a legend row shows a
-    thin bar of the tint (to find the garment) and a swatch of the garment's own colour beside
-    its name, so "navy top" is shown navy, not in the tint that marks tops."""
+    With `names` (class id -> the item's name, and the words for skin and hair in the user's
+    language), only those classes and the person's skin and hair are tinted and listed: a
+    class too small to be an item would be an unnamed legend row for a speck. With `measured`
+    (class id -> the item's measured RGB), a legend row shows a thin bar of the tint (to find
+    the garment) and a swatch of the garment's own colour beside its name, so "navy top" is
+    shown navy, not in the tint that marks tops."""
     present = [int(c) for c in np.unique(labels) if c > 0]
     if names is not None:
         person = {CLASS_INDEX["skin"], CLASS_INDEX["hair"]}
@@ -201,8 +216,10 @@ def side_by_side(
     return out
 
 
-def weights_chart(rows: list[tuple[str, float, float]], width: int = 640) -> Image.Image:
-    """Horizontal bars: (label, this user's weight, everyone's starting weight as a tick)."""
+def weights_chart(rows: list[tuple[str, float, float]], note: str,
+                  width: int = 640) -> Image.Image:
+    """Horizontal bars: (label, this user's weight, everyone's starting weight as a tick), and
+    `note` (what bars and ticks mean, in the user's language) under them."""
     row_h, left, pad = 26, 220, 12
     height = pad * 2 + row_h * len(rows) + 20
     image = Image.new("RGB", (width, height), "white")
@@ -220,10 +237,5 @@ def weights_chart(rows: list[tuple[str, float, float]], width: int = 640) -> Ima
         draw.rectangle([min(zero, x), y + 5, max(zero, x), y + row_h - 5], fill=colour)
         px = zero + prior * scale
         draw.line([px, y + 2, px, y + row_h - 2], fill=(30, 30, 30), width=2)
-    draw.text(
-        (left, height - pad - 12),
-        "bars: your weights · ticks: where everyone starts",
-        fill=(110, 110, 110),
-        font=font(12),
-    )
+    draw.text((left, height - pad - 12), note, fill=(110, 110, 110), font=font(12, note))
     return image

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+import prompts
 from inference.core.colour import FAMILIES
 from inference.styles.detection import detect_styles
 
@@ -59,11 +60,14 @@ def garments_worn(outfits: Iterable[dict]) -> Counter:
     return Counter(item["category"] for o in outfits for item in o.get("items", []))
 
 
-def when_phrase(earlier: date, today: date) -> str:
-    """'yesterday', 'on Monday' (this past week) or 'on Monday 3 November'."""
+def when_phrase(earlier: date, today: date, locale: str = prompts.DEFAULT) -> str:
+    """'yesterday', 'on Monday' (this past week) or 'on Monday 3 Nov', in `locale`."""
+    texts = prompts.load("talk", locale)
     days = (today - earlier).days
     if days == 1:
-        return "yesterday"
+        return texts["days"]["yesterday"]
+    on_day = texts["on_weekdays"][earlier.weekday()]
     if 1 < days < 7:
-        return f"on {earlier:%A}"
-    return f"on {earlier:%A} {earlier.day} {earlier:%B}"
+        return on_day
+    return texts["on_date"].format(weekday=on_day,
+                                   date=prompts.short_date(earlier, locale, "day_month"))

@@ -9,10 +9,12 @@ from pathlib import Path
 
 from PIL import Image
 
+import prompts
 from bot.app import Services
 from bot.chat.flows import Say, Turn, command, speaker
 from bot.chat.flows.reminders import local_now
 from bot.chat.messages import ImageOut, Reply
+from inference.core import wording
 from inference.diary import pictures as pics
 from inference.diary import repeats, stats
 from inference.parsing.outfit import Outfit
@@ -58,16 +60,17 @@ def repeat_line(turn: Turn, outfit_id: int) -> str:
     earlier = diary.entry_date(turn.user_id, int(row["repeat_of"]))
     if earlier is None:
         return ""
-    when = stats.when_phrase(date.fromisoformat(earlier), date.fromisoformat(row["local_date"]))
+    when = stats.when_phrase(date.fromisoformat(earlier), date.fromisoformat(row["local_date"]),
+                             turn.lang)
     return turn.say("repeat_seen", when=when)
 
 
-def _picture(entry: dict, keep: bool) -> Image.Image:
+def _picture(entry: dict, keep: bool, lang: str) -> Image.Image:
     """A kept photo's thumbnail for users who opted in; else the item card (no photo)."""
     path = entry.get("photo_path")
     if keep and path and Path(path).is_file():
         return pics.thumbnail(path)
-    return pics.item_card(entry["summary"])
+    return pics.item_card(entry["summary"], lang)
 
 
 def _verdicts_by_day(services: Services, user: dict, since: date,
@@ -85,18 +88,19 @@ def _verdicts_by_day(services: Services, user: dict, since: date,
     return by_day
 
 
-def _entry_text(say: Say, entry: dict, verdicts: list[str], earlier: dict[int, str]) -> str:
-    day = date.fromisoformat(entry["local_date"])
-    lines = [f"• {day:%a} {day.day} {day:%b}: {entry['summary'].get('summary') or '—'}"]
+def _entry_text(say: Say, lang: str, entry: dict, verdicts: list[str],
+                earlier: dict[int, str]) -> str:
+    day = prompts.short_date(date.fromisoformat(entry["local_date"]), lang)
+    lines = [f"• {day}: {wording.summary(entry['summary'], lang) or '—'}"]
     styles = entry.get("style") or []
     if styles:
-        lines.append("   " + say("history_style", styles=", ".join(styles)))
+        lines.append("   " + say("history_style", styles=", ".join(
+            wording.style_word(s, lang) for s in styles)))
     if entry.get("comment"):
         lines.append(f"   💬 {entry['comment']}")
     if entry.get("repeat_of") and entry["repeat_of"] in earlier:
         first = date.fromisoformat(earlier[entry["repeat_of"]])
-        lines.append("   " + say("history_repeat",
-                                           day=f"{first:%a} {first.day} {first:%b}"))
+        lines.append("   " + say("history_repeat", day=prompts.short_date(first, lang)))
     lines += ["   " + say("history_check", verdict=v) for v in verdicts]
     return "\n".join(lines)
 
@@ -117,7 +121,7 @@ async def history(turn: Turn) -> list[Reply]:
     for entry in entries:  # the day's Style Checks go with the day's latest entry
         day = entry["local_date"]
         day_verdicts = [] if day in shown_days else verdicts.get(day, [])
-        blocks.append(_entry_text(turn.say, entry, day_verdicts, earlier))
+        blocks.append(_entry_text(turn.say, turn.lang, entry, day_verdicts, earlier))
         shown_days.add(day)
     keep = bool(turn.user.get("keep_photos"))
     text = "\n".join([turn.say("history_header", n=len(entries)), *blocks])
@@ -128,7 +132,7 @@ async def history(turn: Turn) -> list[Reply]:
         cards = []
         for entry in entries:
             day = date.fromisoformat(entry["local_date"])
-            cards.append((f"{day:%a} {day.day} {day:%b}", _picture(entry, keep)))
+            cards.append((prompts.short_date(day, turn.lang), _picture(entry, keep, turn.lang)))
         return pics.history_strip(cards)
 
     png = await turn.run(render)
@@ -137,13 +141,12 @@ async def history(turn: Turn) -> list[Reply]:
 
 async def week_reply(services: Services, user: dict, day: date) -> Reply:
     """The weekly summary of the week holding `day`: text and the picture (or a kind nudge)."""
-    say = speaker(user)
+    say, lang = speaker(user), prompts.normalise(user.get("lang"))
     monday, sunday = stats.week_of(day)
     diary = DiaryStore(services.store)
     entries = diary.entries(user["id"], limit=100, since=monday.isoformat(),
                             until=sunday.isoformat())
-    span = {"start": f"{monday:%a} {monday.day} {monday:%b}",
-            "end": f"{sunday:%a} {sunday.day} {sunday:%b}"}
+    span = {"start": prompts.short_date(monday, lang), "end": prompts.short_date(sunday, lang)}
     if not entries:
         return Reply(say("week_empty", **span))
     summaries = [e["summary"] for e in entries]
@@ -151,9 +154,10 @@ async def week_reply(services: Services, user: dict, day: date) -> Reply:
     styles = stats.styles_worn(summaries).most_common(6)
     current, best = stats.streaks(diary.entry_dates(user["id"]), local_now(user).date())
     days_worn = sorted({e["local_date"] for e in entries})
-    top_colours = ", ".join(list(sorted(colours, key=lambda f: -colours[f]))[:3])
-    style_text = ("\n" + say("week_styles",
-                                       styles=", ".join(f"{s} ×{n}" for s, n in styles))
+    top_colours = ", ".join(wording.family_word(f, lang)
+                            for f in sorted(colours, key=lambda f: -colours[f])[:3])
+    style_text = ("\n" + say("week_styles", styles=", ".join(
+                      f"{wording.style_word(s, lang)} ×{n}" for s, n in styles))
                   if styles else "")
     outfits = _outfits(say, len(entries))
     text = say("week_text", outfits=outfits, days=_days(say, len(days_worn)),
@@ -165,13 +169,13 @@ async def week_reply(services: Services, user: dict, day: date) -> Reply:
         week = [pics.WeekDay(monday + timedelta(days=i), []) for i in range(7)]
         for entry in entries:  # newest first, so each day's first picture is its latest
             index = (date.fromisoformat(entry["local_date"]) - monday).days
-            week[index].pictures.append(_picture(entry, keep))
-        title = say("week_picture_title", start=f"{monday.day} {monday:%b}",
-                              end=f"{sunday.day} {sunday:%b} {sunday:%Y}")
+            week[index].pictures.append(_picture(entry, keep, lang))
+        title = say("week_picture_title", start=prompts.short_date(monday, lang, "day_month"),
+                    end=prompts.short_date(sunday, lang, "day_month", year=True))
         subtitle = say("week_picture_subtitle", outfits=outfits,
                                  days=_days(say, len(days_worn)), streak=_days(say, current),
                                  best=_days(say, best))
-        return pics.weekly_picture(week, colours, styles, title, subtitle)
+        return pics.weekly_picture(week, colours, styles, title, subtitle, lang)
 
     png = await services.runner.run(render)
     return Reply(text, images=[ImageOut(png, say("caption_week"), "week.png")])

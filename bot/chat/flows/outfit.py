@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import replace
 
 import prompts
 from bot.chat.flows import Turn, button, diary, preferences
@@ -34,12 +35,15 @@ def item_rows(outfit: Outfit) -> list[dict]:
 
 def render_outfit(outfit: Outfit, lang: str = prompts.DEFAULT) -> list[ImageOut]:
     """Overlay (with the items' own names in the legend) and palette, as PNGs."""
-    names = {CLASS_INDEX[i.category]: wording.item_phrase(i.as_dict(), lang) for i in outfit.items}
+    names = {CLASS_INDEX[part]: prompts.reply(f"legend_{part}", lang) for part in ("skin", "hair")}
+    names |= {CLASS_INDEX[i.category]: wording.item_phrase(i.as_dict(), lang)
+              for i in outfit.items}
     measured = {CLASS_INDEX[i.category]: i.colour.rgb for i in outfit.items}
     overlay = pictures.overlay_picture(outfit.image, outfit.labels, names, measured=measured)
     images = [ImageOut(pictures.png_bytes(overlay), prompts.reply("caption_overlay", lang),
                        "overlay.png")]
-    palette = outfit.palette()
+    # the swatches named as the user says the colours
+    palette = [replace(c, name=wording.colour_word(c.name, lang)) for c in outfit.palette()]
     if palette:
         images.append(ImageOut(pictures.png_bytes(pictures.palette_picture(palette)),
                                prompts.reply("caption_palette", lang), "palette.png"))

@@ -192,7 +192,7 @@ def _chart(profile: Profile, lang: str) -> bytes:
                               else None, said)
                 for key, score, said in profile.ranked(kind, 4)]
         sections.append((prompts.reply(f"taste_title_{kind}", lang), rows))
-    return pics.taste_picture(sections)
+    return pics.taste_picture(sections, lang)
 
 
 async def prefs_view(turn: Turn) -> PrefsView:

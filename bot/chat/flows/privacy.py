@@ -51,24 +51,26 @@ async def prefs(turn: Turn) -> list[Reply]:
                   images=list(taste.images), buttons=taste.buttons)
     if families:
         counts = [(f, families[f]) for f in FAMILIES if families[f]]
-        reply.images.append(ImageOut(await turn.run(_family_chart, counts),
+        reply.images.append(ImageOut(await turn.run(_family_chart, counts, turn.lang),
                                      turn.say("caption_prefs_colours"),
                                      "prefs-colours.png"))
     if picks:
         words = turn.texts("stylecheck")["feature_words"]
         rows = [(words[name], float(w), float(p)) for name, w, p in
                 zip(ALL_FEATURES, compare.user_weight_vector(turn), PRIOR, strict=True)]
-        chart = await turn.run(lambda: pictures.png_bytes(pictures.weights_chart(rows)))
+        note = turn.say("weights_chart_note")
+        chart = await turn.run(lambda: pictures.png_bytes(pictures.weights_chart(rows, note)))
         reply.images.append(ImageOut(chart, turn.say("caption_prefs_stylecheck"),
                                      "prefs-stylecheck.png"))
     return [reply]
 
 
-def _family_chart(counts: list[tuple[str, int]]) -> bytes:
+def _family_chart(counts: list[tuple[str, int]], lang: str) -> bytes:
     from inference.core.colour import Colour
 
     total = sum(n for _, n in counts)
-    colours = [Colour(FAMILY_RGB[f], n / total, f, f) for f, n in counts]
+    colours = [Colour(FAMILY_RGB[f], n / total, wording.family_word(f, lang), f)
+               for f, n in counts]
     return pictures.png_bytes(pictures.palette_picture(colours))
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from bot.chat.dialog import Dialog
+from bot.chat.flows import diary, speaker
 from bot.chat.messages import Incoming, PhotoIn
 from inference.diary import pictures as pics
 from inference.diary.stats import streaks, week_of, when_phrase
@@ -64,7 +65,22 @@ def test_streaks_and_phrases() -> None:
     assert week_of(d) == (d - timedelta(6), d)
     assert when_phrase(d - timedelta(1), d) == "yesterday"
     assert when_phrase(d - timedelta(6), d) == "on Monday"
-    assert when_phrase(d - timedelta(26), d) == "on Tuesday 3 November"
+    assert when_phrase(d - timedelta(26), d) == "on Tuesday 3 Nov"
+    assert when_phrase(d - timedelta(1), d, "uk") == "вчора"
+    assert when_phrase(d - timedelta(6), d, "ru") == "в понедельник"
+    assert when_phrase(d - timedelta(26), d, "uk") == "у вівторок, 3 лист."
+    assert when_phrase(d - timedelta(26), d, "zh") == "11月3日（周二）"
+
+
+def test_a_diary_line_is_dated_and_worded_in_the_users_language() -> None:
+    item = {"category": "top", "fine_label": None, "colour_name": "navy", "pattern": "solid"}
+    entry = {"local_date": "2026-01-05", "summary": {"items": [item], "summary": "navy top"},
+             "style": ["casual"], "repeat_of": 7}
+    say = speaker({"lang": "uk"})
+    text = diary._entry_text(say, "uk", entry, [], {7: "2025-12-29"})
+    assert text.startswith("• Пн, 5 січ.: темно-синій топ")
+    assert "Пн, 29 груд." in text and "navy" not in text and "Mon" not in text
+    assert diary._entry_text(speaker({}), "en", entry, [], {}).startswith("• Mon 5 Jan: navy top")
 
 
 async def test_repeat_is_spotted_days_later_and_only_for_that_user(services, photo_bytes):
@@ -137,6 +153,8 @@ async def test_week_summary_picture_and_streak(services, photo_bytes):
     assert ("No outfits" in last.text) == (in_week == 3)
     [empty] = await dialog.handle(event("cli:b", text="/week"))
     assert "No outfits" in empty.text and not empty.images  # cli:a's week is not cli:b's
+    [chinese] = await dialog.handle(event("cli:z", text="/week", locale="zh"))
+    assert "月" in chinese.text and "周" in chinese.text and "Mon" not in chinese.text
 
 
 async def test_export_and_forget_cover_the_diary(services, photo_bytes):
