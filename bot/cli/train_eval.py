@@ -1,5 +1,5 @@
-"""`stylebot train parser|embedder|intents` and `stylebot eval
-parser|phantoms|retrieval|comments|repeats|colours|talk`:
+"""`stylebot train parser|embedder|intents|compatibility` and `stylebot eval
+parser|phantoms|retrieval|comments|repeats|colours|talk|complete`:
 thin wrappers over training/ (imported only when one of these runs, never by the bot)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bot.config import Settings
 def add_commands(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("eval", help="evaluation on a labelled folder")
     ev.add_argument("what", choices=["parser", "phantoms", "comments", "repeats", "retrieval",
-                                     "colours", "talk"])
+                                     "colours", "talk", "complete"])
     ev.add_argument("--data", default=None, help="folder laid out like ../shared/data/ccp")
     ev.add_argument("--limit", type=int, default=None,
                     help="parser, phantoms: only the first N photos; comments: N photos "
@@ -48,7 +48,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     train = sub.add_parser("train", add_help=False,  # --help goes to the trainer
                            help="train a bundled model (options after: --help)")
-    train.add_argument("what", choices=["parser", "embedder", "intents"])
+    train.add_argument("what", choices=["parser", "embedder", "intents", "compatibility"])
     train.set_defaults(handler=None)  # main passes the trainer its own arguments
 
 
@@ -100,6 +100,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         else:
             for key, value in result.items():
                 print(f"{key:24s} {value}")
+        return 0
+    if args.what == "complete":
+        from training.eval_complete import evaluate_complete
+
+        result = evaluate_complete(Path(args.data), args.split)
+        print(json.dumps(result, indent=2) if args.json else "\n".join(
+            f"{key:16s} {value}" for key, value in result.items()))
         return 0
     if args.what == "repeats":
         from training.eval_repeats import evaluate_folder as evaluate_repeats
@@ -209,6 +216,10 @@ def cmd_train(args: argparse.Namespace, rest: list[str]) -> int:
         from training.train_intents import main as train_intents
 
         print(json.dumps(train_intents(rest), indent=2))
+    elif args.what == "compatibility":
+        from training.train_compatibility import main as train_compatibility
+
+        print(json.dumps(train_compatibility(rest), indent=2))
     else:
         from training.train_embedder import main as train_embedder
 

@@ -41,7 +41,7 @@ FAMILY_RGB: dict[str, tuple[int, int, int]] = {
     "black": (25, 25, 25), "white": (245, 245, 240), "gray": (140, 140, 140),
     "beige": (222, 200, 160), "brown": (120, 75, 40), "red": (200, 30, 40),
     "pink": (240, 150, 180), "orange": (240, 130, 30), "yellow": (240, 210, 50),
-    "green": (60, 140, 70), "blue": (60, 120, 200), "navy": (25, 35, 80),
+    "green": (60, 140, 70), "blue": (60, 120, 200), "navy": (30, 40, 70),
     "purple": (120, 60, 150),
 }
 #: Family words a colour name may use for a neighbouring family ("midnight blue" for a navy,

@@ -51,6 +51,10 @@ from inference.stylecheck.rules import (
 )
 from inference.styles.taste import personal_score
 
+#: How much the learned colour co-occurrence counts; chosen on the training photos' real and
+#: recoloured pairs (training/eval_recolour.py, BENCHMARKS.md "Advice").
+WORN_TOGETHER_PRIOR = 1.5
+
 
 # Colour ------------------------------------------------------------------------------------
 @feature("hue_harmony", "colour", prior=1.2,
@@ -131,6 +135,21 @@ def _(win: Look, lose: Look) -> Slots:
         return None
     neutrals = join_words([name_of(i, win.locale) for i in neutral[:2]], win.locale)
     return {"accent": name_of(accent[0], win.locale), "neutrals": neutrals}
+
+
+@feature("worn_together", "colour", prior=WORN_TOGETHER_PRIOR,
+         doc="each garment's colour family is one people wear with the rest of the outfit "
+             "(learned from street photos: inference/styles/compatibility.py)")
+def worn_together(look: Look) -> float:
+    return look.worn_together[0]
+
+
+@worn_together.explanation
+def _(win: Look, lose: Look) -> Slots:
+    _, best = win.worn_together
+    if len(best) < 2:
+        return None
+    return {"items": join_words([name_of(i, win.locale) for i in best], win.locale)}
 
 
 # Fit ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ feature is added in one place (plus its wording in prompts/en/stylecheck.yaml)."
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -55,6 +56,30 @@ class Look:
     @cached_property
     def styles(self) -> list[StyleScore]:
         return detect_styles(self.outfit)
+
+    @cached_property
+    def worn_together(self) -> tuple[float, list[dict]]:
+        """(how usual the outfit's colours are together, in [0, 1]: for each garment, the
+        chance people give its colour family given the rest of the outfit, over the chance of
+        the likeliest family; averaged), and the two garments whose colours the rest supports
+        most. 0.5 with nothing to go on (no model, fewer than two garments)."""
+        from inference.styles.compatibility import shipped
+
+        model = shipped()
+        kept: dict[str, dict] = {}
+        for item in sorted(self.items, key=lambda i: -i.get("area", 0)):
+            kept.setdefault(item["category"], item)
+        if model is None or len(kept) < 2:
+            return 0.5, []
+        pieces = [(c, i["colour_family"]) for c, i in kept.items()]
+        scores, lifts = [], []
+        for n, (category, family) in enumerate(pieces):
+            others = pieces[:n] + pieces[n + 1:]
+            ranked = dict(model.rank(category, others))
+            scores.append(math.exp(ranked[family] - max(ranked.values())))
+            lifts.append(model.lift(category, family, others))
+        best = sorted(range(len(pieces)), key=lambda n: -lifts[n])[:2]
+        return sum(scores) / len(scores), [kept[pieces[n][0]] for n in best]
 
     @cached_property
     def by_category(self) -> dict[str, dict]:

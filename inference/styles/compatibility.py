@@ -1,0 +1,140 @@
+"""What people wear together, learned from real outfits: colour co-occurrence by garment kind.
+
+Each garment is a (category, colour family) pair, as the parser and the bot's colour code
+describe it. From street photos (training/train_compatibility.py, CCP's hand-drawn masks) we
+count how often each family is worn for each category, and how often family f of category c
+is worn alongside family g of category d. The chance of a colour for one garment given the
+rest of the outfit combines the category's own colour habits with what every other garment
+says about it (a product of experts, each expert smoothed toward the category's habits, and
+pooled over categories first where a pair is rare):
+
+    log P(f | c, outfit) ~ log P(f | c) + sum_j [log P(f | c, d_j, g_j) - log P(f | c)]
+
+One model serves Style Check (how typical the outfit's colours are together), the suggestions
+(which colour to change a piece to) and "complete the look" (which colour a missing piece
+should be), so the three never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+MODEL_PATH = Path(__file__).with_name("compatibility.json")
+#: A garment as the model sees it: (category, colour family).
+Piece = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Compatibility:
+    """Counts of single pieces and of pairs worn in the same outfit, with the smoothing
+    strengths chosen on the training photos (training/train_compatibility.py)."""
+
+    singles: dict[str, Counter]  # category -> Counter(family)
+    pairs: dict[str, Counter]  # "c|d|g" -> Counter(family of c worn with a d in family g)
+    pooled: dict[str, Counter]  # "c|g" -> Counter(family of c worn with anything in family g)
+    families: tuple[str, ...]
+    strength: float = 20.0  # pseudo-counts pulling a pair's estimate toward the pooled one
+    pooled_strength: float = 20.0  # ... and the pooled one toward the category's habits
+    photos: int = 0
+
+    # estimates ---------------------------------------------------------------------------
+    def prior(self, category: str, family: str) -> float:
+        """P(family | category), add-one smoothed over the families."""
+        counts = self.singles.get(category, Counter())
+        return (counts[family] + 1.0) / (sum(counts.values()) + len(self.families))
+
+    def given(self, category: str, family: str, other: Piece) -> float:
+        """P(family | category, worn with `other`), backed off to the pooled and prior ones."""
+        base = self.prior(category, family)
+        pooled = self.pooled.get(f"{category}|{other[1]}", Counter())
+        p_pooled = (pooled[family] + self.pooled_strength * base) / (
+            sum(pooled.values()) + self.pooled_strength)
+        pair = self.pairs.get(f"{category}|{other[0]}|{other[1]}", Counter())
+        return (pair[family] + self.strength * p_pooled) / (sum(pair.values()) + self.strength)
+
+    def log_score(self, category: str, family: str, others: Iterable[Piece]) -> float:
+        """log P(family | category) plus each other piece's log-ratio for it."""
+        prior = math.log(self.prior(category, family))
+        return prior + sum(math.log(self.given(category, family, o)) - prior
+                           for o in others if o[0] != category)
+
+    def lift(self, category: str, family: str, others: Iterable[Piece]) -> float:
+        """How much more likely the outfit's other pieces make this colour than the category's
+        habits alone (natural log; 0 = no opinion, > 0 = goes together)."""
+        prior = math.log(self.prior(category, family))
+        return self.log_score(category, family, others) - prior
+
+    def rank(self, category: str, others: Sequence[Piece],
+             candidates: Iterable[str] | None = None) -> list[tuple[str, float]]:
+        """Colour families for a piece of `category`, most likely first, with their score."""
+        scored = [(f, self.log_score(category, f, others))
+                  for f in (candidates or self.families)]
+        return sorted(scored, key=lambda fs: -fs[1])
+
+    def outfit_score(self, pieces: Sequence[Piece]) -> float:
+        """How typical the outfit's colours are together: the mean lift of each piece given
+        the others (0 when fewer than two pieces)."""
+        if len(pieces) < 2:
+            return 0.0
+        lifts = [self.lift(c, f, [p for j, p in enumerate(pieces) if j != i])
+                 for i, (c, f) in enumerate(pieces)]
+        return sum(lifts) / len(lifts)
+
+    # building and storing ----------------------------------------------------------------
+    @classmethod
+    def fit(cls, outfits: Iterable[Sequence[Piece]], families: Sequence[str],
+            strength: float = 20.0, pooled_strength: float = 20.0) -> Compatibility:
+        singles: dict[str, Counter] = {}
+        pairs: dict[str, Counter] = {}
+        pooled: dict[str, Counter] = {}
+        photos = 0
+        for pieces in outfits:
+            photos += 1
+            for c, f in pieces:
+                singles.setdefault(c, Counter())[f] += 1
+            for i, (c, f) in enumerate(pieces):
+                for j, (d, g) in enumerate(pieces):
+                    if i == j or c == d:
+                        continue
+                    pairs.setdefault(f"{c}|{d}|{g}", Counter())[f] += 1
+                    pooled.setdefault(f"{c}|{g}", Counter())[f] += 1
+        return cls(singles, pairs, pooled, tuple(families), strength, pooled_strength, photos)
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        data = {"photos": self.photos, "families": list(self.families),
+                "strength": self.strength, "pooled_strength": self.pooled_strength,
+                "singles": self.singles, "pairs": self.pairs, "pooled": self.pooled}
+        path.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n")
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> Compatibility | None:
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text())
+
+        def counters(table: dict) -> dict[str, Counter]:
+            return {k: Counter(v) for k, v in table.items()}
+
+        return cls(counters(data["singles"]), counters(data["pairs"]), counters(data["pooled"]),
+                   tuple(data["families"]), data["strength"], data["pooled_strength"],
+                   data["photos"])
+
+
+def pieces_of(outfit: dict) -> list[Piece]:
+    """An outfit (Outfit.as_dict()) as the model's pieces, largest first, one per category."""
+    seen: dict[str, str] = {}
+    for item in sorted(outfit.get("items", []), key=lambda i: -i.get("area", 0)):
+        seen.setdefault(item["category"], item["colour_family"])
+    return list(seen.items())
+
+
+@lru_cache(maxsize=1)
+def shipped() -> Compatibility | None:
+    """The model trained on CCP that ships with the package (None if it was removed)."""
+    return Compatibility.load()

@@ -1,0 +1,58 @@
+"""Recolouring a garment on the photo itself: only inside its mask, shading and texture kept."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+from skimage.color import rgb2lab
+
+from inference.core.colour import FAMILY_RGB, colour_family
+from inference.core.recolour import before_after, recolour_to, turn_hue
+
+
+def lab(image: Image.Image) -> np.ndarray:
+    return rgb2lab(np.asarray(image, dtype=np.float64) / 255.0)
+
+
+def test_turning_the_hue_keeps_lightness_chroma_and_the_rest(photo_bytes) -> None:
+    photo = Image.open(io.BytesIO(photo_bytes[0])).convert("RGB").resize((200, 300))
+    mask = np.zeros((300, 200), bool)
+    mask[100:200, 50:150] = True
+    turned = turn_hue(photo, mask, 120)
+    before, after = lab(photo), lab(turned)
+    inner = np.zeros_like(mask)
+    inner[104:196, 54:146] = True  # away from the feathered edge
+    assert np.abs(after[inner, 0] - before[inner, 0]).mean() < 2.0  # lightness kept
+    chroma = np.hypot(before[inner, 1], before[inner, 2])
+    turned_chroma = np.hypot(after[inner, 1], after[inner, 2])
+    assert np.abs(turned_chroma - chroma).mean() < 3.0
+    outside = ~np.pad(mask, 4)[4:-4, 4:-4] & ~mask
+    far = np.ones_like(mask)
+    far[90:210, 40:160] = False
+    assert np.array_equal(np.asarray(turned)[far], np.asarray(photo)[far])
+    assert outside.any()
+
+
+def test_recolouring_to_navy_keeps_the_folds() -> None:
+    rng = np.random.default_rng(0)
+    shade = np.linspace(120, 220, 120)[None, :, None]  # a red garment lit from one side
+    pixels = np.concatenate([shade, shade * 0.25, shade * 0.2], axis=2).repeat(80, axis=0)
+    pixels = np.clip(pixels + rng.normal(0, 6, pixels.shape), 0, 255).astype(np.uint8)
+    image = Image.fromarray(pixels)
+    mask = np.ones((80, 120), bool)
+    navy = recolour_to(image, mask, FAMILY_RGB["navy"])
+    out = lab(navy)
+    assert colour_family(out[mask].mean(axis=0)) == "navy"
+    assert out[:, 100:, 0].mean() > out[:, :20, 0].mean() + 5  # the light side stays lighter
+    picture = before_after(image, navy, ("now", "in navy"))
+    assert picture.width >= 2 * image.width and picture.height > image.height
+
+
+def test_every_family_swatch_is_read_back_as_its_family() -> None:
+    """The swatches are what a recolouring aims at: the parser must call them by their name."""
+    from inference.core.colour import to_lab
+
+    for family, rgb in FAMILY_RGB.items():
+        assert colour_family(to_lab(np.array(rgb, dtype=np.uint8))) == family, family

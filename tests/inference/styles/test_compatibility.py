@@ -1,0 +1,84 @@
+"""What people wear together: the co-occurrence model, fill in the blank, and the Style Check
+feature built on it."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from inference.core.colour import FAMILIES
+from inference.stylecheck.features import outfit_features
+from inference.styles.compatibility import Compatibility, pieces_of, shipped
+from training import train_compatibility as tc
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "ccp_sample"
+
+#: Toy street style: black tops go with black trousers, white tops with blue jeans.
+TOY = [[("top", "black"), ("pants", "black"), ("footwear", "black")]] * 8 + \
+      [[("top", "white"), ("pants", "blue"), ("footwear", "white")]] * 8
+
+
+def test_pairs_move_the_colour_of_a_piece() -> None:
+    model = Compatibility.fit(TOY, FAMILIES, strength=2, pooled_strength=2)
+    assert math.isclose(sum(model.prior("pants", f) for f in FAMILIES), 1.0)
+    with_white = model.rank("pants", [("top", "white"), ("footwear", "white")])
+    with_black = model.rank("pants", [("top", "black"), ("footwear", "black")])
+    assert with_white[0][0] == "blue" and with_black[0][0] == "black"
+    assert model.lift("pants", "blue", [("top", "white")]) > 0 > model.lift(
+        "pants", "blue", [("top", "black")])
+    assert model.outfit_score(TOY[0]) > model.outfit_score(
+        [("top", "black"), ("pants", "blue"), ("footwear", "white")])
+
+
+def test_saved_and_loaded_alike(tmp_path) -> None:
+    model = Compatibility.fit(TOY, FAMILIES, strength=3, pooled_strength=7)
+    model.save(tmp_path / "c.json")
+    loaded = Compatibility.load(tmp_path / "c.json")
+    assert loaded == model
+
+
+def test_pieces_keep_the_largest_of_each_category() -> None:
+    outfit = {"items": [{"category": "top", "colour_family": "red", "area": 0.1},
+                        {"category": "top", "colour_family": "blue", "area": 0.3},
+                        {"category": "pants", "colour_family": "black", "area": 0.2}]}
+    assert pieces_of(outfit) == [("top", "blue"), ("pants", "black")]
+
+
+def test_fill_in_the_blank_questions() -> None:
+    outfits = [{"photo": str(i), "items": [
+        {"category": c, "colour_family": f, "area": 0.3 - 0.1 * n} for n, (c, f) in
+        enumerate(pieces)]} for i, pieces in enumerate(TOY)]
+    model = Compatibility.fit(map(pieces_of, outfits), FAMILIES, 2, 2)
+    questions = tc.blanks(outfits, model, seed=3)
+    assert len(questions) == 3 * len(outfits)
+    for category, family, others, candidates in questions:
+        assert len(candidates) == len(set(candidates)) == 4 and family in candidates
+        assert category not in [c for c, _ in others] and len(others) == 2
+    assert questions == tc.blanks(outfits, model, seed=3)  # seeded
+    result = tc.fill_in_the_blank(model, questions)
+    assert result["ours"] == 1.0 and result["chance"] == 0.25  # the toy is fully predictable
+
+
+def test_true_outfits_are_read_with_the_bots_colour_code(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(tc, "CACHE_DIR", tmp_path)
+    outfits = tc.true_outfits(SAMPLE, None, workers=1)
+    assert [o["photo"] for o in outfits] == sorted(p.stem for p in (SAMPLE / "masks").iterdir())
+    assert all(o["items"] and {"category", "colour_family", "colours", "area"} <= set(
+        o["items"][0]) for o in outfits)
+    assert list(tmp_path.glob("ccp-true-outfits-*.json"))  # cached for the next run
+
+
+def test_the_shipped_model_and_the_style_check_feature() -> None:
+    model = shipped()
+    assert model is not None and model.photos > 500
+    # Street photos: blue is the usual colour of jeans-like trousers, purple is not.
+    assert model.prior("pants", "blue") > 3 * model.prior("pants", "purple")
+    usual = {"items": [
+        {"category": "top", "colour_family": "white", "area": 0.3, "pattern": "solid",
+         "box": [10, 10, 90, 60],
+         "colours": [{"family": "white", "name": "white", "rgb": [240, 240, 240], "share": 1}]},
+        {"category": "pants", "colour_family": "blue", "area": 0.25, "pattern": "solid",
+         "box": [20, 60, 80, 140],
+         "colours": [{"family": "blue", "name": "denim", "rgb": [60, 90, 140], "share": 1}]}]}
+    odd = {"items": [dict(usual["items"][0]), {**usual["items"][1], "colour_family": "purple"}]}
+    assert outfit_features(usual)["worn_together"] > outfit_features(odd)["worn_together"]

@@ -1,0 +1,85 @@
+"""`stylebot eval recolour --data DIR [--split val] [--json]`: does Style Check prefer how
+people really dress?
+
+For each photo: the bot parses it; its most colourful garment (highest chroma of its main
+colour, among garments of at least 3% of the person) has its hue turned by 90-180 degrees
+either way (inference.core.recolour.turn_hue: lightness and chroma kept, inside the parser's
+mask of that garment on the main person); the copy is parsed again; Style Check (no feedback,
+an empty profile) compares the real photo with the copy, both ways round. Reports the share of
+pairs where the real one wins, and that swapping A and B always gives complementary percentages.
+Seeded: the same angles every run.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from inference.core.colour import to_lab
+from inference.core.garments import CLASS_INDEX
+from inference.core.recolour import turn_hue
+from inference.parsing.outfit import Outfit
+from inference.pipeline import Pipeline, PipelineConfig
+from inference.stylecheck.api import check
+from inference.styles.taste import Profile
+from training.ccp_data import labelled_photos, split_photos
+
+MIN_AREA = 0.03
+
+
+def most_colourful(outfit: Outfit) -> tuple[int, np.ndarray] | None:
+    """(item index, its mask on the main person) of the garment with the strongest colour."""
+    best, best_chroma = None, 8.0  # a near-grey garment has no hue worth turning
+    for i, item in enumerate(outfit.items):
+        if item.area < MIN_AREA:
+            continue
+        _, a, b = to_lab(np.array(item.colour.rgb, dtype=np.uint8))
+        chroma = float(np.hypot(a, b))
+        if chroma > best_chroma:
+            best, best_chroma = i, chroma
+    if best is None:
+        return None
+    mask = outfit.labels == CLASS_INDEX[outfit.items[best].category]
+    if outfit.main is not None:
+        mask &= outfit.main
+    return best, mask
+
+
+def recoloured_pairs(data: Path, split: str | None = "val", limit: int | None = None,
+                     seed: int = 0) -> list[tuple[dict, dict]]:
+    """(real parse, parse of the hue-turned copy) for each photo with a colourful garment."""
+    photos = split_photos(labelled_photos(data), split)[:limit]
+    pipeline = Pipeline(PipelineConfig())
+    rng = random.Random(seed)
+    pairs = []
+    for photo in tqdm(photos, desc="recolouring", leave=False):
+        _, real = pipeline.load_and_parse(photo.photo.read_bytes())
+        found = most_colourful(real)
+        degrees = rng.uniform(90, 180) * rng.choice((-1, 1))
+        if found is None:
+            continue
+        fake = pipeline.parse(turn_hue(real.image, found[1], degrees))
+        if fake.items:
+            pairs.append((real.as_dict(), fake.as_dict()))
+    return pairs
+
+
+def evaluate_recolour(data: Path, split: str | None = "val", limit: int | None = None,
+                      seed: int = 0, pairs: list[tuple[dict, dict]] | None = None) -> dict:
+    pairs = recoloured_pairs(data, split, limit, seed) if pairs is None else pairs
+    real_wins = asymmetric = 0
+    margins = []
+    for a, b in pairs:
+        forward = check(a, b, [], [], Profile())
+        backward = check(b, a, [], [], Profile())
+        pa, pb = forward.verdict.percentages
+        asymmetric += (pa, pb) != tuple(reversed(backward.verdict.percentages))
+        real_wins += forward.verdict.p_a > 0.5
+        margins.append(forward.verdict.p_a - 0.5)
+    return {"split": split or "all", "pairs": len(pairs), "real_preferred": real_wins,
+            "share": round(real_wins / max(len(pairs), 1), 4),
+            "mean_margin": round(float(np.mean(margins)) if margins else 0.0, 4),
+            "swaps_not_complementary": asymmetric}
