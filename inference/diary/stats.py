@@ -61,11 +61,11 @@ def garments_worn(outfits: Iterable[dict]) -> Counter:
 
 
 def when_phrase(earlier: date, today: date, locale: str = prompts.DEFAULT) -> str:
-    """'yesterday', 'on Monday' (this past week) or 'on Monday 3 Nov', in `locale`."""
+    """'today', 'yesterday', 'on Monday' (this past week) or 'on Monday 3 Nov', in `locale`."""
     texts = prompts.load("talk", locale)
     days = (today - earlier).days
-    if days == 1:
-        return texts["days"]["yesterday"]
+    if days in (0, 1):
+        return texts["days"]["yesterday" if days else "today"]
     on_day = texts["on_weekdays"][earlier.weekday()]
     if 1 < days < 7:
         return on_day

@@ -8,7 +8,11 @@ things from the photo.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import yaml
+
+import prompts
 from inference.styles.detection import detect_styles
 
 NEUTRALS = frozenset({"black", "white", "gray", "beige", "navy", "brown"})
@@ -16,12 +20,68 @@ NEUTRALS = frozenset({"black", "white", "gray", "beige", "navy", "brown"})
 WHEEL = ("red", "orange", "yellow", "green", "blue", "purple", "pink")
 #: A garment of these kinds takes the place of one already worn (a second pair of trousers).
 SINGLE_KINDS = frozenset({"top", "dress", "pants", "shorts", "skirt", "footwear"})
-#: How dressy each occasion is: 0 relaxed, 1 smart casual, 2 formal.
-OCCASION_LEVEL = {"wedding": 2, "interview": 2, "funeral": 2, "office": 1, "dinner": 1,
-                  "date": 1, "party": 1, "casual": 0, "beach": 0, "sport": 0, "travel": 0,
-                  "concert": 0}
 CASUAL_NOUNS = frozenset({"shorts", "jeans"})
 MAIN_KINDS = ("outer", "dress", "top", "pants", "skirt", "shorts", "footwear")
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """A dress code (prompts/occasions.yaml): how dressy, which garments and colours."""
+
+    key: str
+    level: int  # 0 relaxed, 1 smart casual, 2 formal
+    fits: frozenset[str]  # classes and fine labels
+    avoid: tuple[tuple[str, frozenset[str]], ...]  # (garment, only in these families, or any)
+    avoid_why: str  # reason key for an avoided garment
+    colours: tuple[str, ...]
+    avoid_colours: frozenset[str]
+    wear: tuple[tuple[str, str], ...]  # suggested (category, colour family), best first
+
+    def avoids(self, item: dict) -> bool:
+        """Is the garment wrong here, by kind or by colour?"""
+        return self.avoided_kind(item) or self.wrong_colour(item)
+
+    def avoided_kind(self, item: dict) -> bool:
+        return any(not families and garment in names(item) for garment, families in self.avoid)
+
+    def wrong_colour(self, item: dict) -> bool:
+        family = item.get("colour_family")
+        return family in self.avoid_colours or any(
+            families and garment in names(item) and family in families
+            for garment, families in self.avoid)
+
+    def suits(self, item: dict) -> bool:
+        """A garment that fits the occasion and nothing about it is to avoid."""
+        return bool(names(item) & self.fits) and not self.avoids(item)
+
+
+def names(item: dict) -> frozenset[str]:
+    """What a garment may be called in a dress code: its class and its fine label."""
+    return frozenset(n for n in (item.get("category"), item.get("fine_label")) if n)
+
+
+def _occasion(key: str, data: dict) -> Occasion:
+    avoid = tuple((a["garment"], frozenset(a["colours"])) if isinstance(a, dict)
+                  else (str(a), frozenset()) for a in data.get("avoid", []))
+    return Occasion(key, int(data["level"]), frozenset(data["fits"]), avoid,
+                    str(data.get("avoid_why", "too_casual")), tuple(data["colours"]),
+                    frozenset(data.get("avoid_colours", [])),
+                    tuple((w["category"], w["colour"]) for w in data["wear"]))
+
+
+@lru_cache(maxsize=1)
+def occasions() -> dict[str, Occasion]:
+    """Every dress code of prompts/occasions.yaml, read once."""
+    data = yaml.safe_load((prompts.ROOT / "occasions.yaml").read_text(encoding="utf-8"))
+    return {key: _occasion(key, entry) for key, entry in data.items()}
+
+
+#: A dress code for an occasion the data does not know: smart casual, nothing ruled out.
+UNKNOWN_OCCASION = Occasion("", 1, frozenset(), (), "too_casual", (), frozenset(), ())
+
+
+def occasion(key: str) -> Occasion:
+    return occasions().get(key, UNKNOWN_OCCASION)
 
 
 @dataclass(frozen=True)
@@ -114,25 +174,24 @@ def _most_formal(outfit: dict) -> list[dict]:
             or [i for i in items if i["category"] in MAIN_KINDS])[:1]
 
 
-def fits_occasion(outfit: dict, occasion: str) -> Judgement:
-    """Is the outfit right for the occasion? A change names the piece to change."""
-    need = OCCASION_LEVEL.get(occasion, 1)
-    level = formality(outfit)
+def fits_occasion(outfit: dict, occasion_key: str) -> Judgement:
+    """Is the outfit right for the occasion (its dress code in prompts/occasions.yaml)? A
+    change names the piece to change: a wrong colour first, then a garment to avoid there,
+    then the outfit's overall formality."""
+    code = occasion(occasion_key)
     items = by_size(outfit)
-    if occasion == "funeral" and (loud := _chromatic(outfit)):
-        return Judgement("no", "wrong_colour", loud[:1])
-    if occasion == "wedding":
-        white = [i for i in items if i["category"] in ("dress", "outer")
-                 and i["colour_family"] == "white"]
-        if white:
-            return Judgement("no", "wrong_colour", white[:1])
-    if need == 2 and level == 0:
+    if wrong := [i for i in items if code.wrong_colour(i)]:
+        return Judgement("no", "wrong_colour", wrong[:1])
+    if avoided := [i for i in items if code.avoided_kind(i)]:
+        return Judgement("no", code.avoid_why, avoided[:1])
+    level = formality(outfit)
+    if code.level == 2 and level == 0:
         return Judgement("no", "too_casual", _most_casual(outfit))
-    if need == 0 and level == 2:
+    if code.level == 0 and level == 2:
         return Judgement("no", "too_formal", _most_formal(outfit))
     # The reason names the pieces that set the tone: the largest main garments, not tights.
     main = [i for i in items if i["category"] in MAIN_KINDS] or items
-    return Judgement("yes", "formal_ok" if need else "casual_ok", main[:2])
+    return Judgement("yes", "formal_ok" if code.level else "casual_ok", main[:2])
 
 
 def piece_to_restyle(outfit: dict, target: str) -> list[dict]:

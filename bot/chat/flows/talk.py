@@ -37,6 +37,9 @@ SEARCH_WORDS = re.compile(
 CLARIFY = ("photo", "occasion", "shop", "help")
 PICK_OCCASIONS = ("wedding", "interview", "date", "office", "party", "beach")
 PICK_STYLES = ("casual", "formal", "colourful", "neutral")
+#: "What should I wear to X?": how many diary entries to look through, and pieces to name.
+DIARY_LOOKBACK = 30
+DIARY_PIECES = 3
 
 
 # conversation state --------------------------------------------------------------------------
@@ -209,7 +212,75 @@ async def occasion_advice(turn: Turn, understood: Understood) -> list[Reply]:
     if occasion is None:
         turn.remember(pending="occasion_advice")
         return _occasion_picker(turn)
-    return [Reply(_tips(turn, str(occasion)))]
+    return [_advice(turn, str(occasion))]
+
+
+def _advice(turn: Turn, occasion: str) -> Reply:
+    """What to wear: pieces from the user's own diary first, then the occasion's tips, then
+    the dress code's suggested pieces they lack, with a button that searches the catalogue."""
+    code = pairing.occasion(occasion)
+    avoid = preferences.profile_of(turn.store, turn.user_id).corrections.avoid
+    worn = _worn_for(turn, code, avoid)
+    texts = [_tips(turn, occasion)]
+    if worn:
+        texts.insert(0, turn.say("occasion_from_diary", pieces="\n".join(worn)))
+    have = set(worn.values())
+    pieces = [(c, f) for c, f in code.wear if c not in have and not _unwanted(avoid, c, f)]
+    if not pieces:
+        return Reply("\n\n".join(texts))
+    words = [wording.item_phrase(_piece(c, f), turn.lang, by_family=True) for c, f in pieces]
+    texts.append(turn.say("occasion_pieces_more" if worn else "occasion_pieces",
+                          pieces=wording.list_words(words, turn.lang)))
+    index = code.wear.index(pieces[0])
+    shop_button = Button(turn.say("button_occasion_shop", piece=words[0]),
+                         f"occshop:{occasion}:{index}")
+    return Reply("\n\n".join(texts), buttons=[[shop_button]])
+
+
+def _unwanted(avoid: frozenset[str], category: str, family: str) -> bool:
+    """Has the user said they don't wear this colour or kind of garment?"""
+    return bool({f"colour:{family}", f"garment:{category}"} & avoid)
+
+
+def _piece(category: str, family: str) -> dict:
+    """A suggested piece as an outfit item, for wording."""
+    return {"category": category, "colour_family": family, "colour_name": family,
+            "pattern": "solid", "fine_label": None}
+
+
+def _worn_for(turn: Turn, code: pairing.Occasion, avoid: frozenset[str]) -> dict[str, str]:
+    """Diary garments that suit the occasion, one per kind, in the occasion's colours first,
+    then the most recent: "• your navy jacket, worn on Tuesday" -> its category."""
+    from bot.chat.flows.reminders import local_now
+    from inference.diary.stats import when_phrase
+    from storage.diary import DiaryStore
+
+    today = local_now(turn.user).date()
+    found = [(item, entry["local_date"])
+             for entry in DiaryStore(turn.store).entries(turn.user_id, limit=DIARY_LOOKBACK)
+             for item in pairing.by_size(entry["summary"])
+             if item["category"] in pairing.MAIN_KINDS and code.suits(item)
+             and not _unwanted(avoid, item["category"], item["colour_family"])]
+    found.sort(key=lambda f: f[0]["colour_family"] not in code.colours)  # stable: newest next
+    worn: dict[str, str] = {}
+    for item, day in found:
+        if item["category"] in worn.values() or len(worn) == DIARY_PIECES:
+            continue
+        when = when_phrase(date.fromisoformat(day), today, turn.lang)
+        line = turn.say("occasion_diary_piece", item=wording.item_phrase(item, turn.lang),
+                        when=when)
+        worn[line] = item["category"]
+    return worn
+
+
+async def occasion_shop(turn: Turn, payload: str) -> list[Reply]:
+    """occshop:<occasion>:<n>: the catalogue searched for the occasion's n-th suggested piece."""
+    key, _, n = payload.partition(":")
+    wear = pairing.occasions()[key].wear if key in pairing.occasions() else ()
+    if not n.isdigit() or int(n) >= len(wear):
+        return [Reply(turn.say("feedback_stale"))]
+    category, family = wear[int(n)]
+    return await shop.search_text(turn, f"{family} {DISPLAY_NAME.get(category, category)}")
 
 
 def _tips(turn: Turn, occasion: str) -> str:
@@ -224,12 +295,12 @@ def _tips(turn: Turn, occasion: str) -> str:
 
 async def picked_occasion(turn: Turn, payload: str) -> list[Reply]:
     """occ:<occasion>: the answer to "what's the occasion?" for the question that asked it."""
-    if payload not in pairing.OCCASION_LEVEL:
+    if payload not in pairing.occasions():
         return [Reply(turn.say("feedback_stale"))]
     pending = turn.store.state(turn.user_id).get("pending")
     turn.remember(pending=None)
     outfit = _last_outfit(turn) if pending == "occasion_fit" else None
-    return [Reply(_fit_text(turn, outfit, payload) if outfit else _tips(turn, payload))]
+    return [Reply(_fit_text(turn, outfit, payload)) if outfit else _advice(turn, payload)]
 
 
 async def restyle(turn: Turn, understood: Understood) -> list[Reply]:
@@ -468,4 +539,5 @@ async def ask_llm(turn: Turn) -> str | None:
 button("talk", clarify_button)
 button("cmd", run_command)
 button("occ", picked_occasion)
+button("occshop", occasion_shop)
 button("restyle", picked_style)

@@ -104,3 +104,44 @@ async def test_languages_follow_the_user(services) -> None:
     [chosen] = await say(dialog, "cli:ru", "/language zh")
     [still] = await say(dialog, "cli:ru", "что надеть на собеседование?")
     assert detect(chosen.text).lang == "zh" and detect(still.text).lang == "zh"
+
+
+def _diary_entry(services, user: str, day, *items: tuple) -> None:  # noqa: ANN001
+    """An outfit in the user's diary on `day`, as the photo flow stores it."""
+    names = {"gray": "grey"}  # the fashion colour name the parser gives that family
+    summary = {"items": [{"category": c, "colour_family": f, "colour_name": names.get(f, f),
+                          "area": a,
+                          "pattern": "solid", "fine_label": fine} for c, f, a, fine in items]}
+    services.store.add_outfit(user, None, summary, [], diary=1, local_date=day.isoformat())
+
+
+async def test_what_to_wear_starts_from_the_users_own_diary(services) -> None:
+    from datetime import timedelta
+
+    from bot.chat.flows.reminders import local_now
+
+    dialog = Dialog(services)
+    for user, hello in (("cli:en", "hi"), ("cli:uk", "привіт!")):
+        await say(dialog, user, hello)
+        today = local_now(services.store.user(user)).date()
+        _diary_entry(services, user, today - timedelta(days=3), ("outer", "navy", 0.3, None),
+                     ("pants", "gray", 0.2, None), ("footwear", "black", 0.03, None))
+        _diary_entry(services, user, today - timedelta(days=1), ("pants", "blue", 0.2, "jeans"),
+                     ("top", "white", 0.15, None), ("footwear", "white", 0.03, "sneakers"))
+    weekday = (today - timedelta(days=3)).weekday()
+    [en] = await say(dialog, "cli:en", "what should I wear to an interview?")
+    assert "your navy jacket, worn on " + ("Monday", "Tuesday", "Wednesday", "Thursday",
+                                           "Friday", "Saturday", "Sunday")[weekday] in en.text
+    assert "your white top, worn yesterday" in en.text
+    assert "jeans" not in en.text.split("\n\n")[0]  # not for an interview
+    assert "interview" in en.text and "To round it off: black shoes." in en.text
+    assert payloads(en) == ["occshop:interview:3"]
+    [uk] = await say(dialog, "cli:uk", "що вдягнути на співбесіду?")
+    assert detect(uk.text).lang == "uk"
+    on_day = ("у понеділок", "у вівторок", "у середу", "у четвер", "у пʼятницю", "у суботу",
+              "у неділю")[weekday]
+    assert f"темно-синя куртка — {on_day}" in uk.text and "білий топ — вчора" in uk.text
+    [shop] = await dialog.handle(event("cli:en", callback="occshop:interview:3"))
+    assert shop.text
+    [stale] = await dialog.handle(event("cli:en", callback="occshop:interview:9"))
+    assert stale.text

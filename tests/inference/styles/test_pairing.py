@@ -55,3 +55,42 @@ def test_one_piece_to_restyle() -> None:
     assert pairing.piece_to_restyle(NAVY_SUIT, "casual")[0]["category"] == "outer"
     assert pairing.piece_to_restyle(JEANS_LOOK, "formal")[0].get("fine_label") == "jeans"
     assert pairing.piece_to_restyle(NAVY_SUIT, "colourful")[0]["colour_family"] in pairing.NEUTRALS
+
+
+def test_every_occasion_the_conversation_knows_has_a_dress_code() -> None:
+    import prompts
+
+    slot_values = set(prompts.own("intents", "en")["occasions"])
+    codes = pairing.occasions()
+    assert set(codes) == slot_values
+    changes = prompts.own("talk", "en")["occasion_fit_changes"]
+    rules = prompts.own("talk", "en")["occasion_colour_rules"]
+    for key, code in codes.items():
+        assert code.level in (0, 1, 2) and code.fits and code.colours and code.wear, key
+        assert code.avoid_why in changes, key
+        assert all(not fams for garment, fams in code.avoid) or key in rules, key
+        assert not code.avoid_colours or key in rules, key
+        # every suggested piece is one the dress code itself accepts
+        assert all(code.suits(item(c, f, 0.1)) for c, f in code.wear), key
+
+
+def test_the_dress_code_names_the_offending_garment() -> None:
+    shorts = {"items": [item("top", "white", 0.2), item("shorts", "beige", 0.15),
+                        item("footwear", "brown", 0.03)]}
+    judged = pairing.fits_occasion(shorts, "interview")
+    assert judged.verdict == "no" and judged.reason == "too_casual"
+    assert [i["category"] for i in judged.about] == ["shorts"]
+    gym = {"items": [item("top", "gray", 0.2), item("pants", "black", 0.2, fine_label="leggings"),
+                     item("footwear", "white", 0.03, fine_label="sneakers")]}
+    assert pairing.fits_occasion(gym, "sport").verdict == "yes"
+    heels = {"items": [*gym["items"][:2], item("footwear", "black", 0.03, fine_label="heels")]}
+    judged = pairing.fits_occasion(heels, "sport")
+    assert judged.reason == "impractical" and judged.about[0]["fine_label"] == "heels"
+    bride = {"items": [item("dress", "white", 0.4), item("footwear", "beige", 0.03)]}
+    judged = pairing.fits_occasion(bride, "wedding")
+    assert judged.verdict == "no" and judged.about[0]["category"] == "dress"
+    guest = {"items": [item("dress", "blue", 0.4), item("footwear", "white", 0.03)]}
+    assert pairing.fits_occasion(guest, "wedding").verdict == "yes"  # white shoes are fine
+    coat = {"items": [item("outer", "brown", 0.3), item("dress", "yellow", 0.2)]}
+    judged = pairing.fits_occasion(coat, "beach")
+    assert judged.reason == "too_warm" and judged.about[0]["category"] == "outer"
