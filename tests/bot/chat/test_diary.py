@@ -64,6 +64,7 @@ def test_streaks_and_phrases() -> None:
     assert streaks(set(), d) == (0, 0)
     assert week_of(d) == (d - timedelta(6), d)
     assert when_phrase(d - timedelta(1), d) == "yesterday"
+    assert when_phrase(d, d) == "today" and when_phrase(d, d, "uk") == "сьогодні"
     assert when_phrase(d - timedelta(6), d) == "on Monday"
     assert when_phrase(d - timedelta(26), d) == "on Tuesday 3 Nov"
     assert when_phrase(d - timedelta(1), d, "uk") == "вчора"

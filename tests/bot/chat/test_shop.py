@@ -181,6 +181,15 @@ async def test_text_search_in_chat(dialog) -> None:
         assert "nothing filed under accessory" in none.text and not none.images
 
 
+async def test_what_to_wear_offers_the_catalogue_for_a_suggested_piece(dialog) -> None:
+    [advice] = await dialog.handle(event("cli:o", text="what should I wear to an interview?"))
+    [payload] = payloads(advice)
+    assert payload == "occshop:interview:0" and len(payload.encode()) <= 64
+    assert "Shop: navy jacket" in advice.buttons[0][0].label
+    [found] = await dialog.handle(event("cli:o", callback=payload))
+    assert found.text.startswith('🔎 "navy jacket" (navy jacket)') and found.images
+
+
 def run_cli(capsys, *args: str) -> tuple[int, str]:
     code = main(list(args))
     return code, capsys.readouterr().out
