@@ -40,6 +40,7 @@ PICK_STYLES = ("casual", "formal", "colourful", "neutral")
 #: "What should I wear to X?": how many diary entries to look through, and pieces to name.
 DIARY_LOOKBACK = 30
 DIARY_PIECES = 3
+COVERED_BY_DRESS = frozenset({"top", "pants", "skirt", "shorts"})
 
 
 # conversation state --------------------------------------------------------------------------
@@ -225,6 +226,8 @@ def _advice(turn: Turn, occasion: str) -> Reply:
     if worn:
         texts.insert(0, turn.say("occasion_from_diary", pieces="\n".join(worn)))
     have = set(worn.values())
+    if "dress" in have:  # a dress stands in for a top and a bottom
+        have |= COVERED_BY_DRESS
     pieces = [(c, f) for c, f in code.wear if c not in have and not _unwanted(avoid, c, f)]
     if not pieces:
         return Reply("\n\n".join(texts))

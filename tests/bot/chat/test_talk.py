@@ -141,6 +141,12 @@ async def test_what_to_wear_starts_from_the_users_own_diary(services) -> None:
     on_day = ("у понеділок", "у вівторок", "у середу", "у четвер", "у пʼятницю", "у суботу",
               "у неділю")[weekday]
     assert f"темно-синя куртка — {on_day}" in uk.text and "білий топ — вчора" in uk.text
+    await say(dialog, "cli:d", "hi")
+    _diary_entry(services, "cli:d", today, ("dress", "black", 0.4, None))
+    [dressed] = await say(dialog, "cli:d", "what should I wear to a funeral?")
+    assert "your black dress, worn today" in dressed.text
+    # the dress stands in for a top and trousers: only a jacket and shoes are left to find
+    assert dressed.text.endswith("To round it off: black jacket and black shoes.")
     [shop] = await dialog.handle(event("cli:en", callback="occshop:interview:3"))
     assert shop.text
     [stale] = await dialog.handle(event("cli:en", callback="occshop:interview:9"))
