@@ -4,24 +4,29 @@ people really dress?
 For each photo: the bot parses it; its most colourful garment (highest chroma of its main
 colour, among garments of at least 3% of the person) has its hue turned by 90-180 degrees
 either way (inference.core.recolour.turn_hue: lightness and chroma kept, inside the parser's
-mask of that garment on the main person); the copy is parsed again; Style Check (no feedback,
-an empty profile) compares the real photo with the copy, both ways round. Reports the share of
-pairs where the real one wins, and that swapping A and B always gives complementary percentages.
+mask of that garment on the main person). The copy's garments are the same regions, their
+colours measured again from the copy's pixels with the bot's colour code (`--reparse` parses
+the copy from scratch instead, which adds the parser's own noise to what is compared). Style
+Check (no feedback, an empty profile) compares the real photo with the copy, both ways round.
+Reports the share of pairs where the real one wins, and that swapping A and B always gives
+complementary percentages.
 Seeded: the same angles every run.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 from tqdm import tqdm
 
 from inference.core.colour import to_lab
 from inference.core.garments import CLASS_INDEX
 from inference.core.recolour import turn_hue
-from inference.parsing.outfit import Outfit
+from inference.parsing.outfit import Outfit, garment_colours
 from inference.pipeline import Pipeline, PipelineConfig
 from inference.stylecheck.api import check
 from inference.styles.taste import Profile
@@ -48,8 +53,24 @@ def most_colourful(outfit: Outfit) -> tuple[int, np.ndarray] | None:
     return best, mask
 
 
+def remeasured(real: Outfit, image: Image.Image) -> dict:
+    """The real parse with each garment's colours measured again from `image` (a recoloured
+    copy of the photo): same regions, same pattern, new colours."""
+    rgb = np.asarray(image.convert("RGB"))
+    scene = rgb[real.labels == CLASS_INDEX["background"]][::4]
+    items = []
+    for item in real.items:
+        mask = real.labels == CLASS_INDEX[item.category]
+        if real.main is not None:
+            mask &= real.main
+        x0, y0, x1, y1 = item.box
+        colours = garment_colours(rgb[y0:y1, x0:x1], mask[y0:y1, x0:x1], scene)
+        items.append(replace(item, colours=colours) if colours else item)
+    return {**real.as_dict(), "items": [i.as_dict() for i in items]}
+
+
 def recoloured_pairs(data: Path, split: str | None = "val", limit: int | None = None,
-                     seed: int = 0) -> list[tuple[dict, dict]]:
+                     seed: int = 0, reparse: bool = False) -> list[tuple[dict, dict]]:
     """(real parse, parse of the hue-turned copy) for each photo with a colourful garment."""
     photos = split_photos(labelled_photos(data), split)[:limit]
     pipeline = Pipeline(PipelineConfig())
@@ -61,15 +82,18 @@ def recoloured_pairs(data: Path, split: str | None = "val", limit: int | None = 
         degrees = rng.uniform(90, 180) * rng.choice((-1, 1))
         if found is None:
             continue
-        fake = pipeline.parse(turn_hue(real.image, found[1], degrees))
-        if fake.items:
+        image = turn_hue(real.image, found[1], degrees)
+        if not reparse:
+            pairs.append((real.as_dict(), remeasured(real, image)))
+        elif (fake := pipeline.parse(image)).items:
             pairs.append((real.as_dict(), fake.as_dict()))
     return pairs
 
 
 def evaluate_recolour(data: Path, split: str | None = "val", limit: int | None = None,
-                      seed: int = 0, pairs: list[tuple[dict, dict]] | None = None) -> dict:
-    pairs = recoloured_pairs(data, split, limit, seed) if pairs is None else pairs
+                      seed: int = 0, reparse: bool = False,
+                      pairs: list[tuple[dict, dict]] | None = None) -> dict:
+    pairs = recoloured_pairs(data, split, limit, seed, reparse) if pairs is None else pairs
     real_wins = asymmetric = 0
     margins = []
     for a, b in pairs:

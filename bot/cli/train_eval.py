@@ -1,5 +1,5 @@
 """`stylebot train parser|embedder|intents|compatibility` and `stylebot eval
-parser|phantoms|retrieval|comments|repeats|colours|talk|complete`:
+parser|phantoms|retrieval|comments|repeats|colours|talk|complete|recolour`:
 thin wrappers over training/ (imported only when one of these runs, never by the bot)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bot.config import Settings
 def add_commands(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("eval", help="evaluation on a labelled folder")
     ev.add_argument("what", choices=["parser", "phantoms", "comments", "repeats", "retrieval",
-                                     "colours", "talk", "complete"])
+                                     "colours", "talk", "complete", "recolour"])
     ev.add_argument("--data", default=None, help="folder laid out like ../shared/data/ccp")
     ev.add_argument("--limit", type=int, default=None,
                     help="parser, phantoms: only the first N photos; comments: N photos "
@@ -44,6 +44,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                     default="held_out", help="talk: the held-out part (default) or the "
                     "training part (for tuning lexicons)")
     ev.add_argument("--failures", action="store_true", help="talk: list the misses")
+    ev.add_argument("--reparse", action="store_true",
+                    help="recolour: parse the recoloured copy from scratch (default: the same "
+                    "garment regions, colours measured again)")
     ev.set_defaults(handler=cmd_eval)
 
     train = sub.add_parser("train", add_help=False,  # --help goes to the trainer
@@ -107,6 +110,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         result = evaluate_complete(Path(args.data), args.split)
         print(json.dumps(result, indent=2) if args.json else "\n".join(
             f"{key:16s} {value}" for key, value in result.items()))
+        return 0
+    if args.what == "recolour":
+        from training.eval_recolour import evaluate_recolour
+
+        result = evaluate_recolour(Path(args.data), args.split or "val", args.limit,
+                                   reparse=args.reparse)
+        print(json.dumps(result, indent=2) if args.json else "\n".join(
+            f"{key:24s} {value}" for key, value in result.items()))
         return 0
     if args.what == "repeats":
         from training.eval_repeats import evaluate_folder as evaluate_repeats
