@@ -35,7 +35,7 @@ CACHE_DIR = Path.home() / ".cache" / "stylebot"
 #: The code that turns a mask into garments and colours: the cache is keyed by its contents.
 READER_FILES = ("inference/parsing/outfit.py", "inference/core/colour.py",
                 "inference/core/colour_light.py", "inference/core/pattern.py")
-STRENGTHS = (2.0, 5.0, 10.0, 20.0, 50.0)
+STRENGTHS = (5.0, 20.0, 50.0, 100.0, 200.0)
 
 
 def _outfit_of(args: tuple[str, str, str]) -> dict:
@@ -142,7 +142,8 @@ def main(argv: list[str] | None = None) -> dict:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     train = true_outfits(args.data, "train", args.workers)
     accuracy, strength, pooled = choose_strengths(train)
-    model = Compatibility.fit(map(pieces_of, train), FAMILIES, strength, pooled)
+    names = [(i["category"], i["colour_name"]) for o in train for i in o["items"]]
+    model = Compatibility.fit(map(pieces_of, train), FAMILIES, strength, pooled, names)
     model.save(args.out)
     return {"photos": model.photos, "strength": strength, "pooled_strength": pooled,
             "cv_fill_in_the_blank": round(accuracy, 4), "out": str(args.out)}

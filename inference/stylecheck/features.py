@@ -51,9 +51,9 @@ from inference.stylecheck.rules import (
 )
 from inference.styles.taste import personal_score
 
-#: How much the learned colour co-occurrence counts; chosen on the training photos' real and
-#: recoloured pairs (training/eval_recolour.py, BENCHMARKS.md "Advice").
-WORN_TOGETHER_PRIOR = 1.5
+#: How much the two learned colour features count: chosen on real and recoloured pairs of
+#: training photos the compatibility model was not fitted on (BENCHMARKS.md, "Advice").
+USUAL_COLOURS_PRIOR, WORN_TOGETHER_PRIOR = 2.0, 0.3
 
 
 # Colour ------------------------------------------------------------------------------------
@@ -135,6 +135,20 @@ def _(win: Look, lose: Look) -> Slots:
         return None
     neutrals = join_words([name_of(i, win.locale) for i in neutral[:2]], win.locale)
     return {"accent": name_of(accent[0], win.locale), "neutrals": neutrals}
+
+
+@feature("usual_colours", "colour", prior=USUAL_COLOURS_PRIOR,
+         doc="each garment comes in a colour people really wear it in (learned from street "
+             "photos: inference/styles/compatibility.py)")
+def usual_colours(look: Look) -> float:
+    return look.usual_colours
+
+
+@usual_colours.explanation
+def _(win: Look, lose: Look) -> Slots:
+    main = [i for i in win.items if i.get("area", 0) >= 0.05][:2]
+    return {"items": join_words([name_of(i, win.locale) for i in main], win.locale)} \
+        if main else None
 
 
 @feature("worn_together", "colour", prior=WORN_TOGETHER_PRIOR,

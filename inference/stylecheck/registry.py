@@ -58,6 +58,21 @@ class Look:
         return detect_styles(self.outfit)
 
     @cached_property
+    def usual_colours(self) -> float:
+        """How usual each garment's colour is for its kind (the geometric mean over garments of
+        the compatibility model's `usual`, the largest garment of each kind): in [0, 1]."""
+        from inference.styles.compatibility import shipped
+
+        model = shipped()
+        kept: dict[str, dict] = {}
+        for item in sorted(self.items, key=lambda i: -i.get("area", 0)):
+            kept.setdefault(item["category"], item)
+        if model is None or not kept:
+            return 0.5
+        logs = [math.log(model.usual(c, i["colour_name"])) for c, i in kept.items()]
+        return math.exp(sum(logs) / len(logs))
+
+    @cached_property
     def worn_together(self) -> tuple[float, list[dict]]:
         """(how usual the outfit's colours are together, in [0, 1]: for each garment, the
         chance people give its colour family given the rest of the outfit, over the chance of

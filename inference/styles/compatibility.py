@@ -36,6 +36,7 @@ class Compatibility:
     strengths chosen on the training photos (training/train_compatibility.py)."""
 
     singles: dict[str, Counter]  # category -> Counter(family)
+    names: dict[str, Counter]  # category -> Counter(fashion colour name: "denim", "camel")
     pairs: dict[str, Counter]  # "c|d|g" -> Counter(family of c worn with a d in family g)
     pooled: dict[str, Counter]  # "c|g" -> Counter(family of c worn with anything in family g)
     families: tuple[str, ...]
@@ -44,6 +45,18 @@ class Compatibility:
     photos: int = 0
 
     # estimates ---------------------------------------------------------------------------
+    def usual(self, category: str, colour_name: str) -> float:
+        """How usual a colour (by its fashion name, finer than the family) is for a garment of
+        `category` in street photos, relative to the most usual one: 1 for denim jeans, near 0
+        for lilac jeans. Half-count smoothed, so an unseen name is rare but possible."""
+        counts = self.names.get(category)
+        if not counts:
+            return 1.0  # nothing known about the category: no opinion
+        vocabulary = len({n for c in self.names.values() for n in c}) or 1
+        total = sum(counts.values()) + 0.5 * vocabulary
+        top = (max(counts.values()) + 0.5) / total
+        return (counts[colour_name] + 0.5) / total / top
+
     def prior(self, category: str, family: str) -> float:
         """P(family | category), add-one smoothed over the families."""
         counts = self.singles.get(category, Counter())
@@ -89,8 +102,12 @@ class Compatibility:
     # building and storing ----------------------------------------------------------------
     @classmethod
     def fit(cls, outfits: Iterable[Sequence[Piece]], families: Sequence[str],
-            strength: float = 20.0, pooled_strength: float = 20.0) -> Compatibility:
+            strength: float = 20.0, pooled_strength: float = 20.0,
+            colour_names: Iterable[tuple[str, str]] = ()) -> Compatibility:
+        """From each outfit's pieces; `colour_names`: (category, fashion colour name) of every
+        garment seen, for `usual`."""
         singles: dict[str, Counter] = {}
+        names: dict[str, Counter] = {}
         pairs: dict[str, Counter] = {}
         pooled: dict[str, Counter] = {}
         photos = 0
@@ -104,12 +121,16 @@ class Compatibility:
                         continue
                     pairs.setdefault(f"{c}|{d}|{g}", Counter())[f] += 1
                     pooled.setdefault(f"{c}|{g}", Counter())[f] += 1
-        return cls(singles, pairs, pooled, tuple(families), strength, pooled_strength, photos)
+        for category, name in colour_names:
+            names.setdefault(category, Counter())[name] += 1
+        return cls(singles, names, pairs, pooled, tuple(families), strength, pooled_strength,
+                   photos)
 
     def save(self, path: Path = MODEL_PATH) -> None:
         data = {"photos": self.photos, "families": list(self.families),
                 "strength": self.strength, "pooled_strength": self.pooled_strength,
-                "singles": self.singles, "pairs": self.pairs, "pooled": self.pooled}
+                "singles": self.singles, "names": self.names, "pairs": self.pairs,
+                "pooled": self.pooled}
         path.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n")
 
     @classmethod
@@ -121,7 +142,8 @@ class Compatibility:
         def counters(table: dict) -> dict[str, Counter]:
             return {k: Counter(v) for k, v in table.items()}
 
-        return cls(counters(data["singles"]), counters(data["pairs"]), counters(data["pooled"]),
+        return cls(counters(data["singles"]), counters(data.get("names", {})),
+                   counters(data["pairs"]), counters(data["pooled"]),
                    tuple(data["families"]), data["strength"], data["pooled_strength"],
                    data["photos"])
 
