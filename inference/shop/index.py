@@ -72,15 +72,17 @@ class Filters:
 
 
 #: Why a hit was chosen: a key of the replies' `shop_reasons` and the values it names
-#: ("category": a garment class, "family"/"yours": colour families).
+#: ("category", "piece": garment classes; "family", "yours", "with": colour families).
 Reason = tuple[str, dict[str, str]]
+#: The values of a Reason that name a garment class rather than a colour family.
+GARMENT_KEYS = frozenset({"category", "piece"})
 
 
 def reason_text(reason: Reason, locale: str = prompts.DEFAULT) -> str:
     """A reason in words of `locale`: ("same_colour", {"family": "navy"}) -> "same colour
     (navy)"."""
     code, values = reason
-    words = {k: wording.noun_word(DISPLAY_NAME.get(v, v), locale) if k == "category"
+    words = {k: wording.noun_word(DISPLAY_NAME.get(v, v), locale) if k in GARMENT_KEYS
              else wording.family_word(v, locale) for k, v in values.items()}
     return str(prompts.load("replies", locale)["shop_reasons"][code]).format(**words)
 

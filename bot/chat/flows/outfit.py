@@ -125,7 +125,8 @@ async def feedback_replies(turn: Turn, outfit_id: int, outfit: Outfit) -> list[R
         reply.buttons = [[Button(turn.say("button_another_take"), f"more:{outfit_id}"),
                           Button(turn.say("button_cutout"), f"cut:{outfit_id}")],
                          [Button(turn.say("button_my_style"), f"style:{outfit_id}"),
-                          Button(turn.say("button_shop"), f"shop:{outfit_id}")]]
+                          Button(turn.say("button_shop"), f"shop:{outfit_id}")],
+                         [Button(turn.say("button_complete_look"), f"look:{outfit_id}")]]
     replies = [reply]
     settings = turn.services.settings
     state = turn.store.state(turn.user_id)

@@ -7,6 +7,10 @@ Button payloads (≤ 64 bytes):
     shopi:<outfit>:<item>:<mode>:<offset>[:<max price>]   matches; mode d(efault) c(olour)
                                                p (cheaper)
     shopq:<offset>                             more results of the user's last text search
+    look:<outfit>[:<category>:<offset>[:<max price>]]   "complete the look": catalogue pieces of
+                                               a category the photo lacks (the first one the
+                                               catalogue stocks when none is given), ranked by
+                                               the compatibility model
 A garment's vector is stored (user-scoped, deleted by /forget) when its buttons are shown, so the
 buttons keep working after the in-memory photo is gone.
 """
@@ -21,8 +25,9 @@ from bot.chat.flows.outfit import analyse_and_store
 from bot.chat.messages import Button, ImageOut, Reply
 from inference.core import wording
 from inference.core.decode import BadImage
-from inference.core.garments import DISPLAY_NAME
+from inference.core.garments import DISPLAY_NAME, GARMENT_CLASSES
 from inference.parsing.outfit import Outfit
+from inference.shop.complete import COMPLETING, complete_the_look, missing_pieces
 from inference.shop.index import CatalogIndex, Hit, reason_text
 from inference.shop.retrieval import GarmentQuery, search
 from storage.catalog import CatalogStore
@@ -126,7 +131,7 @@ async def _menu_or_results(turn: Turn, outfit_id: int,
                            queries: list[GarmentQuery]) -> list[Reply]:
     """Buttons for the garments the catalogue has items of (straight to the matches when
     there is one), and a word about the ones it has none of."""
-    index = _index(turn)
+    index = catalogue(turn)
     stocked = [q for q in queries if index is not None and index.categories.get(q.category)]
     names = _names(turn, outfit_id, queries)
     missing = [names[q.index] for q in queries if q not in stocked]
@@ -162,6 +167,7 @@ def _menu_reply(turn: Turn, outfit_id: int, queries: list[GarmentQuery],
             row = []
     if row:
         rows.append(row)
+    rows.append([Button(turn.say("button_complete_look"), f"look:{outfit_id}")])
     listed = wording.joined([names[q.index] for q in queries], turn.lang)
     return [Reply(turn.say("shop_pick_garment", items=listed), buttons=rows)]
 
@@ -175,7 +181,7 @@ def _catalogue_problem(turn: Turn) -> Reply | None:
     pipeline = turn.services.pipeline
     if pipeline.embedder is None:
         return Reply(turn.say("shop_unavailable", reason=pipeline.embedder_error))
-    index = _index(turn)
+    index = catalogue(turn)
     if index is None:
         return Reply(turn.say(_no_index_key(turn)))
     if index.embedder != pipeline.embedder.name:
@@ -185,7 +191,8 @@ def _catalogue_problem(turn: Turn) -> Reply | None:
     return None
 
 
-def _index(turn: Turn) -> CatalogIndex | None:
+def catalogue(turn: Turn) -> CatalogIndex | None:
+    """The live catalogue index (None before the first build)."""
     return turn.services.pipeline.catalog(turn.services.settings.catalog.index_dir).current()
 
 
@@ -195,7 +202,7 @@ async def _results(turn: Turn, outfit_id: int, query: GarmentQuery, mode: str, o
     problem = _catalogue_problem(turn)
     if problem:
         return [problem]
-    index = _index(turn)
+    index = catalogue(turn)
     assert index is not None
     k = turn.services.settings.catalog.results_per_page
     hits = await turn.run(search, index, query, mode, k + 1, offset, price_max)
@@ -239,7 +246,7 @@ async def more_like_item(turn: Turn, item_id: str) -> list[Reply]:
     """Catalogue items that look like one already shown ("more like the second one")."""
     from inference.shop.index import Filters
 
-    index = _index(turn)
+    index = catalogue(turn)
     if index is None:
         return [Reply(turn.say(_no_index_key(turn)))]
     row = next((i for i, item in enumerate(index.items) if item["id"] == item_id), None)
@@ -304,6 +311,84 @@ def _thumbnails(hits: list[Hit]) -> list[ImageOut]:
     return out
 
 
+# complete the look -------------------------------------------------------------------------
+def _noun(turn: Turn, category: str) -> str:
+    return wording.noun_word(DISPLAY_NAME.get(category, category), turn.lang)
+
+
+def _look_buttons(turn: Turn, outfit_id: int, categories: list[str]) -> list[Button]:
+    """A button per category: "✨ Shoes" (look:<outfit>:footwear:0)."""
+    nouns = {c: _noun(turn, c) for c in categories}
+    return [Button(turn.say("button_look_piece", Noun=n[:1].upper() + n[1:]),
+                   f"look:{outfit_id}:{c}:0") for c, n in nouns.items()]
+
+
+async def complete_look(turn: Turn, payload: str) -> list[Reply]:
+    """look:<outfit>[:<category>:<offset>[:<max price>]]; works from the stored parse, so it
+    still answers after the photo has left memory."""
+    parts = payload.split(":")
+    try:
+        outfit_id = int(parts[0])
+        category = parts[1] if len(parts) > 1 else None
+        offset = int(parts[2]) if len(parts) > 2 else 0
+        price_max = float(parts[3]) if len(parts) > 3 else None
+        outfit = turn.store.outfit(turn.user_id, outfit_id)["summary"]
+    except (ValueError, NotFound):
+        return [Reply(turn.say("feedback_stale"))]
+    if category is not None and category not in GARMENT_CLASSES:
+        return [Reply(turn.say("feedback_stale"))]
+    index = catalogue(turn)
+    if index is None:
+        return [Reply(turn.say(_no_index_key(turn)))]
+    missing = missing_pieces(outfit)
+    if category is None:
+        turn.store.add_feedback(turn.user_id, "look", outfit_id, "asked")
+        stocked = [c for c in missing if index.categories.get(c)]
+        if not missing:
+            buttons = _look_buttons(turn, outfit_id,
+                                    [c for c in COMPLETING if index.categories.get(c)])
+            return [Reply(turn.say("look_nothing_missing"), buttons=[buttons] if buttons else [])]
+        if not stocked:
+            nouns = wording.joined([_noun(turn, c) for c in missing], turn.lang)
+            return [Reply(turn.say("look_not_stocked", noun=nouns))]
+        category = stocked[0]
+    return await _look_results(turn, index, outfit_id, outfit, category, offset, price_max,
+                               missing)
+
+
+async def _look_results(turn: Turn, index: CatalogIndex, outfit_id: int, outfit: dict,
+                        category: str, offset: int, price_max: float | None,
+                        missing: list[str]) -> list[Reply]:
+    noun = _noun(turn, category)
+    if not index.categories.get(category):
+        return [Reply(turn.say("look_not_stocked", noun=noun))]
+    k = turn.services.settings.catalog.results_per_page
+    hits = await turn.run(complete_the_look, index, outfit, category, k + 1, offset, price_max)
+    if not hits:
+        mode = "cheaper" if price_max is not None else "default"
+        return [Reply(turn.say("shop_no_more" if offset else "shop_no_matches", what=noun,
+                               filter=_filter_words(turn, mode)))]
+    more, hits = len(hits) > k, hits[:k]
+    reply = await _cards(turn, turn.say("look_results", noun=noun, page=_page(turn, offset)),
+                         hits)
+    base = f"look:{outfit_id}:{category}"
+    tail = f":{price_max:g}" if price_max is not None else ""
+    nav = [Button(turn.say("button_more"), f"{base}:{offset + k}{tail}")] if more else []
+    prices = [h.item["price"] for h in hits if h.item.get("price") is not None]
+    if prices:
+        nav.append(Button(turn.say("button_cheaper"),
+                          f"{base}:0:{max(0.0, min(prices) - 0.01):g}"))
+    others = [c for c in missing if c != category]
+    stocked = [c for c in others if index.categories.get(c)]
+    reply.buttons = [row for row in (nav, _look_buttons(turn, outfit_id, stocked)) if row]
+    if unstocked := [_noun(turn, c) for c in others if c not in stocked]:
+        reply.text += "\n" + turn.say("shop_not_stocked",
+                                      items=wording.joined(unstocked, turn.lang))
+    _remember_results(turn, hits, kind="look", outfit=outfit_id, category=category,
+                      noun=DISPLAY_NAME.get(category, category))
+    return [reply]
+
+
 # text search -------------------------------------------------------------------------------
 async def search_command(turn: Turn) -> list[Reply]:
     """/search red floral dress."""
@@ -317,7 +402,7 @@ async def search_text(turn: Turn, query: str, offset: int = 0,
     from inference.shop.text_search import text_search
 
     query = query.strip()[:200]
-    index = _index(turn)
+    index = catalogue(turn)
     if index is None:
         return [Reply(turn.say(_no_index_key(turn)))]
     if index.text_vectors() is None:  # built without the optional title model
@@ -368,3 +453,4 @@ command("search", search_command, menu="menu_search")
 button("shop", shop_button)
 button("shopi", shop_item)
 button("shopq", search_more)
+button("look", complete_look)

@@ -65,14 +65,20 @@ def _cap(text: str) -> str:
 def _last_outfit(turn: Turn) -> dict | None:
     """The outfit (Outfit.as_dict()) of the photo being talked about: the one replied to, else
     the latest."""
+    return _last_outfit_ref(turn)[1]
+
+
+def _last_outfit_ref(turn: Turn) -> tuple[int | None, dict | None]:
+    """The stored id and the outfit of the photo being talked about (see _last_outfit)."""
     recent = turn.recent.find(turn.user_id, turn.event.reply_to)
     if recent is not None and recent.outfit.items:
-        return recent.outfit.as_dict()
+        return recent.outfit_id, recent.outfit.as_dict()
     outfit_id = turn.store.state(turn.user_id).get("last_outfit")
     try:
-        return turn.store.outfit(turn.user_id, int(outfit_id))["summary"] if outfit_id else None
+        stored = turn.store.outfit(turn.user_id, int(outfit_id)) if outfit_id else None
     except NotFound:
-        return None
+        return None, None
+    return (int(outfit_id), stored["summary"]) if stored else (None, None)
 
 
 def _phrases(turn: Turn, items: list[dict]) -> str:
@@ -153,7 +159,7 @@ async def pair_with(turn: Turn, understood: Understood) -> list[Reply]:
 
 
 async def suggest_item(turn: Turn, understood: Understood) -> list[Reply]:
-    outfit = _last_outfit(turn)
+    outfit_id, outfit = _last_outfit_ref(turn)
     if outfit is None:
         return [Reply(turn.say("need_photo"))]
     category = str(understood.slots.get("garment") or "footwear")
@@ -162,9 +168,15 @@ async def suggest_item(turn: Turn, understood: Understood) -> list[Reply]:
     words = [wording.family_word(f, turn.lang) for f in judged.colours]
     reason = turn.texts("talk")["suggest_reasons"][judged.reason].format(
         colour=words[0], item=_phrases(turn, judged.about)).strip()
-    return [Reply(turn.say("suggest_item", noun=wording.noun_word(noun, turn.lang),
-                           options=prompts.raw("suggest_or", turn.lang).join(words),
-                           reason=reason, Reason=_cap(reason)))]
+    word = wording.noun_word(noun, turn.lang)
+    answer = Reply(turn.say("suggest_item", noun=word, options=prompts.raw(
+        "suggest_or", turn.lang).join(words), reason=reason, Reason=_cap(reason)))
+    index = shop.catalogue(turn)
+    if outfit_id is not None and index is not None and index.categories.get(category):
+        # the catalogue's pieces, ranked by the same model as "complete the look"
+        answer.buttons = [[Button(turn.say("button_look_catalogue", noun=word, Noun=_cap(word)),
+                                  f"look:{outfit_id}:{category}:0")]]
+    return [answer]
 
 
 def _occasion_picker(turn: Turn) -> list[Reply]:
@@ -403,9 +415,11 @@ async def refine_cheaper(turn: Turn, understood: Understood) -> list[Reply]:
     if last is None:
         return [Reply(turn.say("need_shop"))]
     price = understood.slots.get("price") or last.get("cheaper_than")
+    tail = f":{float(price):g}" if price is not None else ""
     if last.get("kind") == "item":
-        tail = f":{float(price):g}" if price is not None else ""
         return await shop.shop_item(turn, f"{last['outfit']}:{last['item']}:p:0{tail}")
+    if last.get("kind") == "look":
+        return await shop.complete_look(turn, f"{last['outfit']}:{last['category']}:0{tail}")
     return await shop.search_text(turn, last["query"],
                                    price_max=float(price) if price is not None else None)
 

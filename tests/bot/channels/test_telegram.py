@@ -89,7 +89,7 @@ async def test_photo_gets_overlay_palette_and_items(bot, api, services, photo_by
     assert items.text.startswith("Here's what I see:") and "Main colours" in items.text
     outfit_id = services.store.outfits("tg:12")[0]["id"]
     assert items.buttons == [f"more:{outfit_id}", f"cut:{outfit_id}", f"style:{outfit_id}",
-                             f"shop:{outfit_id}"]
+                             f"shop:{outfit_id}", f"look:{outfit_id}"]
     assert "💬" in items.text  # a friendly comment
     ask = await api.next_call("sendMessage", chat_id=12)
     assert ask.buttons == ["keep:yes", "keep:no"]

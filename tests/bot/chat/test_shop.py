@@ -363,3 +363,101 @@ async def test_the_shop_speaks_the_users_language(dialog, services, photo_bytes)
     why = prompts.reply("shop_why", "uk", reasons="")
     assert cards.text.count(why) == len(lines(cards)) == 5
     assert "той самий тип (" in cards.text and "same type" not in cards.text
+
+
+def top_half(photo: bytes) -> bytes:
+    """The photo cut at the waist, as people often send it: no shoes in the frame."""
+    image = Image.open(io.BytesIO(photo))
+    out = io.BytesIO()
+    image.crop((0, 0, image.width, image.height // 2)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def look_reasons(lang: str) -> list[str]:
+    """The fixed words of the complete-the-look reasons in `lang` ("often worn together")."""
+    texts = prompts.load("replies", lang)["shop_reasons"]
+    return [re.split(r"\{\w+\}", texts[k])[-1].strip(" :：") or texts[k]
+            for k in ("goes_with", "usual_colour")]
+
+
+async def test_complete_the_look_from_the_photo_the_menu_and_a_question(dialog, services,
+                                                                       photo_bytes) -> None:
+    from inference.shop.complete import complete_the_look, missing_pieces
+    from inference.shop.index import CatalogIndex, current_build
+
+    index = CatalogIndex(current_build(services.settings.catalog.index_dir))
+    assert "bag" not in index.categories  # the demo catalogue has no bags
+    # a full-length photo with shoes, a bag and a coat: nothing is missing, picks on request
+    [full, *_] = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[0],
+                                                                   ref="l0"),)))
+    full_id = int(next(p for p in payloads(full) if p.startswith("look:")).split(":")[1])
+    [done] = await dialog.handle(event("cli:a", callback=f"look:{full_id}"))
+    assert done.text.startswith("This look already has shoes, a bag and an outer layer")
+    assert payloads(done) == [f"look:{full_id}:footwear:0", f"look:{full_id}:outer:0"]
+
+    [answer, *_] = await dialog.handle(event("cli:a", photos=(PhotoIn(top_half(photo_bytes[0]),
+                                                                     ref="l1"),)))
+    look = next(p for p in payloads(answer) if p.startswith("look:"))
+    outfit_id = int(look.split(":")[1])
+    outfit = services.store.outfit("cli:a", outfit_id)["summary"]
+    missing = missing_pieces(outfit)
+    stocked = [c for c in missing if index.categories.get(c)]
+    assert stocked, missing  # the sample photo lacks shoes or a jacket the catalogue has
+
+    [cards] = await dialog.handle(event("cli:a", callback=look))
+    assert cards.text.startswith("✨ To complete the look:") and len(lines(cards)) == 5
+    expected = complete_the_look(index, outfit, stocked[0], 5)
+    assert [line[3:].split(" · ")[0] for line in lines(cards)] == [
+        h.item["title"] for h in expected]  # ranked by the compatibility model
+    why = re.findall(r"why: (.+)", cards.text)
+    assert len(why) == 5 and all(any(w in r for w in look_reasons("en")) for r in why)
+    assert "{" not in cards.text
+    if "bag" in missing:  # said honestly, with no button that leads nowhere
+        assert "The catalogue has nothing like these: bag" in cards.text
+        assert not any(":bag:" in p for p in payloads(cards))
+    nav = payloads(cards)
+    assert f"look:{outfit_id}:{stocked[0]}:5" in nav and all(len(p.encode()) <= 64 for p in nav)
+    assert [f"look:{outfit_id}:{c}:0" for c in stocked[1:]] == [
+        p for p in nav if p.endswith(":0") and p.count(":") == 3]
+    [page2] = await dialog.handle(event("cli:a", callback=f"look:{outfit_id}:{stocked[0]}:5"))
+    assert "(from #6)" in page2.text and not set(lines(page2)) & set(lines(cards))
+
+    # remembered like other results: "cheaper", "more like the second one"
+    prices = [float(p) for p in re.findall(r"(\d+\.\d\d) EUR", page2.text)]
+    [cheap] = await dialog.handle(event("cli:a", text="cheaper please"))
+    found = [float(p) for p in re.findall(r"(\d+\.\d\d) EUR", cheap.text)]
+    if prices:
+        assert (max(found) < min(prices)) if found else "at a lower price" in cheap.text
+    [like] = await dialog.handle(event("cli:a", text="more like the second one"))
+    assert "match" in like.text
+
+    # a category the catalogue lacks gets the honest answer
+    [bags] = await dialog.handle(event("cli:a", callback=f"look:{outfit_id}:bag:0"))
+    assert bags.text.startswith("The catalogue has no bag yet") and not bags.buttons
+    [stale] = await dialog.handle(event("cli:b", callback=look))
+    assert stale.text == prompts.reply("feedback_stale")  # another user's outfit
+
+    # the shop's garment menu and "what shoes would go with this?" lead to the same ranking
+    [menu] = await dialog.handle(event("cli:a", text="Where can I buy this?"))
+    assert menu.text.startswith("Which piece") and f"look:{outfit_id}" in payloads(menu)
+    [shoes] = await dialog.handle(event("cli:a", text="what shoes would go with this?"))
+    assert payloads(shoes) == [f"look:{outfit_id}:footwear:0"]
+    assert shoes.buttons[0][0].label == "🛍 Shoes from the catalogue"
+    [picks] = await dialog.handle(event("cli:a", callback=payloads(shoes)[0]))
+    assert [line[3:].split(" · ")[0] for line in lines(picks)] == [
+        h.item["title"] for h in complete_the_look(index, outfit, "footwear", 5)]
+
+
+async def test_complete_the_look_in_ukrainian(dialog, services, photo_bytes) -> None:
+    await dialog.handle(event("cli:uk", text="/language uk"))
+    [answer, *_] = await dialog.handle(event("cli:uk", photos=(
+        PhotoIn(top_half(photo_bytes[0]), ref="lu"),)))
+    look = next(b for row in answer.buttons for b in row if b.payload.startswith("look:"))
+    assert look.label == "✨ Доповнити образ"
+    [cards] = await dialog.handle(event("cli:uk", callback=look.payload))
+    assert cards.text.startswith("✨ Щоб доповнити образ —") and len(lines(cards)) == 5
+    why = re.findall(r"чому: (.+)", cards.text)
+    assert len(why) == 5 and all(any(w in r for w in look_reasons("uk")) for r in why)
+    assert not re.search(r"\b(why|often worn|usual colour|footwear|outer)\b", cards.text)
+    [bags] = await dialog.handle(event("cli:uk", callback=f"{look.payload}:bag:0"))
+    assert bags.text.startswith("Вибач, у каталозі поки немає нічого в категорії «сумка»")
