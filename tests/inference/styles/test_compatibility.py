@@ -74,11 +74,16 @@ def test_the_shipped_model_and_the_style_check_feature() -> None:
     # Street photos: blue is the usual colour of jeans-like trousers, purple is not.
     assert model.prior("pants", "blue") > 3 * model.prior("pants", "purple")
     usual = {"items": [
-        {"category": "top", "colour_family": "white", "area": 0.3, "pattern": "solid",
+        {"category": "top", "colour_family": "white", "colour_name": "white", "area": 0.3,
+         "pattern": "solid",
          "box": [10, 10, 90, 60],
          "colours": [{"family": "white", "name": "white", "rgb": [240, 240, 240], "share": 1}]},
-        {"category": "pants", "colour_family": "blue", "area": 0.25, "pattern": "solid",
+        {"category": "pants", "colour_family": "navy", "colour_name": "navy", "area": 0.25,
+         "pattern": "solid",
          "box": [20, 60, 80, 140],
          "colours": [{"family": "blue", "name": "denim", "rgb": [60, 90, 140], "share": 1}]}]}
-    odd = {"items": [dict(usual["items"][0]), {**usual["items"][1], "colour_family": "purple"}]}
+    odd = {"items": [dict(usual["items"][0]), {**usual["items"][1], "colour_family": "purple",
+                                               "colour_name": "lilac"}]}
     assert outfit_features(usual)["worn_together"] > outfit_features(odd)["worn_together"]
+    assert outfit_features(usual)["usual_colours"] > 2 * outfit_features(odd)["usual_colours"]
+    assert model.usual("pants", "navy") > 5 * model.usual("pants", "lilac")
