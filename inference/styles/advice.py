@@ -18,11 +18,14 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from PIL import Image
 from skimage.color import rgb2lab
 
 from inference.core.colour import FAMILY_RGB
 from inference.core.colour_names import fashion_name
-from inference.core.garments import DISPLAY_NAME
+from inference.core.garments import CLASS_INDEX, DISPLAY_NAME
+from inference.core.recolour import recolour_to
+from inference.parsing.outfit import Outfit
 from inference.stylecheck.features import ALL_FEATURES, FEATURE_NAMES, outfit_features
 from inference.stylecheck.model import PRIOR, vector
 from inference.styles.compatibility import pieces_of, shipped
@@ -152,3 +155,12 @@ def suggest(outfit: dict, today: date | None = None) -> Suggestion | None:
             best = merit, Suggestion(kind, after, before, after["colour_family"],
                                      float(moved.sum()), reason)
     return best[1] if best and best[0] >= MARGIN else None
+
+
+def recoloured_photo(outfit: Outfit, category: str, family: str) -> Image.Image:
+    """The photo with the main person's `category` garment in `family` (CIELAB, shading and
+    texture kept): what a colour suggestion or "show it in navy" draws."""
+    mask = outfit.labels == CLASS_INDEX[category]
+    if outfit.main is not None:
+        mask &= outfit.main
+    return recolour_to(outfit.image, mask, FAMILY_RGB[family])

@@ -12,7 +12,6 @@ from bot.chat.messages import Button, ImageOut, Reply
 from inference.comments.templates import Comment, text_key
 from inference.core import drawing as pictures
 from inference.core import recolour, wording
-from inference.core.colour import FAMILY_RGB
 from inference.core.decode import BadImage
 from inference.core.garments import CLASS_INDEX, PLURAL_NOUNS
 from inference.parsing.outfit import Outfit
@@ -57,10 +56,7 @@ def recoloured(outfit: Outfit, category: str, family: str,
     """The photo beside a copy with the main person's `category` garment in `family`, its
     shading and texture kept (inference/core/recolour.py): the user's own photo, one thing
     changed."""
-    mask = outfit.labels == CLASS_INDEX[category]
-    if outfit.main is not None:
-        mask &= outfit.main
-    after = recolour.recolour_to(outfit.image, mask, FAMILY_RGB[family])
+    after = advice.recoloured_photo(outfit, category, family)
     labels = (prompts.reply("suggest_label_now", lang),
               prompts.reply("suggest_label_idea", lang,
                             colour=wording.family_word(family, lang)))
