@@ -1,5 +1,5 @@
 """`stylebot train parser|embedder|intents|compatibility` and `stylebot eval
-parser|phantoms|retrieval|comments|repeats|colours|talk|complete|recolour`:
+parser|phantoms|retrieval|comments|repeats|colours|talk|complete|recolour|suggestions`:
 thin wrappers over training/ (imported only when one of these runs, never by the bot)."""
 
 from __future__ import annotations
@@ -15,12 +15,15 @@ from bot.config import Settings
 def add_commands(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("eval", help="evaluation on a labelled folder")
     ev.add_argument("what", choices=["parser", "phantoms", "comments", "repeats", "retrieval",
-                                     "colours", "talk", "complete", "recolour"])
+                                     "colours", "talk", "complete", "recolour",
+                                     "suggestions"])
     ev.add_argument("--data", default=None, help="folder laid out like ../shared/data/ccp")
     ev.add_argument("--limit", type=int, default=None,
                     help="parser, phantoms: only the first N photos; comments: N photos "
                     "(default 500); repeats: N photos (default 300)")
     ev.add_argument("--json", action="store_true")
+    ev.add_argument("--out", default=None,
+                    help="suggestions: save 20 before/after pictures in this folder")
     ev.add_argument("--cache", default=None,
                     help="repeats: keep the embeddings in this .npz and reuse them; phantoms: "
                     "the parser's raw scores (rules are read anew)")
@@ -118,6 +121,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
                                    reparse=args.reparse)
         print(json.dumps(result, indent=2) if args.json else "\n".join(
             f"{key:24s} {value}" for key, value in result.items()))
+        return 0
+    if args.what == "suggestions":
+        from training.eval_suggestions import evaluate_suggestions
+
+        result = evaluate_suggestions(Path(args.data), args.split, args.limit or 100,
+                                      Path(args.out) if args.out else None)
+        print(json.dumps(result, indent=2) if args.json else "\n".join(
+            f"{key:20s} {value}" for key, value in result.items()))
         return 0
     if args.what == "repeats":
         from training.eval_repeats import evaluate_folder as evaluate_repeats

@@ -4,12 +4,12 @@ this season's trends. Plain tables and small functions, no features here (see fe
 from __future__ import annotations
 
 import colorsys
-import math
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from inference.core.colour import NEUTRAL_FAMILIES
@@ -71,30 +71,34 @@ def _hue(rgb: list[int]) -> tuple[float, float]:
     return h * 360, s
 
 
-def _arc(a: float, b: float) -> float:
-    d = abs(a - b) % 360
-    return min(d, 360 - d)
-
-
 def hue_harmony(colours: list[tuple[float, float]]) -> Harmony:
     """colours: (hue in degrees, weight). Distance to the nearest sector edge, area-weighted."""
     if len(colours) <= 1:
         return Harmony(1.0, "i", len(colours))
-    total = sum(w for _, w in colours)
-    best = (math.inf, "i")
-    for name, sectors in TEMPLATES.items():
-        for rotation in range(0, 360, 3):
-            dist = 0.0
-            for hue, weight in colours:
-                gap = min(
-                    max(0.0, _arc(hue, (rotation + off) % 360) - width / 2)
-                    for off, width in sectors
-                )
-                dist += weight * gap
-            # Prefer the tighter template on ties: they say more ("matching" over "warm-to-cool").
-            if dist / total < best[0] - 1e-9:
-                best = (dist / total, name)
-    return Harmony(max(0.0, 1 - best[0] / 45), best[1], len(colours))
+    hues = np.array([h for h, _ in colours])
+    weights = np.array([w for _, w in colours])
+    total = weights.sum()
+    # every (template, rotation) at once, in declaration order: the suggestions score dozens
+    # of changed outfits per photo, so this runs in microseconds rather than milliseconds
+    means = np.stack([_template_distances(hues, weights, sectors) for sectors in
+                      TEMPLATES.values()]) / total
+    # Prefer the tighter template on ties: they say more ("matching" over "warm-to-cool").
+    first = int(np.flatnonzero(means.ravel() <= means.min() + 1e-9)[0])
+    best = float(means.ravel()[first])
+    return Harmony(max(0.0, 1 - best / 45), list(TEMPLATES)[first // means.shape[1]],
+                   len(colours))
+
+
+def _template_distances(hues: np.ndarray, weights: np.ndarray,
+                        sectors: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """Area-weighted distance of the hues to the template's sectors at each rotation (0, 3, ...
+    357 degrees): each hue's gap to the nearest sector edge, 0 inside a sector."""
+    rotations = np.arange(0, 360, 3, dtype=np.float64)[:, None]
+    gaps = []
+    for off, width in sectors:
+        d = np.abs(hues[None, :] - (rotations + off) % 360) % 360
+        gaps.append(np.maximum(0.0, np.minimum(d, 360 - d) - width / 2))
+    return (np.min(gaps, axis=0) * weights[None, :]).sum(axis=1)
 
 
 def garment_colours(outfit: dict) -> list[tuple[dict, dict, float]]:

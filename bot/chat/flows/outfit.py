@@ -11,10 +11,11 @@ from bot.chat.flows import Turn, button, diary, preferences
 from bot.chat.messages import Button, ImageOut, Reply
 from inference.comments.templates import Comment, text_key
 from inference.core import drawing as pictures
-from inference.core import wording
+from inference.core import recolour, wording
 from inference.core.decode import BadImage
-from inference.core.garments import CLASS_INDEX
+from inference.core.garments import CLASS_INDEX, PLURAL_NOUNS
 from inference.parsing.outfit import Outfit
+from inference.styles import advice
 from inference.styles.detection import detect_styles
 from storage.db import NotFound
 
@@ -48,6 +49,50 @@ def render_outfit(outfit: Outfit, lang: str = prompts.DEFAULT) -> list[ImageOut]
         images.append(ImageOut(pictures.png_bytes(pictures.palette_picture(palette)),
                                prompts.reply("caption_palette", lang), "palette.png"))
     return images
+
+
+def recoloured(outfit: Outfit, category: str, family: str,
+               lang: str = prompts.DEFAULT) -> ImageOut:
+    """The photo beside a copy with the main person's `category` garment in `family`, its
+    shading and texture kept (inference/core/recolour.py): the user's own photo, one thing
+    changed."""
+    after = advice.recoloured_photo(outfit, category, family)
+    labels = (prompts.reply("suggest_label_now", lang),
+              prompts.reply("suggest_label_idea", lang,
+                            colour=wording.family_word(family, lang)))
+    picture = recolour.before_after(outfit.image, after, labels)
+    return ImageOut(pictures.png_bytes(picture), prompts.reply("caption_suggest", lang),
+                    "before-after.png")
+
+
+def _with_article(item: dict, phrase: str, lang: str) -> str:
+    """English names a new piece with its article ("a black belt", "an orange bag", "black
+    shoes"); the other languages have none."""
+    if lang != "en" or wording.noun_key(item) in PLURAL_NOUNS:
+        return phrase
+    return f"{'an' if phrase[:1] in 'aeiou' else 'a'} {phrase}"
+
+
+def suggestion_line(found: advice.Suggestion, lang: str = prompts.DEFAULT) -> str:
+    """The suggestion in one kind sentence naming the photo's own garments."""
+    reason = prompts.load("stylecheck", lang)["feature_words"].get(found.reason, found.reason)
+    values = {"reason": reason, "colour": wording.family_word(found.family, lang),
+              "before": wording.item_phrase(found.before, lang) if found.before else "",
+              "item": _with_article(found.item, wording.item_phrase(found.item, lang, True),
+                                    lang)}
+    return prompts.reply(f"suggest_{found.kind}", lang, **values)
+
+
+def suggestion_replies(outfit: Outfit, lang: str = prompts.DEFAULT
+                       ) -> tuple[str, list[ImageOut]]:
+    """One suggestion for the photo, with its before/after picture when it is a colour change;
+    ("", []) when no change helps (model work: run it off the event loop)."""
+    found = advice.suggest(outfit.as_dict())
+    if found is None:
+        return "", []
+    picture = [recoloured(outfit, found.category, found.family, lang)] \
+        if found.kind == "recolour" else []
+    return suggestion_line(found, lang), picture
 
 
 async def analyse_and_store(turn: Turn, index: int = 0,
@@ -122,6 +167,10 @@ async def feedback_replies(turn: Turn, outfit_id: int, outfit: Outfit) -> list[R
         if comment:
             reply.text += "\n\n" + turn.say("comment_line", comment=comment.text)
         reply.images = await turn.run(render_outfit, outfit, turn.lang)
+        line, picture = await turn.run(suggestion_replies, outfit, turn.lang)
+        if line:
+            reply.text += "\n\n" + line
+            reply.images += picture
         reply.buttons = [[Button(turn.say("button_another_take"), f"more:{outfit_id}"),
                           Button(turn.say("button_cutout"), f"cut:{outfit_id}")],
                          [Button(turn.say("button_my_style"), f"style:{outfit_id}"),

@@ -20,8 +20,10 @@ from datetime import date, timedelta
 import prompts
 from bot.chat import flows
 from bot.chat.flows import Turn, button, onboarding, preferences, shop
+from bot.chat.flows import outfit as outfit_flow
 from bot.chat.messages import Button, Reply
 from inference.core import wording
+from inference.core.colour import FAMILY_RGB
 from inference.core.garments import DISPLAY_NAME
 from inference.styles import pairing
 from inference.text.understand import Understood
@@ -425,8 +427,10 @@ async def refine_cheaper(turn: Turn, understood: Understood) -> list[Reply]:
 
 
 async def refine_colour(turn: Turn, understood: Understood) -> list[Reply]:
-    last = _last_shop(turn)
     colour = understood.slots.get("colour")
+    if colour in FAMILY_RGB and turn.store.state(turn.user_id).get("last") == "photo":
+        return await show_colour(turn, str(colour), understood.slots.get("garment"))
+    last = _last_shop(turn)
     if last is None:
         return [Reply(turn.say("need_shop"))]
     if colour is None:
@@ -435,6 +439,27 @@ async def refine_colour(turn: Turn, understood: Understood) -> list[Reply]:
         return [Reply(turn.say("need_shop"))]
     noun = _query_noun(turn, understood, last) or "clothes"
     return await shop.search_text(turn, f"{colour} {noun}")
+
+
+async def show_colour(turn: Turn, colour: str, garment: object = None) -> list[Reply]:
+    """"Show it in navy" after a photo: the named garment (else the largest main one) of the
+    photo talked about, recoloured on the photo itself. Photos live only in memory, so after a
+    restart the user is asked, kindly, to send it again."""
+    outfit_id = turn.store.state(turn.user_id).get("last_outfit")
+    recent = turn.recent.find(turn.user_id, turn.event.reply_to)
+    if recent is None or (outfit_id and recent.outfit_id != int(outfit_id)):
+        recent = turn.recent.by_outfit(turn.user_id, int(outfit_id)) if outfit_id else None
+    if recent is None:
+        return [Reply(turn.say("show_colour_gone", colour=wording.family_word(colour, turn.lang)))]
+    items = recent.outfit.as_dict()["items"]
+    if not items:
+        return [Reply(turn.say("need_photo"))]
+    item = max([i for i in items if i["category"] == garment] or items, key=lambda i: i["area"])
+    picture = await turn.run(outfit_flow.recoloured, recent.outfit, item["category"], colour,
+                             turn.lang)
+    text = turn.say("show_colour_ready", before=wording.item_phrase(item, turn.lang),
+                    colour=wording.family_word(colour, turn.lang))
+    return [Reply(text, images=[picture])]
 
 
 async def more_like(turn: Turn, understood: Understood) -> list[Reply]:

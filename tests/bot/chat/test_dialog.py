@@ -33,7 +33,8 @@ async def test_photo_answer_names_garments_with_pictures(services, photo_bytes) 
     assert answer.text.startswith("Here's what I see:")
     assert "Main colours:" in answer.text
     names = [img.name for img in answer.images]
-    assert names == ["overlay.png", "palette.png"]
+    # photo 0005 gets a suggestion: a colour change shown before and after on the photo
+    assert names == ["overlay.png", "palette.png", "before-after.png"]
     for img in answer.images:
         assert Image.open(io.BytesIO(img.png)).format == "PNG"
     assert "💬" in answer.text  # a friendly comment about the outfit

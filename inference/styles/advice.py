@@ -1,0 +1,166 @@
+"""One concrete suggestion for an outfit: try small changes, re-score, keep what helps most.
+
+The score is Style Check's own starting point: an outfit's utility is the prior weights dotted
+with its features (inference/stylecheck/model.py: P(A beats B) = sigmoid(w . (fA - fB))), so a
+suggestion never contradicts a verdict. The changes tried are the ones a stylist would name:
+- a garment (a main one, or the shoes, belt or bag) in another colour family: the ones the
+  compatibility model ranks first for it given the rest, plus the easy neutrals;
+- a missing belt, bag, pair of shoes or outer layer added, in its best-ranked colour;
+- one of two competing patterned garments made plain.
+Only the garments and their colours change: nothing here is about the body.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from PIL import Image
+from skimage.color import rgb2lab
+
+from inference.core.colour import FAMILY_RGB
+from inference.core.colour_names import fashion_name
+from inference.core.garments import CLASS_INDEX, DISPLAY_NAME
+from inference.core.recolour import recolour_to
+from inference.parsing.outfit import Outfit
+from inference.stylecheck.features import ALL_FEATURES, FEATURE_NAMES, outfit_features
+from inference.stylecheck.model import PRIOR, vector
+from inference.styles.compatibility import pieces_of, shipped
+
+#: A garment this share of the person or more is one the outfit is built on.
+MAIN_AREA = 0.05
+#: Small pieces whose colour is also worth changing (shoes, belt, bag).
+SMALL_PIECES = ("footwear", "belt", "bag")
+#: Pieces that may be added when missing, with a typical share of the person they cover.
+ADDABLE: dict[str, float] = {"belt": 0.01, "bag": 0.04, "footwear": 0.04, "outer": 0.35}
+#: The easy neutrals tried for every garment, besides the model's favourites.
+BASICS = ("black", "white", "beige", "navy")
+#: How many of the compatibility model's best families are tried per garment.
+TOP_RANKED = 3
+#: The least utility gain (log-odds) worth saying. sigmoid(0.3) = 0.57: Style Check must prefer
+#: the changed outfit at least 57 times in 100, more than the one-step wobble of a single
+#: secondary feature (e.g. 0.25 for one accessory more or less), so noise never triggers it.
+MARGIN = 0.3
+#: Features an added piece raises just by being there. An addition is judged without them, so
+#: "add a jacket" must help the colours as a recolour would, not win by merely existing (a navy
+#: jacket over a red top and green skirt hides the clash; a beige skirt resolves it).
+PRESENCE = ("accessories", "layering")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What to change: `kind` is "recolour", "add" or "solid"; `item` the garment as it would be
+    (Outfit.as_dict() item), `before` as it is (None when added); `family` the new colour family;
+    `gain` the utility gained; `reason` the feature that moved most (stylecheck feature_words)."""
+
+    kind: str
+    item: dict
+    before: dict | None
+    family: str
+    gain: float
+    reason: str
+
+    @property
+    def category(self) -> str:
+        return self.item["category"]
+
+
+def utility(outfit: dict, today: date | None = None) -> float:
+    """How good Style Check's prior weights find the outfit (log-odds scale)."""
+    return float(PRIOR @ vector(outfit_features(outfit, today)))
+
+
+def _coloured(item: dict, family: str) -> dict:
+    """`item` in one colour of `family` (its swatch), everything else kept."""
+    rgb = FAMILY_RGB[family]
+    lab = rgb2lab(np.array(rgb, dtype=np.float64)[None, None] / 255.0)[0, 0]
+    name = fashion_name(lab, family)
+    noun = DISPLAY_NAME.get(item["category"], item["category"])
+    return {**item, "colour_name": name, "colour_family": family, "css_name": name,
+            "rgb": list(rgb), "name": f"{name} {item.get('fine_label') or noun}",
+            "colours": [{"name": name, "family": family, "rgb": list(rgb), "share": 1.0}]}
+
+
+def _person_box(outfit: dict) -> list[int]:
+    boxes = np.array([i["box"] for i in outfit["items"]])
+    return [int(boxes[:, 0].min()), int(boxes[:, 1].min()), int(boxes[:, 2].max()),
+            int(boxes[:, 3].max())]
+
+
+def _added(outfit: dict, category: str, family: str) -> dict:
+    """A plausible new garment: a solid piece where that garment sits on the person's box."""
+    x0, y0, x1, y1 = _person_box(outfit)
+    h, w = y1 - y0, x1 - x0
+    box = {"belt": [x0 + w // 4, y0 + int(0.45 * h), x1 - w // 4, y0 + int(0.49 * h)],
+           "bag": [x0, y0 + int(0.4 * h), x0 + w // 3, y0 + int(0.6 * h)],
+           "footwear": [x0 + w // 4, y1 - h // 12, x1 - w // 4, y1],
+           "outer": [x0, y0 + h // 8, x1, y0 + int(0.6 * h)]}[category]
+    base = {"category": category, "fine_label": None, "pattern": "solid",
+            "area": ADDABLE[category], "box": box, "confidence": 1.0}
+    return _coloured(base, family)
+
+
+def _candidate_families(outfit: dict, category: str, exclude: str) -> list[str]:
+    """The compatibility model's favourites for a `category` given the rest, then the basics."""
+    model = shipped()
+    others = [p for p in pieces_of(outfit) if p[0] != category]
+    ranked = [f for f, _ in model.rank(category, others)[:TOP_RANKED]] if model else []
+    return [f for f in dict.fromkeys([*ranked, *BASICS]) if f != exclude]
+
+
+def _changes(outfit: dict) -> Iterator[tuple[str, dict | None, dict, dict]]:
+    """(kind, garment before, garment after, changed outfit) for every change worth trying."""
+    items = outfit["items"]
+    for n, item in enumerate(items):
+        if item["area"] < MAIN_AREA and item["category"] not in SMALL_PIECES:
+            continue
+        for family in _candidate_families(outfit, item["category"], item["colour_family"]):
+            after = _coloured(item, family)
+            yield "recolour", item, after, {**outfit, "items": [*items[:n], after, *items[n + 1:]]}
+    present = {i["category"] for i in items}
+    for category in ADDABLE:
+        if category in present or (category == "outer" and "dress" not in present
+                                   and "top" not in present):
+            continue
+        family = _candidate_families(outfit, category, "")[0]
+        after = _added(outfit, category, family)
+        yield "add", None, after, {**outfit, "items": [*items, after]}
+    patterned = [n for n, i in enumerate(items)
+                 if i["pattern"] != "solid" and i["area"] > MAIN_AREA]
+    if len(patterned) >= 2:
+        for n in patterned:
+            after = {**items[n], "pattern": "solid"}
+            yield "solid", items[n], after, {**outfit,
+                                             "items": [*items[:n], after, *items[n + 1:]]}
+
+
+def suggest(outfit: dict, today: date | None = None) -> Suggestion | None:
+    """The change that raises the outfit's utility most (an addition not counting PRESENCE), if
+    that is at least MARGIN; else None."""
+    if len(outfit.get("items", [])) < 2:
+        return None
+    today = today or date.today()
+    outfit = copy.deepcopy(outfit)  # the caller's dict is never touched
+    base = vector(outfit_features(outfit, today))
+    presence = np.isin(ALL_FEATURES, PRESENCE)
+    best: tuple[float, Suggestion] | None = None
+    for kind, before, after, changed in _changes(outfit):
+        moved = PRIOR * (vector(outfit_features(changed, today)) - base)
+        merit = float(moved[~presence].sum() if kind == "add" else moved.sum())
+        if best is None or merit > best[0]:
+            reason = FEATURE_NAMES[int(np.argmax(moved[:len(FEATURE_NAMES)]))]
+            best = merit, Suggestion(kind, after, before, after["colour_family"],
+                                     float(moved.sum()), reason)
+    return best[1] if best and best[0] >= MARGIN else None
+
+
+def recoloured_photo(outfit: Outfit, category: str, family: str) -> Image.Image:
+    """The photo with the main person's `category` garment in `family` (CIELAB, shading and
+    texture kept): what a colour suggestion or "show it in navy" draws."""
+    mask = outfit.labels == CLASS_INDEX[category]
+    if outfit.main is not None:
+        mask &= outfit.main
+    return recolour_to(outfit.image, mask, FAMILY_RGB[family])

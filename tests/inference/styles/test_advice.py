@@ -1,0 +1,78 @@
+"""One concrete suggestion: tried changes re-scored with Style Check's prior utility."""
+
+from __future__ import annotations
+
+import copy
+import time
+from datetime import date
+
+from inference.styles.advice import MARGIN, suggest, utility
+
+DAY = date(2026, 3, 1)
+
+
+def item(category: str, family: str, rgb: tuple[int, int, int], area: float,
+         box: list[int], pattern: str = "solid") -> dict:
+    return {"category": category, "fine_label": None, "name": f"{family} {category}",
+            "colour_name": family, "colour_family": family, "rgb": list(rgb),
+            "colours": [{"name": family, "family": family, "rgb": list(rgb), "share": 1.0}],
+            "pattern": pattern, "area": area, "box": box}
+
+
+def clash(*extra: dict) -> dict:
+    return {"skin_share": 0.3, "items": [
+        item("top", "red", (200, 30, 40), 0.35, [40, 60, 200, 220]),
+        item("skirt", "green", (60, 160, 70), 0.3, [45, 220, 195, 380]),
+        item("bag", "pink", (240, 150, 180), 0.04, [10, 200, 60, 280]), *extra]}
+
+
+def apply(outfit: dict, found) -> dict:  # noqa: ANN001
+    """The outfit with the suggestion made: the garment replaced, or added."""
+    items = [found.item if i == found.before else i for i in outfit["items"]]
+    return {**outfit, "items": items if found.before else [*items, found.item]}
+
+
+def test_a_clash_gets_the_change_that_helps_most() -> None:
+    outfit = clash()
+    kept = copy.deepcopy(outfit)
+    found = suggest(outfit, DAY)
+    assert outfit == kept  # the caller's outfit is never changed
+    assert found is not None and found.gain >= MARGIN
+    assert utility(apply(outfit, found), DAY) > utility(outfit, DAY) + MARGIN
+
+
+def test_with_a_jacket_on_the_clash_is_fixed_by_a_colour_change() -> None:
+    outfit = clash(item("outer", "black", (25, 25, 25), 0.15, [40, 60, 200, 240]),
+                   item("footwear", "black", (25, 25, 25), 0.04, [60, 380, 180, 400]))
+    found = suggest(outfit, DAY)
+    assert found is not None and found.kind == "recolour"
+    assert found.before["colour_family"] in {"red", "green", "pink"}
+    assert found.family != found.before["colour_family"]
+    assert found.reason  # a feature to say why
+    assert utility(apply(outfit, found), DAY) >= utility(outfit, DAY) + MARGIN
+
+
+def test_a_calm_usual_outfit_gets_nothing_or_a_change_worth_the_margin() -> None:
+    outfit = {"skin_share": 0.2, "items": [
+        item("top", "white", (240, 240, 235), 0.3, [40, 60, 200, 220]),
+        item("pants", "navy", (30, 40, 70), 0.35, [45, 220, 195, 420]),
+        item("outer", "beige", (200, 180, 150), 0.2, [30, 50, 210, 240]),
+        item("footwear", "white", (240, 240, 235), 0.04, [60, 420, 180, 440]),
+        item("bag", "brown", (120, 75, 40), 0.04, [10, 200, 60, 280]),
+        item("belt", "brown", (120, 75, 40), 0.01, [50, 215, 190, 225])]}
+    found = suggest(outfit, DAY)
+    assert found is None or utility(apply(outfit, found), DAY) - utility(outfit, DAY) >= MARGIN
+
+
+def test_two_competing_patterns_may_be_made_plain_and_it_is_fast() -> None:
+    outfit = clash()
+    outfit["items"][0]["pattern"] = "striped"
+    outfit["items"][1]["pattern"] = "floral"
+    start = time.perf_counter()
+    found = suggest(outfit, DAY)
+    assert (time.perf_counter() - start) < 0.3
+    assert found is not None and found.gain >= MARGIN
+
+
+def test_one_garment_says_nothing() -> None:
+    assert suggest({"items": [item("dress", "red", (200, 30, 40), 0.6, [0, 0, 10, 10])]}) is None
