@@ -20,11 +20,6 @@ from PIL import Image
 from scipy import ndimage
 from skimage.color import lab2rgb, rgb2lab
 
-#: How far a neutral garment's texture is tinted: grey pixels (chroma ~0) have no hue to turn,
-#: so a target colour is given to them at this fraction of its chroma at least.
-MIN_TINT = 0.85
-
-
 def _lab(image: Image.Image) -> np.ndarray:
     return rgb2lab(np.asarray(image.convert("RGB"), dtype=np.float64) / 255.0)
 
@@ -63,13 +58,16 @@ def recolour_to(image: Image.Image, mask: np.ndarray, target_rgb: tuple[int, int
     out = lab.copy()
     # Lightness: the garment's light and shade around the target's lightness, compressed
     # when the target is near black or white so highlights do not clip into flat patches.
+    # (the 98th percentile, so one specular highlight does not flatten the rest).
     spread = inside[:, 0] - mean[0]
-    room = min(target[0], 100 - target[0]) / max(float(np.abs(spread).max()), 1e-6)
-    out[mask, 0] = target[0] + spread * min(1.0, max(room, 0.35))
-    # Colour: the target's a*, b* plus each pixel's own deviation (prints and weave stay).
+    room = min(target[0], 100 - target[0]) / max(float(np.percentile(np.abs(spread), 98)), 1e-6)
+    out[mask, 0] = np.clip(target[0] + spread * min(1.0, max(room, 0.35)), 0, 100)
+    # Colour: the target's a*, b* plus each pixel's own deviation (prints and weave stay),
+    # scaled to the target's chroma: a bright red garment's shading swings in a*, b* far more
+    # than a beige or white one's can, and at full strength it paints blotches on a neutral.
     chroma_dev = inside[:, 1:] - mean[1:]
-    keep = 1.0 - MIN_TINT if np.hypot(*mean[1:]) < 8 else 1.0
-    out[mask, 1:] = target[1:] + chroma_dev * keep
+    scale = (np.hypot(*target[1:]) + 4) / (np.hypot(*mean[1:]) + 4)
+    out[mask, 1:] = target[1:] + chroma_dev * float(np.clip(scale, 0.15, 1.0))
     return _blend(image, out, mask)
 
 

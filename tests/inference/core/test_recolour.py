@@ -56,3 +56,15 @@ def test_every_family_swatch_is_read_back_as_its_family() -> None:
 
     for family, rgb in FAMILY_RGB.items():
         assert colour_family(to_lab(np.array(rgb, dtype=np.uint8))) == family, family
+
+
+def test_a_bright_garment_turned_white_has_no_coloured_blotches() -> None:
+    rng = np.random.default_rng(1)
+    # A saturated red with strong shading and some print in it.
+    base = np.array([200, 30, 40], dtype=np.float64)
+    light = np.linspace(0.5, 1.1, 100)[None, :, None]
+    pixels = np.clip(base * light + rng.normal(0, 20, (80, 100, 3)), 0, 255).astype(np.uint8)
+    image = Image.fromarray(pixels.repeat(1, axis=0))
+    white = lab(recolour_to(image, np.ones((80, 100), bool), FAMILY_RGB["white"]))
+    chroma = np.hypot(white[..., 1], white[..., 2])
+    assert np.percentile(chroma, 95) < 12  # no pink or green patches on the white
