@@ -21,7 +21,7 @@ from PIL import Image
 
 from inference.core.recolour import before_after
 from inference.pipeline import Pipeline, PipelineConfig
-from inference.styles.advice import recoloured_photo, suggest, utility
+from inference.stylecheck.advice import recoloured_photo, suggest, utility
 from inference.styles.compatibility import shipped
 from training.ccp_data import labelled_photos, split_photos
 

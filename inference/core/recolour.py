@@ -20,6 +20,7 @@ from PIL import Image
 from scipy import ndimage
 from skimage.color import lab2rgb, rgb2lab
 
+
 def _lab(image: Image.Image) -> np.ndarray:
     return rgb2lab(np.asarray(image.convert("RGB"), dtype=np.float64) / 255.0)
 

@@ -15,7 +15,7 @@ from inference.core import recolour, wording
 from inference.core.decode import BadImage
 from inference.core.garments import CLASS_INDEX, PLURAL_NOUNS
 from inference.parsing.outfit import Outfit
-from inference.styles import advice
+from inference.stylecheck import advice
 from inference.styles.detection import detect_styles
 from storage.db import NotFound
 

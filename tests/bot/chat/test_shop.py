@@ -376,7 +376,7 @@ def top_half(photo: bytes) -> bytes:
 def look_reasons(lang: str) -> list[str]:
     """The fixed words of the complete-the-look reasons in `lang` ("often worn together")."""
     texts = prompts.load("replies", lang)["shop_reasons"]
-    return [re.split(r"\{\w+\}", texts[k])[-1].strip(" :：") or texts[k]
+    return [max(re.split(r"\{\w+\}", texts[k]), key=len).strip(" :：")
             for k in ("goes_with", "usual_colour")]
 
 

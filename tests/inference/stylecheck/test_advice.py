@@ -6,7 +6,7 @@ import copy
 import time
 from datetime import date
 
-from inference.styles.advice import MARGIN, suggest, utility
+from inference.stylecheck.advice import MARGIN, suggest, utility
 
 DAY = date(2026, 3, 1)
 
