@@ -7,7 +7,8 @@ suggestion never contradicts a verdict. The changes tried are the ones a stylist
   compatibility model ranks first for it given the rest, plus the easy neutrals;
 - a missing belt, bag, pair of shoes or outer layer added, in its best-ranked colour;
 - one of two competing patterned garments made plain.
-Only the garments and their colours change: nothing here is about the body.
+Only the garments and their colours change: nothing here is about the body. Colours that are
+plainly deliberate (a matching set, the one accent on neutrals) are never the thing to change.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 from PIL import Image
 from skimage.color import rgb2lab
 
-from inference.core.colour import FAMILY_RGB
+from inference.core.colour import FAMILY_RGB, NEUTRAL_FAMILIES
 from inference.core.colour_names import fashion_name
 from inference.core.garments import CLASS_INDEX, DISPLAY_NAME
 from inference.core.recolour import recolour_to
@@ -111,11 +112,25 @@ def _candidate_families(outfit: dict, category: str, exclude: str) -> list[str]:
     return [f for f in dict.fromkeys([*ranked, *BASICS]) if f != exclude]
 
 
+def _deliberate(outfit: dict, item: dict) -> bool:
+    """A colour a stylist would leave alone: half of a matching set (a red jacket with red
+    trousers is one idea, not two mistakes), or the one colourful main garment against
+    neutrals (a pink trouser with black and white is the point of the outfit)."""
+    main = [i for i in outfit["items"] if i["area"] >= MAIN_AREA and i is not item]
+    if any(i["colour_family"] == item["colour_family"] for i in main):
+        return item["colour_family"] not in NEUTRAL_FAMILIES
+    chromatic = [i for i in main if i["colour_family"] not in NEUTRAL_FAMILIES]
+    return (item["area"] >= MAIN_AREA and item["colour_family"] not in NEUTRAL_FAMILIES
+            and not chromatic)
+
+
 def _changes(outfit: dict) -> Iterator[tuple[str, dict | None, dict, dict]]:
     """(kind, garment before, garment after, changed outfit) for every change worth trying."""
     items = outfit["items"]
     for n, item in enumerate(items):
         if item["area"] < MAIN_AREA and item["category"] not in SMALL_PIECES:
+            continue
+        if _deliberate(outfit, item):
             continue
         for family in _candidate_families(outfit, item["category"], item["colour_family"]):
             after = _coloured(item, family)

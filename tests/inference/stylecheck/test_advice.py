@@ -76,3 +76,20 @@ def test_two_competing_patterns_may_be_made_plain_and_it_is_fast() -> None:
 
 def test_one_garment_says_nothing() -> None:
     assert suggest({"items": [item("dress", "red", (200, 30, 40), 0.6, [0, 0, 10, 10])]}) is None
+
+
+def test_deliberate_colours_are_left_alone() -> None:
+    """A matching red set and the one accent on neutrals are the point of an outfit."""
+    red_suit = {"skin_share": 0.2, "items": [
+        item("top", "red", (200, 30, 40), 0.35, [40, 60, 200, 220]),
+        item("pants", "red", (190, 35, 45), 0.3, [45, 220, 195, 380]),
+        item("footwear", "black", (25, 25, 25), 0.03, [60, 380, 180, 400])]}
+    found = suggest(red_suit, DAY)
+    assert found is None or found.category not in ("top", "pants")
+    accent = {"skin_share": 0.2, "items": [
+        item("top", "white", (245, 245, 240), 0.3, [40, 60, 200, 220]),
+        item("outer", "black", (25, 25, 25), 0.3, [30, 60, 210, 260]),
+        item("pants", "pink", (240, 150, 180), 0.3, [45, 220, 195, 380]),
+        item("footwear", "black", (25, 25, 25), 0.03, [60, 380, 180, 400])]}
+    found = suggest(accent, DAY)
+    assert found is None or found.category != "pants"
