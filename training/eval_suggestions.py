@@ -6,7 +6,8 @@ Each photo is parsed as the bot parses an upload; inference/styles/advice.py sug
 mask, as the bot's before/after picture shows it), the changed photo is parsed again, and the
 suggestion counts as confirmed when Style Check's prior utility of the re-parsed outfit is
 higher than the original's: the parser, not the suggestion's own edited dict, has the last
-word. Additions and plain patterns cannot be drawn, so they are only counted.
+word. As in the bot, a colour change whose garment the colour code does not read back as the
+new colour (a patchy region) is dropped first, and counted apart. Additions and plain patterns cannot be drawn, so they are only counted.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from PIL import Image
 
 from inference.core.recolour import before_after
 from inference.pipeline import Pipeline, PipelineConfig
-from inference.stylecheck.advice import recoloured_photo, suggest, utility
+from inference.stylecheck.advice import confirmed_photo, suggest, utility
 from inference.styles.compatibility import shipped
 from training.ccp_data import labelled_photos, split_photos
 
@@ -54,7 +55,10 @@ def evaluate_suggestions(data: Path, split: str | None = "val", limit: int | Non
         kinds[found.kind if found else "none"] += 1
         if found is None or found.kind != "recolour":
             continue
-        after = recoloured_photo(outfit, found.category, found.family)
+        after = confirmed_photo(outfit, found.category, found.family)
+        if after is None:  # the bot drops a change its colour code cannot read back
+            kinds["recolour dropped: not read back"] += 1
+            continue
         _, again = pipeline.load_and_parse(_jpeg(after))
         gain = utility(again.as_dict()) - utility(parsed)
         predicted.append(found.gain)

@@ -26,7 +26,7 @@ from inference.core.colour import FAMILY_RGB, NEUTRAL_FAMILIES
 from inference.core.colour_names import fashion_name
 from inference.core.garments import CLASS_INDEX, DISPLAY_NAME
 from inference.core.recolour import recolour_to
-from inference.parsing.outfit import Outfit
+from inference.parsing.outfit import Outfit, garment_colours
 from inference.stylecheck.features import ALL_FEATURES, FEATURE_NAMES, outfit_features
 from inference.stylecheck.model import PRIOR, vector
 from inference.styles.compatibility import pieces_of, shipped
@@ -172,10 +172,26 @@ def suggest(outfit: dict, today: date | None = None) -> Suggestion | None:
     return best[1] if best and best[0] >= MARGIN else None
 
 
+def _mask(outfit: Outfit, category: str) -> np.ndarray:
+    mask = outfit.labels == CLASS_INDEX[category]
+    return mask & outfit.main if outfit.main is not None else mask
+
+
 def recoloured_photo(outfit: Outfit, category: str, family: str) -> Image.Image:
     """The photo with the main person's `category` garment in `family` (CIELAB, shading and
     texture kept): what a colour suggestion or "show it in navy" draws."""
-    mask = outfit.labels == CLASS_INDEX[category]
-    if outfit.main is not None:
-        mask &= outfit.main
-    return recolour_to(outfit.image, mask, FAMILY_RGB[family])
+    return recolour_to(outfit.image, _mask(outfit, category), FAMILY_RGB[family])
+
+
+def confirmed_photo(outfit: Outfit, category: str, family: str) -> Image.Image | None:
+    """The recoloured photo, if the bot's own colour code reads the changed garment as `family`
+    again; None when it does not (the parse's region for it is patchy or spills onto another
+    garment, so the picture would be blotchy and the suggestion rests on a misreading)."""
+    after = recoloured_photo(outfit, category, family)
+    mask = _mask(outfit, category)
+    if not mask.any():
+        return None
+    rgb = np.asarray(after)
+    scene = rgb[outfit.labels == CLASS_INDEX["background"]][::4]
+    colours = garment_colours(rgb, mask, scene)
+    return after if colours and colours[0].family == family else None

@@ -6,6 +6,8 @@ import functools
 import logging
 from dataclasses import replace
 
+from PIL import Image
+
 import prompts
 from bot.chat.flows import Turn, button, diary, preferences
 from bot.chat.messages import Button, ImageOut, Reply
@@ -51,12 +53,12 @@ def render_outfit(outfit: Outfit, lang: str = prompts.DEFAULT) -> list[ImageOut]
     return images
 
 
-def recoloured(outfit: Outfit, category: str, family: str,
-               lang: str = prompts.DEFAULT) -> ImageOut:
+def recoloured(outfit: Outfit, category: str, family: str, lang: str = prompts.DEFAULT,
+               after: Image.Image | None = None) -> ImageOut:
     """The photo beside a copy with the main person's `category` garment in `family`, its
     shading and texture kept (inference/core/recolour.py): the user's own photo, one thing
-    changed."""
-    after = advice.recoloured_photo(outfit, category, family)
+    changed (`after`, when it is made already)."""
+    after = after or advice.recoloured_photo(outfit, category, family)
     labels = (prompts.reply("suggest_label_now", lang),
               prompts.reply("suggest_label_idea", lang,
                             colour=wording.family_word(family, lang)))
@@ -90,9 +92,14 @@ def suggestion_replies(outfit: Outfit, lang: str = prompts.DEFAULT
     found = advice.suggest(outfit.as_dict())
     if found is None:
         return "", []
-    picture = [recoloured(outfit, found.category, found.family, lang)] \
-        if found.kind == "recolour" else []
-    return suggestion_line(found, lang), picture
+    if found.kind != "recolour":
+        return suggestion_line(found, lang), []
+    # Checked on the photo itself: a change the colour code cannot read back is not offered.
+    after = advice.confirmed_photo(outfit, found.category, found.family)
+    if after is None:
+        return "", []
+    return suggestion_line(found, lang), [recoloured(outfit, found.category, found.family, lang,
+                                                     after)]
 
 
 async def analyse_and_store(turn: Turn, index: int = 0,

@@ -93,3 +93,22 @@ def test_deliberate_colours_are_left_alone() -> None:
         item("footwear", "black", (25, 25, 25), 0.03, [60, 380, 180, 400])]}
     found = suggest(accent, DAY)
     assert found is None or found.category != "pants"
+
+
+def test_a_change_is_shown_only_when_the_colour_code_reads_it_back(photo_bytes) -> None:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from inference.core.garments import CLASS_INDEX
+    from inference.parsing.outfit import Outfit
+    from inference.stylecheck.advice import confirmed_photo
+
+    image = Image.open(io.BytesIO(photo_bytes[0])).convert("RGB").resize((120, 180))
+    labels = np.zeros((180, 120), np.uint8)
+    labels[60:120, 30:90] = CLASS_INDEX["top"]
+    outfit = Outfit(image, labels, [], 0.3, 1, 0.8)
+    after = confirmed_photo(outfit, "top", "navy")
+    assert after is not None and after.size == image.size
+    assert confirmed_photo(outfit, "skirt", "navy") is None  # no such region to change
