@@ -61,7 +61,8 @@ def recolour_to(image: Image.Image, mask: np.ndarray, target_rgb: tuple[int, int
     # when the target is near black or white so highlights do not clip into flat patches.
     # (the 98th percentile, so one specular highlight does not flatten the rest).
     spread = inside[:, 0] - mean[0]
-    room = min(target[0], 100 - target[0]) / max(float(np.percentile(np.abs(spread), 98)), 1e-6)
+    room = 0.8 * min(target[0], 100 - target[0]) / max(float(np.percentile(np.abs(spread), 98)),
+                                                       1e-6)
     out[mask, 0] = np.clip(target[0] + spread * min(1.0, max(room, 0.35)), 0, 100)
     # Colour: the target's a*, b* plus each pixel's own deviation (prints and weave stay),
     # scaled to the target's chroma: a bright red garment's shading swings in a*, b* far more

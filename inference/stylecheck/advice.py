@@ -27,6 +27,7 @@ from inference.core.colour_names import fashion_name
 from inference.core.garments import CLASS_INDEX, DISPLAY_NAME
 from inference.core.recolour import recolour_to
 from inference.parsing.outfit import Outfit, garment_colours
+from inference.shop.catalog_terms import CLOSE_FAMILIES
 from inference.stylecheck.features import ALL_FEATURES, FEATURE_NAMES, outfit_features
 from inference.stylecheck.model import PRIOR, vector
 from inference.styles.compatibility import pieces_of, shipped
@@ -41,6 +42,9 @@ ADDABLE: dict[str, float] = {"belt": 0.01, "bag": 0.04, "footwear": 0.04, "outer
 BASICS = ("black", "white", "beige", "navy")
 #: How many of the compatibility model's best families are tried per garment.
 TOP_RANKED = 3
+#: A recoloured garment must read back as its new colour (or a close one: navy as dark blue)
+#: over at least this share of its pixels, or the region was patchy and the change is dropped.
+READ_BACK_SHARE = 0.6
 #: The least utility gain (log-odds) worth saying. sigmoid(0.3) = 0.57: Style Check must prefer
 #: the changed outfit at least 57 times in 100, more than the one-step wobble of a single
 #: secondary feature (e.g. 0.25 for one accessory more or less), so noise never triggers it.
@@ -194,4 +198,8 @@ def confirmed_photo(outfit: Outfit, category: str, family: str) -> Image.Image |
     rgb = np.asarray(after)
     scene = rgb[outfit.labels == CLASS_INDEX["background"]][::4]
     colours = garment_colours(rgb, mask, scene)
-    return after if colours and colours[0].family == family else None
+    if not colours:
+        return None
+    main = colours[0]
+    near = main.family == family or main.family in CLOSE_FAMILIES.get(family, ())
+    return after if near and main.share >= READ_BACK_SHARE else None
