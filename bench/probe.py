@@ -239,11 +239,19 @@ async def kill_rounds(workdir: Path, rounds: int = 3) -> dict:
         server = Server(workdir)
         await server.start()
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-            tasks = [asyncio.create_task(post(http, server.url, photo=photo)) for _ in range(6)]
-            await asyncio.sleep(1.5)
+            tasks = [asyncio.create_task(post(http, server.url, photo=photo)) for _ in range(4)]
+            # killed while writing: once the first answers are back, the rest still in flight
+            pending, answered = set(tasks), 0
+            while pending and answered < 2:
+                done, pending = await asyncio.wait(pending, timeout=120,
+                                                   return_when=asyncio.FIRST_COMPLETED)
+                answered += len(done)
+                if not done:
+                    break
             server.stop(kill=True)
             results = await asyncio.gather(*tasks)
         acknowledged += sum(_analysed(s, b) for s, b, _ in results)
+        await asyncio.sleep(0.5)
     with closing(sqlite3.connect(workdir / "probe.db")) as db:
         stored = db.execute("select count(*) from outfits").fetchone()[0]
         check = db.execute("pragma integrity_check").fetchone()[0]
