@@ -11,7 +11,7 @@ import asyncio
 import hmac
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from urllib.parse import urlsplit
 
@@ -46,6 +46,7 @@ from bot.chat.dialog import Dialog
 from bot.chat.flows import Say
 from bot.chat.messages import Button, Incoming, PhotoIn, Reply
 from bot.config import Settings
+from bot.logging_setup import configured_secrets, redact_secrets
 
 log = logging.getLogger(__name__)
 
@@ -359,6 +360,7 @@ async def start_webhook(application: Application, settings: Settings,
     tg = settings.telegram
     secret = (tg.webhook_secret.get_secret_value() if tg.webhook_secret
               else secrets.token_urlsafe(32))
+    redact_secrets(secret)  # a made-up one too: PTB logs setWebhook's parameters at DEBUG
     runner = web.AppRunner(webhook_app(application, secret), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, tg.webhook_listen, tg.webhook_port).start()
@@ -366,19 +368,6 @@ async def start_webhook(application: Application, settings: Settings,
     log.info("webhook at %s (listening on %s:%s, path %s)", urlsplit(url).netloc,
              tg.webhook_listen, tg.webhook_port, urlsplit(url).path or "/")
     return runner
-
-
-def _redact(token: str) -> Callable[[logging.LogRecord], bool]:
-    """A log filter that replaces the token wherever a line (or its traceback) would show it."""
-
-    def redact(record: logging.LogRecord) -> bool:
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        record.msg, record.args = record.getMessage().replace(token, "<token>"), ()
-        record.exc_text = record.exc_text and record.exc_text.replace(token, "<token>")
-        return True
-
-    return redact
 
 
 async def serve(settings: Settings, webhook_url: str | None = None) -> None:
@@ -399,7 +388,5 @@ async def serve(settings: Settings, webhook_url: str | None = None) -> None:
 
 def run_telegram(settings: Settings, webhook_url: str | None = None) -> None:
     """The `stylebot run` entry point: polling, or a webhook when `webhook_url` is given."""
-    redact = _redact(settings.telegram.token.get_secret_value())
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
+    redact_secrets(*configured_secrets(settings))  # also when called without the CLI
     asyncio.run(serve(settings, webhook_url))

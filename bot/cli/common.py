@@ -6,20 +6,18 @@ All `--json` output goes to stdout as one JSON document; logs and progress go to
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
 from bot.config import Settings, load_settings
+from bot.logging_setup import setup_logging
 
 
 def load(args: argparse.Namespace) -> Settings:
-    """The validated settings (config.yaml, then the environment), with logging to stderr."""
+    """The validated settings (config.yaml, then the environment), with logging to stderr and
+    the configured secrets redacted from it."""
     settings = load_settings(args.config)
-    logging.basicConfig(
-        level=settings.log_level, stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(settings)
     return settings
 
 
