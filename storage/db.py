@@ -90,23 +90,26 @@ class Health:
 
 class _Connection(sqlite3.Connection):
     """Tells the store's Health how each write ended. A write has succeeded once its changes are
-    committed: the change count moved and no transaction is left open (autocommit, COMMIT, or
-    sqlite-utils' RELEASE), a ROLLBACK aside."""
+    committed: autocommit, or a transaction (BEGIN, sqlite-utils' SAVEPOINT) that changed rows
+    ending by COMMIT or RELEASE rather than ROLLBACK."""
 
     health: Health
-    seen_changes = 0
+    opened_at = 0  # the change count when the open transaction began
 
     def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+        before, was_open = self.total_changes, self.in_transaction
         try:
             cursor = super().execute(sql, *args)
         except sqlite3.Error as err:
             if is_storage_fault(err):
                 self.health.failed("database", err)
             raise
-        if not self.in_transaction and self.total_changes != self.seen_changes:
-            self.seen_changes = self.total_changes
-            if not sql.lstrip().upper().startswith("ROLLBACK"):
-                self.health.succeeded("database")
+        if self.in_transaction:
+            if not was_open:
+                self.opened_at = before
+        elif self.total_changes != (self.opened_at if was_open else before) \
+                and not sql.lstrip().upper().startswith("ROLLBACK"):
+            self.health.succeeded("database")
         return cursor
 
 
@@ -176,7 +179,8 @@ class Store:
         try:
             yield db
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.conn.in_transaction:  # SQLite has already rolled back after SQLITE_FULL
+                db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
 
