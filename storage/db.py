@@ -51,6 +51,10 @@ class StorageError(RuntimeError):
         self.setting, self.path, self.reason = setting, path, reason
 
 
+class _RolledBack(Exception):
+    """Ends the start-up write check's transaction, undoing its write."""
+
+
 class FilesFault(OSError):
     """A kept photo could not be written under the files folder."""
 
@@ -130,16 +134,20 @@ class Store:
         self._check_files_dir()
 
     def _check_database(self) -> None:
-        """Open and migrate the database, then prove it takes writes (BEGIN IMMEDIATE needs the
-        write lock, which a read-only file or mount refuses); StorageError if not."""
+        """Open and migrate the database, then prove it takes a write (rolled back: in WAL mode
+        a read-only file still grants BEGIN IMMEDIATE and refuses only the write itself);
+        StorageError if not."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             migrations.apply(self.db)
             if pending := migrations.pending(self.db):
                 raise sqlite3.OperationalError(
                     "migrations not applied: " + ", ".join(m.name for m in pending))
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("ROLLBACK")
+            with self.transaction() as db:
+                db.execute("create table _write_check (x)")
+                raise _RolledBack
+        except _RolledBack:
+            pass
         except (sqlite3.Error, OSError) as err:
             self.close()
             raise StorageError("database", self.path, _reason(err)) from None
