@@ -1,5 +1,5 @@
 """SQLite storage through sqlite-utils: schema migrations and user-scoped queries."""
 
-from storage.db import Store
+from storage.db import StorageError, Store
 
-__all__ = ["Store"]
+__all__ = ["StorageError", "Store"]

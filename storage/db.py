@@ -12,9 +12,11 @@ import json
 import logging
 import shutil
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
@@ -39,19 +41,134 @@ class NotFound(LookupError):
     """No such row for this user."""
 
 
+class StorageError(RuntimeError):
+    """The database or the files folder cannot be written at start-up: one line naming the path,
+    the setting that chose it and the OS's reason, for the command line to print."""
+
+    def __init__(self, setting: str, path: Path, reason: str) -> None:
+        super().__init__(f"cannot write {path} (setting storage.{setting}, environment "
+                         f"STYLEBOT_STORAGE__{setting.upper()}): {reason}")
+        self.setting, self.path, self.reason = setting, path, reason
+
+
+class _RolledBack(Exception):
+    """Ends the start-up write check's transaction, undoing its write."""
+
+
+class FilesFault(OSError):
+    """A kept photo could not be written under the files folder."""
+
+
+#: SQLite's codes for a fault of the disk rather than of the query (read-only, full, failing).
+DISK_FAULT_CODES = ("SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CANTOPEN")
+
+
+def is_storage_fault(err: BaseException) -> bool:
+    """Whether `err` means nothing could be saved (so the user hears that, not "all is safe")."""
+    if isinstance(err, FilesFault):
+        return True
+    code = getattr(err, "sqlite_errorname", "") if isinstance(err, sqlite3.Error) else ""
+    return code.startswith(DISK_FAULT_CODES)
+
+
+def _reason(err: BaseException) -> str:
+    """The OS's or SQLite's words, with the path it was about (a parent that is a file)."""
+    if isinstance(err, OSError) and err.strerror:
+        return f"{err.strerror}: {err.filename}" if err.filename else err.strerror
+    return str(err)
+
+
+class Health:
+    """Whether the last write of each kind ("database", "files") failed, and why: kept where the
+    writes happen so /healthz reads it for free."""
+
+    def __init__(self) -> None:
+        self.faults: dict[str, str] = {}
+
+    def failed(self, kind: str, err: BaseException) -> None:
+        self.faults[kind] = _reason(err)
+
+    def succeeded(self, kind: str) -> None:
+        self.faults.pop(kind, None)
+
+
+class _Connection(sqlite3.Connection):
+    """Tells the store's Health how each write ended. A write has succeeded once its changes are
+    committed: autocommit, or a transaction (BEGIN, sqlite-utils' SAVEPOINT) that changed rows
+    ending by COMMIT or RELEASE rather than ROLLBACK."""
+
+    health: Health
+    opened_at = 0  # the change count when the open transaction began
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+        before, was_open = self.total_changes, self.in_transaction
+        try:
+            cursor = super().execute(sql, *args)
+        except sqlite3.Error as err:
+            if is_storage_fault(err):
+                self.health.failed("database", err)
+            raise
+        if self.in_transaction:
+            if not was_open:
+                self.opened_at = before
+        elif self.total_changes != (self.opened_at if was_open else before) \
+                and not sql.lstrip().upper().startswith("ROLLBACK"):
+            self.health.succeeded("database")
+        return cursor
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    photo_id: int
+    outfit_id: int
+    kept: bool  # False when keeping was asked for but the file could not be written
+
+
 class Store:
     def __init__(self, path: Path, files_dir: Path) -> None:
         self.path = Path(path)
         self.files_dir = Path(files_dir)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.health = Health()
         self._local = threading.local()
-        migrations.apply(self.db)
+        self._check_database()
+        self._check_files_dir()
+
+    def _check_database(self) -> None:
+        """Open and migrate the database, then prove it takes a write (rolled back: in WAL mode
+        a read-only file still grants BEGIN IMMEDIATE and refuses only the write itself);
+        StorageError if not."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            migrations.apply(self.db)
+            if pending := migrations.pending(self.db):
+                raise sqlite3.OperationalError(
+                    "migrations not applied: " + ", ".join(m.name for m in pending))
+            with self.transaction() as db:
+                db.execute("create table _write_check (x)")
+                raise _RolledBack
+        except _RolledBack:
+            pass
+        except (sqlite3.Error, OSError) as err:
+            self.close()
+            raise StorageError("database", self.path, _reason(err)) from None
+
+    def _check_files_dir(self) -> None:
+        """The files folder exists and takes a file (created and removed); StorageError if not."""
+        try:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.files_dir, prefix=".write-check"):
+                pass
+        except OSError as err:
+            self.close()
+            raise StorageError("files_dir", self.files_dir, _reason(err)) from None
 
     @property
     def db(self) -> Database:
         db = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                   factory=_Connection)
+            conn.health = self.health
             db = Database(conn)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
@@ -63,12 +180,17 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
+        """All or nothing; inside another transaction it joins that one."""
         db = self.db
+        if db.conn.in_transaction:
+            yield db
+            return
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.conn.in_transaction:  # SQLite has already rolled back after SQLITE_FULL
+                db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
 
@@ -102,21 +224,54 @@ class Store:
         # Hashed so a user id never becomes a path (and ids like "../x" are harmless).
         return self.files_dir / sha256(user_id.encode()).hexdigest()[:24]
 
-    def add_photo(self, user_id: str, data: bytes, width: int, height: int, keep: bool) -> int:
-        digest = sha256(data).hexdigest()
-        path = None
-        if keep:
-            folder = self.user_dir(user_id) / "photos"
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / f"{digest[:32]}.jpg"
+    def _keep_file(self, user_id: str, data: bytes) -> tuple[Path, bool]:
+        """Write a kept photo; returns its path and whether it is new. FilesFault if not."""
+        target = self.user_dir(user_id) / "photos" / f"{sha256(data).hexdigest()[:32]}.jpg"
+        existed = target.exists()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(".part")
             tmp.write_bytes(data)
             tmp.replace(target)  # atomic: a crash never leaves half a photo
-            path = str(target)
+        except OSError as err:
+            self.health.failed("files", err)
+            raise FilesFault(err.errno, err.strerror, err.filename) from err
+        self.health.succeeded("files")
+        return target, not existed
+
+    def _photo_row(self, user_id: str, data: bytes, width: int, height: int,
+                   path: Path | None) -> int:
         return self.db["photos"].insert(
-            {"user_id": user_id, "sha256": digest, "width": width, "height": height,
-             "path": path, "created_at": now()}
+            {"user_id": user_id, "sha256": sha256(data).hexdigest(), "width": width,
+             "height": height, "path": path and str(path), "created_at": now()}
         ).last_pk
+
+    def add_photo(self, user_id: str, data: bytes, width: int, height: int, keep: bool) -> int:
+        path = self._keep_file(user_id, data)[0] if keep else None
+        return self._photo_row(user_id, data, width, height, path)
+
+    def add_analysed_photo(self, user_id: str, data: bytes, width: int, height: int,
+                           keep: bool, summary: dict, items: list[dict],
+                           **outfit: Any) -> StoredPhoto:
+        """The photo row, its outfit and items in one transaction (never a photo without its
+        outfit). A photo that cannot be kept is still stored without its file (kept=False);
+        a file written for rows that then fail is removed again."""
+        path, new_file, kept = None, False, True
+        if keep:
+            try:
+                path, new_file = self._keep_file(user_id, data)
+            except FilesFault:
+                log.warning("could not keep a photo under %s", self.files_dir, exc_info=True)
+                kept = False
+        try:
+            with self.transaction():
+                photo_id = self._photo_row(user_id, data, width, height, path)
+                outfit_id = self.add_outfit(user_id, photo_id, summary, items, **outfit)
+        except BaseException:
+            if path is not None and new_file:
+                path.unlink(missing_ok=True)
+            raise
+        return StoredPhoto(photo_id, outfit_id, kept)
 
     def photo(self, user_id: str, photo_id: int) -> dict:
         rows = list(self.db["photos"].rows_where("id = ? and user_id = ?", [photo_id, user_id]))

@@ -42,7 +42,7 @@ from telegram.ext import (
 import prompts
 from bot.app import Services, services_running, until_stopped
 from bot.channels import reminder_jobs as jobs
-from bot.chat.dialog import Dialog
+from bot.chat.dialog import Dialog, apology_key
 from bot.chat.flows import Say
 from bot.chat.messages import Button, Incoming, PhotoIn, Reply
 from bot.config import Settings
@@ -263,7 +263,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if chat is not None and chat.type == ChatType.PRIVATE:
         with suppress(TelegramError):
             say = _speaker(context, update.effective_user)
-            await context.bot.send_message(chat.id, say("internal_error"))
+            await context.bot.send_message(chat.id, say(apology_key(context.error)))
 
 
 async def _post_init(application: Application) -> None:

@@ -170,6 +170,12 @@ async def index(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """200 while storage takes writes; 503 naming the fault while the last write of the database
+    or of a kept photo failed (the store's Health, kept as writes happen: nothing is probed)."""
+    faults = request.app[DIALOG].services.store.health.faults
+    if faults:
+        return web.json_response({"ok": False, "reason": "the last storage write failed",
+                                  "storage": dict(faults)}, status=503)
     return web.json_response({"ok": True})
 
 

@@ -16,12 +16,19 @@ from bot.chat.messages import Incoming, Reply
 from bot.chat.ratelimit import RateLimiter, event_cost
 from bot.chat.recent_photos import RecentPhotos
 from inference.text.language import language_of
+from storage.db import is_storage_fault
 
 log = logging.getLogger(__name__)
 
 #: /command -> handler, and button payload prefix -> handler, as the flows declare them.
 COMMANDS = {name: c.handler for name, c in flows.commands().items()}
 BUTTONS = flows.buttons()
+
+
+def apology_key(err: BaseException) -> str:
+    """What a failure is called: a storage fault says nothing was saved (never "nothing is
+    lost"), anything else is a generic apology."""
+    return "storage_error" if is_storage_fault(err) else "internal_error"
 
 
 class Dialog:
@@ -44,10 +51,11 @@ class Dialog:
         try:
             user = store.ensure_user(event.user_id, event.channel)
             turn = Turn(self.services, event, user, self.recent, self._language(user, event))
-            return await self._route(turn)
-        except Exception:
+            replies = await self._route(turn)
+        except Exception as err:
             log.exception("failed to handle an event from a %s user", event.channel)
-            return [Reply(self.speaker(event.user_id, event.locale)("internal_error"))]
+            return [Reply(self.speaker(event.user_id, event.locale)(apology_key(err)))]
+        return replies + [Reply(turn.say(key)) for key in turn.notes]
 
     def speaker(self, user_id: str, locale: str | None = None) -> flows.Say:
         """`say` for a user outside a turn (a refusal before the user is looked up, a channel's

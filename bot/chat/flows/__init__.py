@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import prompts
 from bot.app import Services
@@ -38,6 +38,12 @@ class Turn:
     user: dict
     recent: RecentPhotos
     lang: str = prompts.DEFAULT  # the language of this turn's replies
+    notes: list[str] = field(default_factory=list)  # keys said after the answer, once each
+
+    def note(self, key: str) -> None:
+        """Add a line after the answer (a photo that could not be kept), once per turn."""
+        if key not in self.notes:
+            self.notes.append(key)
 
     @property
     def user_id(self) -> str:

@@ -109,11 +109,12 @@ async def analyse_and_store(turn: Turn, index: int = 0,
     photo = turn.event.photos[index]
     image, outfit = await turn.run(turn.services.pipeline.load_and_parse, photo.data)
     fields = await diary.entry_fields(turn, outfit) if diary_entry else {}
-    keep = bool(turn.user.get("keep_photos"))
-    photo_id = turn.store.add_photo(turn.user_id, photo.data, image.width, image.height, keep)
-    outfit_id = turn.store.add_outfit(turn.user_id, photo_id, outfit.as_dict(), item_rows(outfit),
-                                      **fields)
-    return outfit_id, outfit
+    stored = turn.store.add_analysed_photo(
+        turn.user_id, photo.data, image.width, image.height, bool(turn.user.get("keep_photos")),
+        outfit.as_dict(), item_rows(outfit), **fields)
+    if not stored.kept:  # answered all the same; the user hears the photo is not in the diary
+        turn.note("photo_not_kept")
+    return stored.outfit_id, outfit
 
 
 def describe(outfit: Outfit, lang: str = prompts.DEFAULT) -> str:
