@@ -209,8 +209,8 @@ def test_no_person_in_a_flat_picture(pipeline: Pipeline) -> None:
 def test_no_person_in_noise_textures_but_in_every_sample_photo(
         pipeline: Pipeline, photo_paths: list[Path]) -> None:
     """Random noise reads to the parser as one big "grey dress" (colour noise) or two people
-    (grey noise); with no skin or hair anywhere it is no one's outfit. The real photos keep
-    their person and garments."""
+    (grey noise); a texture like that is no one's outfit. The real photos keep their person
+    and garments."""
     rng = np.random.default_rng(0)
     colour = rng.integers(0, 256, (768, 512, 3), dtype=np.uint8)
     grey = np.repeat(rng.integers(0, 256, (768, 512, 1), dtype=np.uint8), 3, axis=2)
