@@ -44,6 +44,9 @@ class WebSettings(Section):
     port: int = Field(8080, ge=0, le=65535)
     max_upload_mb: float = Field(20, gt=0)
     history_messages: int = Field(200, ge=0)  # kept per user, so a reload shows the chat again
+    # an upload that sends nothing for this long is answered 408 (a stalled client holds a
+    # connection and its buffers until then); idle time, so a slow but moving upload finishes
+    upload_timeout_seconds: float = Field(30, gt=0)
 
 
 class StorageSettings(Section):

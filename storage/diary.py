@@ -85,16 +85,22 @@ class DiaryStore:
                order by local_date desc, id desc""", [user_id, since, before]).fetchall()
         return [StoredEmbedding(int(i), d, bytes(e)) for i, d, e in rows]
 
-    def verdicts_since(self, user_id: str, since_utc: str) -> list[dict]:
-        """The user's Style Checks since a UTC time, with their latest answer (if any)."""
+    def verdicts_about(self, user_id: str, outfit_ids: list[int]) -> list[dict]:
+        """The user's Style Checks that compared any of `outfit_ids`, oldest first, with the
+        outfits they compared and their latest answer (if any)."""
+        if not outfit_ids:
+            return []
+        marks = ", ".join("?" * len(outfit_ids))
         rows = self.db.execute(
-            """select v.id, v.p_a, v.created_at,
-                      (select f.value from feedback f where f.kind = 'verdict'
-                       and f.target_id = v.id and f.user_id = v.user_id
-                       order by f.id desc limit 1)
-               from verdicts v where v.user_id = ? and v.created_at >= ? order by v.id""",
-            [user_id, since_utc]).fetchall()
-        return [{"id": i, "p_a": p, "created_at": c, "preferred": f} for i, p, c, f in rows]
+            f"""select v.id, v.outfit_a, v.outfit_b, v.p_a, v.created_at,
+                       (select f.value from feedback f where f.kind = 'verdict'
+                        and f.target_id = v.id and f.user_id = v.user_id
+                        order by f.id desc limit 1)
+                from verdicts v where v.user_id = ?
+                and (v.outfit_a in ({marks}) or v.outfit_b in ({marks})) order by v.id""",
+            [user_id, *outfit_ids, *outfit_ids]).fetchall()
+        keys = ("id", "outfit_a", "outfit_b", "p_a", "created_at", "preferred")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     # reminders ---------------------------------------------------------------------------
     def reminder_users(self) -> list[dict]:

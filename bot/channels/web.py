@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
 
 import prompts
 from bot.app import Services, services_running, until_stopped
@@ -187,41 +188,66 @@ def _not_a_photo(mime: str) -> str | None:
 
 
 async def read_message(request: web.Request) -> Incoming:
-    """Stream the multipart form, counting bytes against the upload limit as they arrive."""
-    max_mb = request.app[WEB].max_upload_mb
-    limit = int(max_mb * 2**20)
-    too_big = ApiError(413, "too_large", max_mb=f"{max_mb:g}")
+    """Stream the multipart form, counting bytes against the upload limit as they arrive; an
+    upload that sends nothing for `upload_timeout_seconds` is answered 408."""
+    settings = request.app[WEB]
     if request.content_type != "multipart/form-data":
         raise ApiError(415, "not_multipart")
-    if request.content_length is not None and request.content_length > limit:
-        raise too_big
+    if request.content_length is not None and request.content_length > _limit(settings):
+        raise _too_big(settings)
+    idle = settings.upload_timeout_seconds
+    try:
+        async with asyncio.timeout(idle) as deadline:
+            return await _read_form(request, settings, deadline, idle)
+    except TimeoutError as err:
+        raise ApiError(408, "upload_timeout") from err
+    except BadHttpMessage as err:  # a header line over aiohttp's 8,190 bytes (a long name)
+        raise ApiError(400, "long_header" if isinstance(err, LineTooLong) else "bad_form") from err
+    except ValueError as err:  # malformed multipart body
+        raise ApiError(400, "bad_form") from err
+
+
+def _limit(settings: WebSettings) -> int:
+    return int(settings.max_upload_mb * 2**20)
+
+
+def _too_big(settings: WebSettings) -> ApiError:
+    return ApiError(413, "too_large", max_mb=f"{settings.max_upload_mb:g}")
+
+
+async def _read_form(request: web.Request, settings: WebSettings, deadline: asyncio.Timeout,
+                     idle: float) -> Incoming:
+    """The form's fields and photos; each chunk that arrives pushes the `deadline` on by `idle`
+    seconds, so only a stalled upload times out."""
+    loop = asyncio.get_running_loop()
     fields: dict[str, str] = {}
     photos: list[PhotoIn] = []
     other: str | None = None
     total = 0
-    try:
-        reader = await request.multipart()
-        async for part in reader:
-            if not isinstance(part, BodyPartReader) or part.name is None:
+    reader = await request.multipart()
+    async for part in reader:
+        deadline.reschedule(loop.time() + idle)
+        if not isinstance(part, BodyPartReader) or part.name is None:
+            continue
+        data = bytearray()
+        while chunk := await part.read_chunk(64 * 1024):
+            deadline.reschedule(loop.time() + idle)
+            total += len(chunk)
+            if total > _limit(settings):
+                raise _too_big(settings)
+            data.extend(chunk)
+        # an empty file the user picked (it has a name) is sent on, so the dialog says it was
+        # empty; a form's photo field with no file chosen has no name
+        if part.name == "photo" and (data or part.filename):
+            mime = part.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if _not_a_photo(mime):
+                other = other or _not_a_photo(mime)
                 continue
-            data = bytearray()
-            while chunk := await part.read_chunk(64 * 1024):
-                total += len(chunk)
-                if total > limit:
-                    raise too_big
-                data.extend(chunk)
-            if part.name == "photo" and data:
-                mime = part.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                if _not_a_photo(mime):
-                    other = other or _not_a_photo(mime)
-                    continue
-                if len(photos) == MAX_PHOTOS:
-                    raise ApiError(400, "too_many_photos")
-                photos.append(PhotoIn(bytes(data), part.filename, f"w{secrets.token_hex(6)}"))
-            elif part.name in ("text", "callback", "reply_to"):
-                fields[part.name] = data.decode("utf-8", "replace")
-    except ValueError as err:  # malformed multipart body
-        raise ApiError(400, "bad_form") from err
+            if len(photos) == MAX_PHOTOS:
+                raise ApiError(400, "too_many_photos")
+            photos.append(PhotoIn(bytes(data), part.filename, f"w{secrets.token_hex(6)}"))
+        elif part.name in ("text", "callback", "reply_to"):
+            fields[part.name] = data.decode("utf-8", "replace")
     return Incoming(
         user_id=user_id(request), channel="web", text=fields.get("text", "")[:MAX_TEXT_CHARS],
         photos=tuple(photos), reply_to=fields.get("reply_to") or None,
@@ -251,6 +277,9 @@ async def message(request: web.Request) -> web.Response:
         event = await read_message(request)
     except ApiError as err:
         return err.response(request)
+    except ConnectionResetError as err:  # the browser went away mid-upload: nothing to answer
+        log.info("web upload aborted by the client: %s", err)
+        return web.Response(status=400)
     replies = await request.app[DIALOG].handle(event)
     shown = [reply_json(request, r) for r in replies]
     remember(request, event, shown)

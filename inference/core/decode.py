@@ -5,10 +5,15 @@ from __future__ import annotations
 import io
 import warnings
 
+import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 #: Working size: photos are downscaled to this longer side before any analysis.
 WORK_LONG_SIDE = 1024
+#: Grey modes wider than 8 bits (16-bit PNGs and TIFFs open as I;16*, 32-bit integer and float
+#: images as I and F): Pillow's convert("RGB") clips their values at 255, so a 16-bit photo of an
+#: outfit came out white. They are scaled to 8 bits instead (`_to_8bit`).
+WIDE_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N", "F"})
 
 
 class BadImage(ValueError):
@@ -49,6 +54,7 @@ def load_photo(data: bytes, max_pixels: int = 40_000_000) -> Image.Image:
         raise BadImage("damaged") from err
     if min(image.size) < 32:
         raise BadImage("too_small")
+    image = _to_8bit(image)
     if image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info):
         background = Image.new("RGB", image.size, (255, 255, 255))
         background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
@@ -57,3 +63,19 @@ def load_photo(data: bytes, max_pixels: int = 40_000_000) -> Image.Image:
     if max(image.size) > WORK_LONG_SIDE:
         image.thumbnail((WORK_LONG_SIDE, WORK_LONG_SIDE), Image.Resampling.LANCZOS)
     return image
+
+
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """A wide grey image (WIDE_MODES) as 8-bit grey, scaled from its type's full range: 16 bits
+    for I;16*; for I and F (which do not say their depth) the smallest of 0-1 (F only), 0-255,
+    0-65535 or 0-max that holds the values."""
+    if image.mode not in WIDE_MODES:
+        return image
+    values = np.asarray(image, dtype=np.float64)
+    if image.mode.startswith("I;16"):
+        full = 65535.0
+    else:
+        top = float(values.max(initial=0.0))
+        fits = [r for r in (1.0, 255.0, 65535.0) if top <= r and (r > 1 or image.mode == "F")]
+        full = fits[0] if fits else top
+    return Image.fromarray(np.clip(values * (255.0 / full), 0, 255).round().astype(np.uint8))

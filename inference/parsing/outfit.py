@@ -40,6 +40,12 @@ MIN_PATTERN_AREA = 0.04
 #: Person size checks (share of the photo, height share of the photo).
 MIN_PERSON_SHARE = 0.01
 MIN_PERSON_HEIGHT = 0.25
+#: Mean absolute difference between horizontally neighbouring grey values (0-255) above which a
+#: picture is a noise-like texture, not a photo of someone: street photos (CCP) and the demo
+#: catalogue's garment photos measure 3-16, random noise 85, which the parser otherwise reads
+#: as one large "grey dress" or two people. (A skin-and-hair floor caught noise too, but also a
+#: third of photos of a garment on its own, which "where can I buy this?" must still read.)
+MAX_NEIGHBOUR_DIFFERENCE = 40.0
 
 
 class Parser(Protocol):
@@ -246,6 +252,14 @@ def _listed(category: str, pixels: int, person_pixels: int, confidence: float) -
     return confidence >= (MIN_CARRIED_CONFIDENCE if category in CARRIED else MIN_ITEM_CONFIDENCE)
 
 
+def _noise_like(photo: Image.Image) -> bool:
+    """Measured on the photo as sent (downscaling averages noise away), in its middle."""
+    w, h = photo.size
+    box = (max(0, w // 2 - 256), max(0, h // 2 - 256), min(w, w // 2 + 256), min(h, h // 2 + 256))
+    grey = np.asarray(photo.crop(box).convert("L"), dtype=np.int16)
+    return float(np.abs(np.diff(grey, axis=1)).mean()) > MAX_NEIGHBOUR_DIFFERENCE
+
+
 def parse_outfit(photo: Image.Image, segmenter: Parser) -> Outfit:
     image = (
         resize_long_side(photo, PARSE_LONG_SIDE) if max(photo.size) > PARSE_LONG_SIDE else photo
@@ -254,10 +268,11 @@ def parse_outfit(photo: Image.Image, segmenter: Parser) -> Outfit:
     person = labels != CLASS_INDEX["background"]
     person_share = float(person.mean())
     people, height, main = _find_people(person)
+    skin = float((labels == CLASS_INDEX["skin"]).sum() / max(int(person.sum()), 1))
     problems = []
     if min(photo.size) < MIN_PHOTO_SIDE:
         problems.append("low_resolution")
-    elif person_share < MIN_PERSON_SHARE or people == 0:
+    elif person_share < MIN_PERSON_SHARE or people == 0 or _noise_like(photo):
         problems.append("no_person")
     elif height < MIN_PERSON_HEIGHT:
         problems.append("tiny")
@@ -265,5 +280,4 @@ def parse_outfit(photo: Image.Image, segmenter: Parser) -> Outfit:
         problems.append("several_people")
     listing = not {"low_resolution", "no_person"} & set(problems)
     items = items_from_labels(image, labels, confidence, main) if listing else []
-    skin = float((labels == CLASS_INDEX["skin"]).sum() / max(int(person.sum()), 1))
     return Outfit(image, labels, items, person_share, people, height, skin, problems, main)

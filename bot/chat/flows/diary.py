@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from PIL import Image
@@ -73,19 +73,20 @@ def _picture(entry: dict, keep: bool, lang: str) -> Image.Image:
     return pics.item_card(entry["summary"], lang)
 
 
-def _verdicts_by_day(services: Services, user: dict, since: date,
-                     say: Say) -> dict[str, list[str]]:
-    zone_now = local_now(user)
-    start = datetime.combine(since - timedelta(days=1), datetime.min.time(), UTC).isoformat()
-    by_day: dict[str, list[str]] = {}
-    for v in DiaryStore(services.store).verdicts_since(user["id"], start):
-        day = datetime.fromisoformat(v["created_at"]).astimezone(zone_now.tzinfo).date()
+def _verdicts_by_outfit(services: Services, user_id: str, outfit_ids: list[int],
+                        say: Say) -> dict[int, list[str]]:
+    """Each Style Check's line under the outfit it compared that comes first in `outfit_ids`
+    (newest first: a check of two listed entries shows once, with the later one); a check of
+    outfits not listed is about none of them and is left out."""
+    by_outfit: dict[int, list[str]] = {}
+    for v in DiaryStore(services.store).verdicts_about(user_id, outfit_ids):
+        compared = {v["outfit_a"], v["outfit_b"]}
+        shown_with = next(i for i in outfit_ids if i in compared)
         a = round((v["p_a"] or 0.5) * 100)
-        line = (say("history_verdict_picked", a=a, b=100 - a,
-                              side=v["preferred"].upper()) if v["preferred"]
-                else say("history_verdict", a=a, b=100 - a))
-        by_day.setdefault(day.isoformat(), []).append(line)
-    return by_day
+        line = (say("history_verdict_picked", a=a, b=100 - a, side=v["preferred"].upper())
+                if v["preferred"] else say("history_verdict", a=a, b=100 - a))
+        by_outfit.setdefault(shown_with, []).append(line)
+    return by_outfit
 
 
 def _entry_text(say: Say, lang: str, entry: dict, verdicts: list[str],
@@ -106,23 +107,18 @@ def _entry_text(say: Say, lang: str, entry: dict, verdicts: list[str],
 
 
 async def history(turn: Turn) -> list[Reply]:
-    """/history: the last diary entries with their comment, styles, repeats and the day's
-    Style Checks; a strip of thumbnails (kept photos) or colour cards."""
+    """/history: the last diary entries with their comment, styles, repeats and the Style
+    Checks that compared them; a strip of thumbnails (kept photos) or colour cards."""
     diary = DiaryStore(turn.store)
     entries = diary.entries(turn.user_id, limit=HISTORY_ENTRIES)
     if not entries:
         return [Reply(turn.say("history_empty"))]
-    oldest = date.fromisoformat(entries[-1]["local_date"])
-    verdicts = _verdicts_by_day(turn.services, turn.user, oldest, turn.say)
+    verdicts = _verdicts_by_outfit(turn.services, turn.user_id, [e["id"] for e in entries],
+                                   turn.say)
     earlier = {e["repeat_of"]: d for e in entries if e.get("repeat_of")
                and (d := diary.entry_date(turn.user_id, int(e["repeat_of"])))}
-    shown_days: set[str] = set()
-    blocks = []
-    for entry in entries:  # the day's Style Checks go with the day's latest entry
-        day = entry["local_date"]
-        day_verdicts = [] if day in shown_days else verdicts.get(day, [])
-        blocks.append(_entry_text(turn.say, turn.lang, entry, day_verdicts, earlier))
-        shown_days.add(day)
+    blocks = [_entry_text(turn.say, turn.lang, entry, verdicts.get(entry["id"], []), earlier)
+              for entry in entries]
     keep = bool(turn.user.get("keep_photos"))
     text = "\n".join([turn.say("history_header", n=len(entries)), *blocks])
     if not keep:

@@ -108,7 +108,8 @@ async def forget_button(turn: Turn, payload: str) -> list[Reply]:
 async def export(turn: Turn) -> list[Reply]:
     data = turn.store.export_user(turn.user_id)
     body = json.dumps(data, indent=2, ensure_ascii=False, default=str).encode()
-    kept = [Path(p["path"]) for p in data["photos"] if p.get("path")]
+    # the same photo sent twice is two rows with one file (named by its hash): zip it once
+    kept = [Path(path) for path in dict.fromkeys(p["path"] for p in data["photos"] if p["path"])]
     if kept and turn.services.settings.privacy.export_includes_photos:
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import io
 import json
+import logging
 import re
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from PIL import Image
 
@@ -462,3 +465,103 @@ async def test_the_page_speaks_the_browsers_then_the_chats_language(server):
             assert '<html lang="en">' in await resp.text()
         [reply] = await post(english, photos=(b"%PDF-1.4 hello",), mime="application/pdf")
         assert "lovely PDF" in reply["text"]
+
+
+async def raw_post(srv: TestServer | SimpleNamespace, head_extra: str, body: bytes,
+                   content_length: int | None = None) -> tuple[asyncio.StreamReader,
+                                                               asyncio.StreamWriter]:
+    """A hand-made POST /api/message over a plain socket: what a browser cannot send."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+    length = len(body) if content_length is None else content_length
+    writer.write((f"POST /api/message HTTP/1.1\r\nHost: 127.0.0.1:{srv.port}\r\n"
+                  f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n{head_extra}"
+                  f"Content-Length: {length}\r\nConnection: close\r\n\r\n").encode() + body)
+    await writer.drain()
+    return reader, writer
+
+
+BOUNDARY = "stylebotTestBoundary"
+
+
+def photo_part(name: str, data: bytes) -> bytes:
+    return (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="photo"; filename="{name}"'
+            f"\r\nContent-Type: image/jpeg\r\n\r\n").encode() + data
+
+
+async def status_and_json(reader: asyncio.StreamReader) -> tuple[int, dict]:
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    length = int(re.search(rb"Content-Length: (\d+)", head, re.I)[1])
+    body = await asyncio.wait_for(reader.readexactly(length), 10)
+    return int(head.split()[1]), json.loads(body)
+
+
+async def test_a_header_line_over_8190_bytes_gets_a_kind_400(client, photo_bytes):
+    data = aiohttp.FormData(default_to_multipart=True)
+    data.add_field("photo", photo_bytes[0], filename="a" * 9000 + ".jpg",
+                   content_type="image/jpeg")
+    async with client.post("/api/message", data=data) as resp:
+        assert resp.status == 400
+        error = await resp.json()
+    assert error["error"] == "long_header" and "rename" in error["message"]
+    [still_fine] = await post(client, text="/help")
+    assert "/export" in still_fine["text"]
+
+
+async def test_a_stalled_upload_is_answered_408_and_a_slow_one_finishes(services, photo_bytes):
+    services.settings.web.upload_timeout_seconds = 0.5
+    srv = TestServer(create_app(services), host="127.0.0.1")
+    await srv.start_server()
+    try:
+        started = asyncio.get_running_loop().time()
+        part = photo_part("outfit.jpg", photo_bytes[0])
+        reader, writer = await raw_post(srv, "", part[:2000], content_length=len(part) + 100)
+        status, error = await status_and_json(reader)  # nothing more is ever sent
+        writer.close()
+        assert status == 408 and error["error"] == "upload_timeout"
+        assert asyncio.get_running_loop().time() - started < 5
+
+        # a slow upload that keeps sending (a chunk every 0.3 s, 1.5 s in all) is not cut off
+        body = part + f"\r\n--{BOUNDARY}--\r\n".encode()
+        reader, writer = await raw_post(srv, "", b"", content_length=len(body))
+        for i in range(5):
+            writer.write(body[i * len(body) // 5:(i + 1) * len(body) // 5])
+            await writer.drain()
+            await asyncio.sleep(0.3)
+        status, answer = await status_and_json(reader)
+        writer.close()
+        assert status == 200 and answer["replies"][0]["images"]
+    finally:
+        await srv.close()
+
+
+async def test_an_aborted_upload_logs_one_line(services, photo_bytes, caplog):
+    # served as `stylebot web` serves it (an AppRunner's defaults, unlike TestServer's, let
+    # the handler see the lost connection rather than cancelling it)
+    runner = web.AppRunner(create_app(services))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    site = SimpleNamespace(port=runner.addresses[0][1])
+    part = photo_part("outfit.jpg", photo_bytes[0])
+    try:
+        with caplog.at_level(logging.INFO):
+            reader, writer = await raw_post(site, "", part[:3000],
+                                            content_length=len(part) + 100)
+            await asyncio.sleep(0.2)
+            writer.close()  # the browser tab is closed mid-upload
+            await writer.wait_closed()
+            for _ in range(100):
+                if any("aborted" in r.getMessage() for r in caplog.records):
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.2)  # anything aiohttp logs after the handler returns
+    finally:
+        await runner.cleanup()
+    [aborted] = [r for r in caplog.records if "aborted" in r.getMessage()]
+    assert aborted.levelno <= logging.WARNING and "\n" not in aborted.getMessage()
+    assert not any(r.exc_info for r in caplog.records)
+    assert not any(r.levelno >= logging.ERROR for r in caplog.records)
+
+
+async def test_an_empty_file_is_said_to_be_empty(client):
+    [reply] = await post(client, photos=(b"",))
+    assert "the file was empty" in reply["text"] and not reply["images"]

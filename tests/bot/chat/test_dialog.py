@@ -201,3 +201,15 @@ async def test_another_take_never_repeats_and_style_is_explained(services, photo
     # Another user cannot ask for comments on this outfit.
     [stale] = await dialog.handle(event("cli:b", callback=more))
     assert "expired" in stale.text
+
+
+async def test_export_holds_each_kept_photo_once(services, photo_bytes) -> None:
+    dialog = Dialog(services)
+    await dialog.handle(event("cli:a", text="/keepphotos on"))
+    for photo in (photo_bytes[0], photo_bytes[0], photo_bytes[1]):  # the first one sent twice
+        await dialog.handle(event("cli:a", photos=(PhotoIn(photo),)))
+    assert len(services.store.export_user("cli:a")["photos"]) == 3
+    [export] = await dialog.handle(event("cli:a", text="/export"))
+    names = zipfile.ZipFile(io.BytesIO(export.file.data)).namelist()
+    photos = [n for n in names if n.startswith("photos/")]
+    assert len(photos) == len(set(photos)) == 2

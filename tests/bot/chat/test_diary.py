@@ -226,3 +226,28 @@ async def test_daily_in_the_web_chat_says_reminders_need_telegram(services):
     telegram, *_ = await dialog.handle(Incoming("tg:1", "telegram", text="/daily on 08:30"))
     assert "08:30" in telegram.text and "need Telegram" not in telegram.text
     assert services.store.user("tg:1")["daily_time"] == "08:30"
+
+
+async def test_history_shows_a_style_check_only_with_the_outfits_it_compared(services,
+                                                                             photo_bytes):
+    services.settings.telegram.rate_burst = 100  # six photos in a row are not a flood here
+    dialog = Dialog(services)  # a second photo soon after asks "compare them?"
+    await dialog.handle(event("cli:a", photos=photo(photo_bytes[0], "1")))
+    first = last_outfit_id(services, "cli:a")
+    await dialog.handle(event("cli:a", photos=photo(photo_bytes[1], "2")))
+    second = last_outfit_id(services, "cli:a")
+    [check] = await dialog.handle(event("cli:a", callback=f"pair:compare:{first}:{second}"))
+    assert "Style Check" in check.images[0].caption
+    # then an album checked on its own (not diary entries) and a later, unrelated entry
+    await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[2], ref="3"),
+                                               PhotoIn(photo_bytes[3], ref="4"))))
+    await dialog.handle(event("cli:a", photos=photo(mirrored(photo_bytes[3]), "5")))
+    later = last_outfit_id(services, "cli:a")
+    assert [e["id"] for e in DiaryStore(services.store).entries("cli:a")] == [
+        later, second, first]
+
+    [history] = await dialog.handle(event("cli:a", text="/history"))
+    later_block, second_block, first_block = history.text.split("\n• ")[1:]
+    assert "Style Check" not in later_block  # the day's latest entry, but not compared
+    assert second_block.count("Style Check") == 1  # the pair's check, once, with the later one
+    assert "Style Check" not in first_block

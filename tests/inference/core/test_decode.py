@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -50,3 +51,36 @@ def test_transparent_png_gets_a_white_background() -> None:
     buf = io.BytesIO()
     image.save(buf, "PNG")
     assert load_photo(buf.getvalue()).getpixel((5, 5)) == (255, 255, 255)
+
+
+def _png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["I;16", "I;16B", "I", "F"])
+def test_wide_grey_photos_decode_like_their_8_bit_grey(photo_bytes: list[bytes],
+                                                        kind: str) -> None:
+    """A real outfit photo as 16-bit grey (PNG: I;16; TIFF: I;16B, 32-bit I and float F)
+    decodes to the 8-bit grey version, not to white."""
+    grey = load_photo(photo_bytes[0]).convert("L")
+    wide = np.asarray(grey, dtype=np.uint16) * 257  # 0-255 spread over 0-65535
+    if kind == "I;16":
+        data = _png(Image.fromarray(wide))
+        assert Image.open(io.BytesIO(data)).mode == "I;16"
+    elif kind == "I;16B":
+        buf = io.BytesIO()
+        Image.fromarray(wide.astype(">u2")).save(buf, "TIFF")
+        data = buf.getvalue()
+        assert Image.open(io.BytesIO(data)).mode == "I;16B"
+    else:  # 32-bit TIFFs: integers over 0-65535, floats over 0-1
+        buf = io.BytesIO()
+        values = wide.astype(np.int32) if kind == "I" else wide.astype(np.float32) / 65535
+        Image.fromarray(values).save(buf, "TIFF")
+        data = buf.getvalue()
+        assert Image.open(io.BytesIO(data)).mode == kind
+    decoded = np.asarray(load_photo(data), dtype=np.float64)
+    assert decoded.shape == (*np.asarray(grey).shape, 3)
+    difference = np.abs(decoded - np.asarray(grey, dtype=np.float64)[..., None])
+    assert difference.mean() < 1.0 and decoded.mean() < 200  # white would be 255

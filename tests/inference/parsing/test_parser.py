@@ -206,6 +206,23 @@ def test_no_person_in_a_flat_picture(pipeline: Pipeline) -> None:
     assert "no_person" in parse_outfit(wall, pipeline.parser).problems
 
 
+def test_no_person_in_noise_textures_but_in_every_sample_photo(
+        pipeline: Pipeline, photo_paths: list[Path]) -> None:
+    """Random noise reads to the parser as one big "grey dress" (colour noise) or two people
+    (grey noise); a texture like that is no one's outfit. The real photos keep their person
+    and garments."""
+    rng = np.random.default_rng(0)
+    colour = rng.integers(0, 256, (768, 512, 3), dtype=np.uint8)
+    grey = np.repeat(rng.integers(0, 256, (768, 512, 1), dtype=np.uint8), 3, axis=2)
+    flat = np.full((768, 512, 3), (120, 90, 200), dtype=np.uint8)
+    for pixels in (colour, grey, flat):
+        outfit = parse_outfit(Image.fromarray(pixels), pipeline.parser)
+        assert "no_person" in outfit.problems and not outfit.items
+    for path in photo_paths:
+        outfit = parse_outfit(Image.open(path).convert("RGB"), pipeline.parser)
+        assert "no_person" not in outfit.problems and outfit.items, path.name
+
+
 def test_parse_is_deterministic(pipeline: Pipeline, photo_bytes: list[bytes]) -> None:
     a = pipeline.load_and_parse(photo_bytes[2])[1].as_dict()
     b = pipeline.load_and_parse(photo_bytes[2])[1].as_dict()
