@@ -81,3 +81,4 @@ class Reply:
     images: list[ImageOut] = field(default_factory=list)
     buttons: list[list[Button]] = field(default_factory=list)  # rows of buttons
     file: FileOut | None = None
+    busy: bool = False  # the model queue was full and nothing ran (the web answers HTTP 503)
