@@ -60,6 +60,9 @@ class StorageSettings(Section):
     database: Path = Path("var/stylebot.db")
     files_dir: Path = Path("var/files")
     keep_photos_default: bool = False
+    # Kept photos per user on disk (re-encoded JPEGs); over it the oldest ones are dropped.
+    photo_quota_mb: float = Field(100, gt=0)
+    kept_jpeg_quality: int = Field(90, ge=50, le=100)
 
 
 class InferenceSettings(Section):

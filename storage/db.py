@@ -40,9 +40,10 @@ class NotFound(LookupError):
 
 
 class Store:
-    def __init__(self, path: Path, files_dir: Path) -> None:
+    def __init__(self, path: Path, files_dir: Path, photo_quota_bytes: int | None = None) -> None:
         self.path = Path(path)
         self.files_dir = Path(files_dir)
+        self.photo_quota_bytes = photo_quota_bytes  # kept photos per user; None: no limit
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         migrations.apply(self.db)
@@ -100,7 +101,10 @@ class Store:
         # Hashed so a user id never becomes a path (and ids like "../x" are harmless).
         return self.files_dir / sha256(user_id.encode()).hexdigest()[:24]
 
-    def add_photo(self, user_id: str, data: bytes, width: int, height: int, keep: bool) -> int:
+    def add_photo(self, user_id: str, data: bytes, width: int, height: int, keep: bool, *,
+                  kept: bytes | None = None) -> int:
+        """Record a photo; with `keep`, write `kept` (the re-encoded photo; else `data`, the
+        upload, whose digest names it either way) and then hold the user's quota."""
         digest = sha256(data).hexdigest()
         path = None
         if keep:
@@ -108,13 +112,36 @@ class Store:
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / f"{digest[:32]}.jpg"
             tmp = target.with_suffix(".part")
-            tmp.write_bytes(data)
+            tmp.write_bytes(data if kept is None else kept)
             tmp.replace(target)  # atomic: a crash never leaves half a photo
             path = str(target)
-        return self.db["photos"].insert(
+        photo_id = self.db["photos"].insert(
             {"user_id": user_id, "sha256": digest, "width": width, "height": height,
              "path": path, "created_at": now()}
         ).last_pk
+        if keep:
+            self._hold_photo_quota(user_id)
+        return photo_id
+
+    def _hold_photo_quota(self, user_id: str) -> None:
+        """Over the quota, the oldest kept photos go (their rows stay, without a file), so a
+        user's newest photos are always the ones kept."""
+        if self.photo_quota_bytes is None:
+            return
+        rows = self.db["photos"].rows_where("user_id = ? and path is not null", [user_id],
+                                            order_by="id desc", select="id, path")
+        used, keeping = 0, set()  # paths: the same photo kept twice shares one file
+        for row in rows:
+            path = Path(row["path"])
+            if row["path"] in keeping:
+                continue
+            size = path.stat().st_size if path.exists() else 0
+            if keeping and used + size > self.photo_quota_bytes:
+                path.unlink(missing_ok=True)
+                self.db["photos"].update(row["id"], {"path": None})
+            else:
+                used += size
+                keeping.add(row["path"])
 
     def photo(self, user_id: str, photo_id: int) -> dict:
         rows = list(self.db["photos"].rows_where("id = ? and user_id = ?", [photo_id, user_id]))

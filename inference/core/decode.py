@@ -57,3 +57,11 @@ def load_photo(data: bytes, max_pixels: int = 40_000_000) -> Image.Image:
     if max(image.size) > WORK_LONG_SIDE:
         image.thumbnail((WORK_LONG_SIDE, WORK_LONG_SIDE), Image.Resampling.LANCZOS)
     return image
+
+
+def encode_kept(image: Image.Image, quality: int = 90) -> bytes:
+    """A decoded photo (orientation applied, longer side capped) as the JPEG that is kept on
+    disk: no EXIF (place, time, device), no other metadata, far smaller than most uploads."""
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, "JPEG", quality=quality, optimize=True, exif=b"")
+    return buf.getvalue()

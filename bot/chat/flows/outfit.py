@@ -14,7 +14,7 @@ from bot.chat.messages import Button, ImageOut, Reply
 from inference.comments.templates import Comment, text_key
 from inference.core import drawing as pictures
 from inference.core import recolour, wording
-from inference.core.decode import BadImage
+from inference.core.decode import BadImage, encode_kept
 from inference.core.garments import CLASS_INDEX, PLURAL_NOUNS
 from inference.parsing.outfit import Outfit
 from inference.stylecheck import advice
@@ -110,7 +110,10 @@ async def analyse_and_store(turn: Turn, index: int = 0,
     image, outfit = await turn.run(turn.services.pipeline.load_and_parse, photo.data)
     fields = await diary.entry_fields(turn, outfit) if diary_entry else {}
     keep = bool(turn.user.get("keep_photos"))
-    photo_id = turn.store.add_photo(turn.user_id, photo.data, image.width, image.height, keep)
+    # Kept as the decoded photo re-encoded (orientation applied, capped, EXIF gone).
+    kept = encode_kept(image, turn.services.settings.storage.kept_jpeg_quality) if keep else None
+    photo_id = turn.store.add_photo(turn.user_id, photo.data, image.width, image.height, keep,
+                                    kept=kept)
     outfit_id = turn.store.add_outfit(turn.user_id, photo_id, outfit.as_dict(), item_rows(outfit),
                                       **fields)
     return outfit_id, outfit
