@@ -177,9 +177,13 @@ def session(request: web.Request) -> str:
     return request[SESSION]
 
 
-def user_id(request: web.Request) -> str:
+def user_id_of(token: str) -> str:
     """The dialog's user id: a hash of the cookie, so the database never holds the secret."""
-    return "web:" + hashlib.sha256(session(request).encode()).hexdigest()[:32]
+    return "web:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def user_id(request: web.Request) -> str:
+    return user_id_of(session(request))
 
 
 def client_address(request: web.Request) -> str:
@@ -314,7 +318,7 @@ def reply_json(request: web.Request, reply: Reply) -> dict:
         if link:
             file = {"url": link, "name": f.name}
         else:
-            max_mb = f"{blobs.owner_bytes / 2**20:.0f}"
+            max_mb = f"{blobs.owner_bytes / 2**20:.3g}"
             note = prompts.load("web", page_language(request))["file_too_big"]
             text = "\n\n".join(filter(None, (text, note.format(max_mb=max_mb).strip())))
     buttons = [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons]

@@ -323,7 +323,7 @@ def test_static_folder_is_what_the_page_loads():
 
 
 def test_blob_cache_is_bounded_and_owner_scoped():
-    cache = BlobCache(max_bytes=1000, per_owner=3, max_count=5)
+    cache = BlobCache(max_bytes=1000, per_owner=3, max_count=5, owner_share=1)
     alice = [cache.put(Blob("alice", b"a" * 100, "image/png", "a.png", False)) for _ in range(4)]
     assert cache.get("alice", alice[0]) is None  # over three per session: the oldest goes
     assert all(cache.get("alice", key) for key in alice[1:])
