@@ -6,7 +6,9 @@ import html
 import io
 import json
 import re
+import tempfile
 from html.parser import HTMLParser
+from pathlib import Path
 from types import SimpleNamespace
 
 import aiohttp
@@ -16,7 +18,7 @@ from PIL import Image
 
 import prompts
 from bot.channels.web import CSP, STATIC, Blob, BlobCache, create_app
-from bot.config import WebSettings
+from bot.config import StorageSettings, WebSettings
 
 
 @pytest.fixture
@@ -219,7 +221,9 @@ JS_LITERAL_RE = re.compile(r"""//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\
 
 async def served_page(max_upload_mb: float = 20) -> tuple[str, dict[str, str]]:
     """The page and its headers as the server sends it (no models needed: no message is sent)."""
-    settings = SimpleNamespace(web=WebSettings(max_upload_mb=max_upload_mb))
+    files = tempfile.TemporaryDirectory()  # the session secret's home
+    settings = SimpleNamespace(web=WebSettings(max_upload_mb=max_upload_mb),
+                               storage=StorageSettings(files_dir=Path(files.name)))
     services = SimpleNamespace(settings=settings, store=None)  # no message, no history
     srv = TestServer(create_app(services, dialog=object()), host="127.0.0.1")
     await srv.start_server()
@@ -229,6 +233,7 @@ async def served_page(max_upload_mb: float = 20) -> tuple[str, dict[str, str]]:
             return await resp.text(), dict(resp.headers)
     finally:
         await srv.close()
+        files.cleanup()
 
 
 def js_string_literals(source: str) -> list[str]:
