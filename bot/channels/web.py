@@ -296,7 +296,7 @@ async def read_message(request: web.Request) -> Incoming:
         user_id=user_id(request), channel="web", text=fields.get("text", "")[:MAX_TEXT_CHARS],
         photos=tuple(photos), reply_to=fields.get("reply_to") or None,
         callback=fields.get("callback") or None, not_a_photo=None if photos else other,
-        locale=browser_language(request),
+        locale=browser_language(request), origin="addr:" + client_address(request),
     )
 
 
@@ -349,7 +349,7 @@ def throttle(request: web.Request, event: Incoming) -> None:
     when its bucket is empty, so a cookie-less flood never reaches the dialog or the store."""
     limits = request.app[DIALOG].services.settings.telegram
     verdict = request.app[ADDRESSES].check(
-        client_address(request), event_cost(event, limits.photo_cost, limits.button_cost))
+        event.payer, event_cost(event, limits.photo_cost, limits.button_cost))
     if not verdict:
         raise ApiError(429, "too_many_requests", seconds=verdict.seconds)
 

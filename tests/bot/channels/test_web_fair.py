@@ -164,6 +164,26 @@ async def test_a_full_model_queue_answers_busy_without_running_the_model(service
         await server.close()
 
 
+async def test_one_address_cannot_take_the_whole_queue(services, photo_bytes):
+    services.runner.close()
+    services.runner = ModelRunner(workers=2, threads=2, max_queue=2)  # a share: 1 of 4
+    gate = threading.Event()
+    slow = asyncio.ensure_future(services.runner.run_for("addr:127.0.0.1", gate.wait, 30))
+    server = await started(services)
+    try:
+        async with cookieless(server) as flood, cookieless(server, "127.0.0.2") as neighbour:
+            async with flood.post("/api/message", data=form(photos=(photo_bytes[0],))) as resp:
+                assert resp.status == 503  # its address already has its share in the queue
+            async with neighbour.post("/api/message",
+                                      data=form(photos=(photo_bytes[1],))) as resp:
+                assert resp.status == 200  # served while the flood's job still waits
+            assert not slow.done()
+    finally:
+        gate.set()
+        await slow
+        await server.close()
+
+
 # ---- 4. the picture cache, bounded per session -------------------------------------------------
 def test_one_sessions_big_files_never_evict_the_others():
     cache = BlobCache(max_bytes=1000, per_owner=60, owner_share=0.25)
