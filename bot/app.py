@@ -37,8 +37,10 @@ class Services:
 
 def build_services(settings: Settings, pipeline: Pipeline | None = None) -> Services:
     """Everything the channels share; pass `pipeline` to reuse models already loaded."""
-    store = Store(settings.storage.database, settings.storage.files_dir)
-    runner = ModelRunner(settings.inference.workers, settings.inference.threads)
+    store = Store(settings.storage.database, settings.storage.files_dir,
+                  int(settings.storage.photo_quota_mb * 2**20))
+    runner = ModelRunner(settings.inference.workers, settings.inference.threads,
+                         settings.inference.max_queue)
     pipeline = pipeline or Pipeline(PipelineConfig.from_settings(settings.inference))
     return Services(settings, store, runner, pipeline,
                     llm=create_chat_backend(settings.conversation))

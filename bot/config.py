@@ -47,12 +47,25 @@ class WebSettings(Section):
     # an upload that sends nothing for this long is answered 408 (a stalled client holds a
     # connection and its buffers until then); idle time, so a slow but moving upload finishes
     upload_timeout_seconds: float = Field(30, gt=0)
+    # Per client address, in front of the per-user bucket (same costs): cookie-less floods from
+    # one address are throttled. The address is the peer's, or X-Forwarded-For's only when the
+    # peer is one of `trusted_proxies`.
+    address_burst: float = Field(36, ge=1)
+    address_refill_per_second: float = Field(1.5, gt=0)
+    trusted_proxies: list[str] = []
+    # Pictures and files waiting to be fetched: `blob_cache_mb` in all, a session at most
+    # `blob_session_share` of it (one big /export never evicts everyone's pictures).
+    blob_cache_mb: float = Field(96, gt=0)
+    blob_session_share: float = Field(0.25, gt=0, le=1)
 
 
 class StorageSettings(Section):
     database: Path = Path("var/stylebot.db")
     files_dir: Path = Path("var/files")
     keep_photos_default: bool = False
+    # Kept photos per user on disk (re-encoded JPEGs); over it the oldest ones are dropped.
+    photo_quota_mb: float = Field(100, gt=0)
+    kept_jpeg_quality: int = Field(90, ge=50, le=100)
 
 
 class InferenceSettings(Section):
@@ -61,6 +74,8 @@ class InferenceSettings(Section):
     comments: str = "templates"
     threads: int = Field(2, ge=1)
     workers: int = Field(1, ge=1)
+    # Model jobs that may wait behind the running ones; more get "busy" (the web: HTTP 503).
+    max_queue: int = Field(default_factory=lambda: 4 * (os.cpu_count() or 1), ge=0)
     max_pixels: int = Field(40_000_000, ge=1_000_000)
     hub_models: dict[str, str] = {
         "segformer-clothes": "mattmdjaga/segformer_b2_clothes",

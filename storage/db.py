@@ -125,10 +125,11 @@ class StoredPhoto:
 
 
 class Store:
-    def __init__(self, path: Path, files_dir: Path) -> None:
+    def __init__(self, path: Path, files_dir: Path, photo_quota_bytes: int | None = None) -> None:
         self.path = Path(path)
         self.files_dir = Path(files_dir)
         self.health = Health()
+        self.photo_quota_bytes = photo_quota_bytes  # kept photos per user; None: no limit
         self._local = threading.local()
         self._check_database()
         self._check_files_dir()
@@ -224,14 +225,17 @@ class Store:
         # Hashed so a user id never becomes a path (and ids like "../x" are harmless).
         return self.files_dir / sha256(user_id.encode()).hexdigest()[:24]
 
-    def _keep_file(self, user_id: str, data: bytes) -> tuple[Path, bool]:
-        """Write a kept photo; returns its path and whether it is new. FilesFault if not."""
+    def _keep_file(self, user_id: str, data: bytes,
+                   kept: bytes | None = None) -> tuple[Path, bool]:
+        """Write a kept photo (`kept`: the re-encoded photo; else `data`, the upload, whose
+        digest names it either way); returns its path and whether it is new. FilesFault if
+        not."""
         target = self.user_dir(user_id) / "photos" / f"{sha256(data).hexdigest()[:32]}.jpg"
         existed = target.exists()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(".part")
-            tmp.write_bytes(data)
+            tmp.write_bytes(data if kept is None else kept)
             tmp.replace(target)  # atomic: a crash never leaves half a photo
         except OSError as err:
             self.health.failed("files", err)
@@ -246,20 +250,45 @@ class Store:
              "height": height, "path": path and str(path), "created_at": now()}
         ).last_pk
 
-    def add_photo(self, user_id: str, data: bytes, width: int, height: int, keep: bool) -> int:
-        path = self._keep_file(user_id, data)[0] if keep else None
-        return self._photo_row(user_id, data, width, height, path)
+    def _hold_photo_quota(self, user_id: str) -> None:
+        """Over the quota, the oldest kept photos go (their rows stay, without a file), so a
+        user's newest photos are always the ones kept."""
+        if self.photo_quota_bytes is None:
+            return
+        rows = self.db["photos"].rows_where("user_id = ? and path is not null", [user_id],
+                                            order_by="id desc", select="id, path")
+        used, keeping = 0, set()  # paths: the same photo kept twice shares one file
+        for row in rows:
+            path = Path(row["path"])
+            if row["path"] in keeping:
+                continue
+            size = path.stat().st_size if path.exists() else 0
+            if keeping and used + size > self.photo_quota_bytes:
+                path.unlink(missing_ok=True)
+                self.db["photos"].update(row["id"], {"path": None})
+            else:
+                used += size
+                keeping.add(row["path"])
+
+    def add_photo(self, user_id: str, data: bytes, width: int, height: int, keep: bool, *,
+                  kept: bytes | None = None) -> int:
+        path = self._keep_file(user_id, data, kept)[0] if keep else None
+        photo_id = self._photo_row(user_id, data, width, height, path)
+        if path is not None:
+            self._hold_photo_quota(user_id)
+        return photo_id
 
     def add_analysed_photo(self, user_id: str, data: bytes, width: int, height: int,
                            keep: bool, summary: dict, items: list[dict],
-                           **outfit: Any) -> StoredPhoto:
+                           encoded: bytes | None = None, **outfit: Any) -> StoredPhoto:
         """The photo row, its outfit and items in one transaction (never a photo without its
-        outfit). A photo that cannot be kept is still stored without its file (kept=False);
-        a file written for rows that then fail is removed again."""
+        outfit). `encoded`: what is kept on disk (the re-encoded photo; the upload if None). A
+        photo that cannot be kept is still stored without its file (kept=False); a file
+        written for rows that then fail is removed again; the user's quota is held after."""
         path, new_file, kept = None, False, True
         if keep:
             try:
-                path, new_file = self._keep_file(user_id, data)
+                path, new_file = self._keep_file(user_id, data, encoded)
             except FilesFault:
                 log.warning("could not keep a photo under %s", self.files_dir, exc_info=True)
                 kept = False
@@ -271,6 +300,8 @@ class Store:
             if path is not None and new_file:
                 path.unlink(missing_ok=True)
             raise
+        if path is not None:
+            self._hold_photo_quota(user_id)
         return StoredPhoto(photo_id, outfit_id, kept)
 
     def photo(self, user_id: str, photo_id: int) -> dict:

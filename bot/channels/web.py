@@ -1,8 +1,12 @@
 """The local web chat: one static page and a small JSON API over the same dialogue engine.
 
-Each browser gets a random session token in an HttpOnly, SameSite=Strict cookie; the user id is
-derived from it (`web:<hash>`), never taken from the client. Pictures and files the dialog returns
-are held in a bounded in-memory cache and served only back to the session that received them.
+Each browser gets a session token in an HttpOnly, SameSite=Strict cookie, minted and signed by the
+server (HMAC with a secret kept in the files dir, so restarts keep sessions): a cookie the server
+did not sign is no identity and is replaced. The user id is derived from the token
+(`web:<hash>`), never taken from the client; a users row appears only with the first message.
+Requests are limited per client address as well as per user (bot/chat/ratelimit.py). Pictures
+and files the dialog returns are held in a bounded in-memory cache (a session holds at most a
+share of it) and served only back to the session that received them.
 The conversation is kept in the database (storage/web_history.py), so a reload shows it again:
 texts, buttons and the cache ids of pictures and files, which the page shows while they last.
 """
@@ -10,10 +14,13 @@ texts, buttons and the cache ids of pictures and files, which the page shows whi
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
+import hmac
 import html
 import json
 import logging
+import os
 import re
 import secrets
 from collections import OrderedDict
@@ -27,14 +34,17 @@ import prompts
 from bot.app import Services, services_running, until_stopped
 from bot.chat.dialog import Dialog
 from bot.chat.messages import Incoming, PhotoIn, Reply
+from bot.chat.ratelimit import RateLimiter, event_cost
 from bot.config import Settings, WebSettings
 from storage.web_history import WebHistory
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
+BLOB_URL = "/api/blob/"
 COOKIE = "stylebot_session"
-TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{40,64}")
+NONCE_CHARS = 32  # secrets.token_urlsafe(24)
+SECRET_FILE = "session_secret"  # in the files dir: restarts keep every session
 MAX_PHOTOS = 4  # an album; the dialog compares the first two
 MAX_TEXT_CHARS = 20_000  # the dialog itself answers anything over its own limit kindly
 HISTORY_TEXT_CHARS = 4000  # what the history keeps of one message the user typed
@@ -57,20 +67,30 @@ class Blob:
 
 
 class BlobCache:
-    """Pictures and files waiting to be fetched: LRU, bounded per session and in total."""
+    """Pictures and files waiting to be fetched: LRU, bounded in total, and per session in count
+    and in bytes (at most `owner_share` of the total), so one session's big /export evicts its
+    own older pictures, never everyone's."""
 
     def __init__(self, max_bytes: int = 96 * 2**20, per_owner: int = 60,
-                 max_count: int = 2000) -> None:
+                 max_count: int = 2000, owner_share: float = 0.25) -> None:
         self.max_bytes, self.per_owner, self.max_count = max_bytes, per_owner, max_count
+        self.owner_bytes = int(max_bytes * owner_share)
         self._blobs: OrderedDict[str, Blob] = OrderedDict()
         self._bytes = 0
+        self._owned: dict[str, int] = {}  # bytes held per owner
 
-    def put(self, blob: Blob) -> str:
+    def put(self, blob: Blob) -> str | None:
+        """Its id, or None when the blob alone is over a session's share (not kept at all)."""
+        if len(blob.data) > self.owner_bytes:
+            return None
         blob_id = secrets.token_urlsafe(18)
         self._blobs[blob_id] = blob
         self._bytes += len(blob.data)
-        own = [k for k, b in self._blobs.items() if b.owner == blob.owner]
-        for key in own[: max(0, len(own) - self.per_owner)]:
+        self._owned[blob.owner] = self._owned.get(blob.owner, 0) + len(blob.data)
+        own = [k for k, b in self._blobs.items() if b.owner == blob.owner]  # oldest first
+        for count, key in zip(range(len(own), 0, -1), own, strict=False):
+            if count <= self.per_owner and self._owned[blob.owner] <= self.owner_bytes:
+                break
             self._drop(key)
         while len(self._blobs) > 1 and (self._bytes > self.max_bytes
                                         or len(self._blobs) > self.max_count):
@@ -90,13 +110,19 @@ class BlobCache:
         return blob
 
     def _drop(self, key: str) -> None:
-        self._bytes -= len(self._blobs.pop(key).data)
+        blob = self._blobs.pop(key)
+        self._bytes -= len(blob.data)
+        self._owned[blob.owner] -= len(blob.data)
+        if not self._owned[blob.owner]:
+            del self._owned[blob.owner]
 
 
 DIALOG = web.AppKey("dialog", Dialog)
 BLOBS = web.AppKey("blobs", BlobCache)
 WEB = web.AppKey("web", WebSettings)
 HISTORY = web.AppKey("history", WebHistory)
+SECRET = web.AppKey("secret", bytes)
+ADDRESSES = web.AppKey("addresses", RateLimiter)
 PAGES = web.AppKey("pages", dict)  # language -> the page in it
 SESSION = web.RequestKey("session", str) if hasattr(web, "RequestKey") else "session"
 
@@ -111,18 +137,67 @@ class ApiError(Exception):
 
     def response(self, request: web.Request) -> web.Response:
         text = prompts.load("web", page_language(request))[self.code]
+        wait = self.values.get("seconds")
         return web.json_response({"error": self.code,
                                   "message": text.format(**self.values).strip()},
-                                 status=self.status)
+                                 status=self.status,
+                                 headers={"Retry-After": str(wait)} if wait else None)
+
+
+def load_session_secret(files_dir: Path) -> bytes:
+    """The server's signing secret, made once (owner-only) and read back at every start."""
+    path = Path(files_dir) / SECRET_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as out:  # O_EXCL: two servers starting at once agree on one
+        out.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def _signature(secret: bytes, nonce: str) -> str:
+    mac = hmac.new(secret, nonce.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def mint_token(secret: bytes) -> str:
+    nonce = secrets.token_urlsafe(24)
+    return nonce + _signature(secret, nonce)
+
+
+def valid_token(secret: bytes, token: str) -> bool:
+    """Whether the server minted `token` (constant-time; anything else is no session)."""
+    nonce, sig = token[:NONCE_CHARS], token[NONCE_CHARS:]
+    return (len(token) < 100 and len(nonce) == NONCE_CHARS
+            and hmac.compare_digest(sig, _signature(secret, nonce)))
 
 
 def session(request: web.Request) -> str:
     return request[SESSION]
 
 
-def user_id(request: web.Request) -> str:
+def user_id_of(token: str) -> str:
     """The dialog's user id: a hash of the cookie, so the database never holds the secret."""
-    return "web:" + hashlib.sha256(session(request).encode()).hexdigest()[:32]
+    return "web:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def user_id(request: web.Request) -> str:
+    return user_id_of(session(request))
+
+
+def client_address(request: web.Request) -> str:
+    """Who is asking: the peer, or the nearest untrusted hop of X-Forwarded-For when the peer is
+    a trusted proxy (a client can write anything there, so only a proxy's word counts)."""
+    trusted = request.app[WEB].trusted_proxies
+    address = request.remote or ""
+    if address in trusted:
+        for hop in reversed(request.headers.get("X-Forwarded-For", "").split(",")):
+            address = hop.strip() or address
+            if address not in trusted:
+                break
+    return address
 
 
 def browser_language(request: web.Request) -> str | None:
@@ -151,9 +226,10 @@ def page_language(request: web.Request) -> str:
 @web.middleware
 async def session_middleware(request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
     """Read (or mint) the session cookie; add security headers to every answer."""
+    secret = request.app[SECRET]
     token = request.cookies.get(COOKIE, "")
-    fresh = not TOKEN_RE.fullmatch(token)
-    request[SESSION] = secrets.token_urlsafe(32) if fresh else token
+    fresh = not valid_token(secret, token)
+    request[SESSION] = mint_token(secret) if fresh else token
     response = await handler(request)
     if fresh and not response.prepared:
         response.set_cookie(COOKIE, request[SESSION], max_age=365 * 86400, path="/",
@@ -252,21 +328,33 @@ async def _read_form(request: web.Request, settings: WebSettings, deadline: asyn
         user_id=user_id(request), channel="web", text=fields.get("text", "")[:MAX_TEXT_CHARS],
         photos=tuple(photos), reply_to=fields.get("reply_to") or None,
         callback=fields.get("callback") or None, not_a_photo=None if photos else other,
-        locale=browser_language(request),
+        locale=browser_language(request), origin="addr:" + client_address(request),
     )
 
 
 def reply_json(request: web.Request, reply: Reply) -> dict:
+    """The reply as the page renders it, its pictures and file put in the session's cache. A
+    file over the session's share of the cache is refused with a kind note, never trimmed."""
     blobs, owner = request.app[BLOBS], session(request)
-    images = [{"url": f"/api/blob/{blobs.put(Blob(owner, i.png, 'image/png', i.name, False))}",
-               "caption": i.caption} for i in reply.images]
-    file = None
+
+    def url(data: bytes, mime: str, name: str, download: bool) -> str | None:
+        blob_id = blobs.put(Blob(owner, data, mime, name, download))
+        return blob_id and BLOB_URL + blob_id
+
+    images = [{"url": link, "caption": i.caption} for i in reply.images
+              if (link := url(i.png, "image/png", i.name, False))]
+    text, file = reply.text, None
     if reply.file is not None:
         f = reply.file
-        file = {"url": f"/api/blob/{blobs.put(Blob(owner, f.data, f.mime, f.name, True))}",
-                "name": f.name}
+        link = url(f.data, f.mime, f.name, True)
+        if link:
+            file = {"url": link, "name": f.name}
+        else:
+            max_mb = f"{blobs.owner_bytes / 2**20:.3g}"
+            note = prompts.load("web", page_language(request))["file_too_big"]
+            text = "\n\n".join(filter(None, (text, note.format(max_mb=max_mb).strip())))
     buttons = [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons]
-    return {"text": reply.text, "images": images, "buttons": buttons, "file": file}
+    return {"text": text, "images": images, "buttons": buttons, "file": file}
 
 
 async def message(request: web.Request) -> web.Response:
@@ -275,18 +363,30 @@ async def message(request: web.Request) -> web.Response:
         return ApiError(403, "cross_origin").response(request)
     try:
         event = await read_message(request)
+        throttle(request, event)
     except ApiError as err:
         return err.response(request)
     except ConnectionResetError as err:  # the browser went away mid-upload: nothing to answer
         log.info("web upload aborted by the client: %s", err)
         return web.Response(status=400)
     replies = await request.app[DIALOG].handle(event)
+    if any(r.busy for r in replies):  # nothing ran: the page shows the text as an error
+        text = "\n".join(r.text for r in replies)
+        return web.json_response({"error": "busy", "message": text}, status=503,
+                                 headers={"Retry-After": "5"})
     shown = [reply_json(request, r) for r in replies]
     remember(request, event, shown)
     return web.json_response({"replies": shown, "photo_refs": [p.ref for p in event.photos]})
 
 
-BLOB_URL = "/api/blob/"
+def throttle(request: web.Request, event: Incoming) -> None:
+    """Charge the client address for the event (as the dialog charges the user); ApiError 429
+    when its bucket is empty, so a cookie-less flood never reaches the dialog or the store."""
+    limits = request.app[DIALOG].services.settings.telegram
+    verdict = request.app[ADDRESSES].check(
+        event.payer, event_cost(event, limits.photo_cost, limits.button_cost))
+    if not verdict:
+        raise ApiError(429, "too_many_requests", seconds=verdict.seconds)
 
 
 def remember(request: web.Request, event: Incoming, shown: list[dict]) -> None:
@@ -367,8 +467,11 @@ def create_app(services: Services, dialog: Dialog | None = None) -> web.Applicat
     app = web.Application(client_max_size=int(settings.max_upload_mb * 2**20),
                           middlewares=[session_middleware])
     app[DIALOG] = dialog or Dialog(services)
-    app[BLOBS] = BlobCache()
+    app[BLOBS] = BlobCache(int(settings.blob_cache_mb * 2**20),
+                           owner_share=settings.blob_session_share)
     app[WEB] = settings
+    app[ADDRESSES] = RateLimiter(settings.address_burst, settings.address_refill_per_second)
+    app[SECRET] = load_session_secret(services.settings.storage.files_dir)
     app[HISTORY] = WebHistory(services.store, settings.history_messages)
     app[PAGES] = {lang: page_in(lang, f"{settings.max_upload_mb:g}") for lang in prompts.LANGS}
     app.router.add_get("/", index)

@@ -36,6 +36,13 @@ class Incoming:
     display_name: str = ""  # how to greet the user ("Ana"); may be empty
     locale: str | None = None  # the app's language, when the channel knows it (Telegram's
     # language_code, the browser's language): the first guess until the user types or chooses
+    origin: str | None = None  # who pays for model work when not the user alone (the web chat:
+    # the client address, so cookie-less sessions from one address share one queue share)
+
+    @property
+    def payer(self) -> str:
+        """Whose share of the model queue this event's jobs take."""
+        return self.origin or self.user_id
 
     @property
     def command(self) -> str | None:
@@ -81,3 +88,4 @@ class Reply:
     images: list[ImageOut] = field(default_factory=list)
     buttons: list[list[Button]] = field(default_factory=list)  # rows of buttons
     file: FileOut | None = None
+    busy: bool = False  # the model queue was full and nothing ran (the web answers HTTP 503)

@@ -79,3 +79,11 @@ def _to_8bit(image: Image.Image) -> Image.Image:
         fits = [r for r in (1.0, 255.0, 65535.0) if top <= r and (r > 1 or image.mode == "F")]
         full = fits[0] if fits else top
     return Image.fromarray(np.clip(values * (255.0 / full), 0, 255).round().astype(np.uint8))
+
+
+def encode_kept(image: Image.Image, quality: int = 90) -> bytes:
+    """A decoded photo (orientation applied, longer side capped) as the JPEG that is kept on
+    disk: no EXIF (place, time, device), no other metadata, far smaller than most uploads."""
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, "JPEG", quality=quality, optimize=True, exif=b"")
+    return buf.getvalue()

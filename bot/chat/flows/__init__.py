@@ -73,7 +73,7 @@ class Turn:
         return self.services.store
 
     async def run(self, fn, *args):  # noqa: ANN001, ANN201 - model work off the event loop
-        return await self.services.runner.run(fn, *args)
+        return await self.services.runner.run_for(self.event.payer, fn, *args)
 
 
 #: A reply text in one language: say("key", **values).

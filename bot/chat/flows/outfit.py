@@ -14,7 +14,7 @@ from bot.chat.messages import Button, ImageOut, Reply
 from inference.comments.templates import Comment, text_key
 from inference.core import drawing as pictures
 from inference.core import recolour, wording
-from inference.core.decode import BadImage
+from inference.core.decode import BadImage, encode_kept
 from inference.core.garments import CLASS_INDEX, PLURAL_NOUNS
 from inference.parsing.outfit import Outfit
 from inference.stylecheck import advice
@@ -109,9 +109,13 @@ async def analyse_and_store(turn: Turn, index: int = 0,
     photo = turn.event.photos[index]
     image, outfit = await turn.run(turn.services.pipeline.load_and_parse, photo.data)
     fields = await diary.entry_fields(turn, outfit) if diary_entry else {}
+    keep = bool(turn.user.get("keep_photos"))
+    # Kept as the decoded photo re-encoded (orientation applied, capped, EXIF gone).
+    encoded = encode_kept(image, turn.services.settings.storage.kept_jpeg_quality) if keep \
+        else None
     stored = turn.store.add_analysed_photo(
-        turn.user_id, photo.data, image.width, image.height, bool(turn.user.get("keep_photos")),
-        outfit.as_dict(), item_rows(outfit), **fields)
+        turn.user_id, photo.data, image.width, image.height, keep, outfit.as_dict(),
+        item_rows(outfit), encoded, **fields)
     if not stored.kept:  # answered all the same; the user hears the photo is not in the diary
         turn.note("photo_not_kept")
     return stored.outfit_id, outfit

@@ -152,7 +152,10 @@ async def test_forget_removes_rows_and_kept_photos(bot, api, services, tg_settin
     api.send_photo(15, photo_bytes[3])
     await api.next_call("sendMessage", chat_id=15, where=lambda c: bool(c.buttons), timeout=30)
     kept = list((services.store.user_dir("tg:15") / "photos").glob("*.jpg"))
-    assert len(kept) == 1 and kept[0].read_bytes() == photo_bytes[3]
+    # Kept re-encoded: the same picture (the CCP photo is under the size cap), no metadata.
+    upload = Image.open(io.BytesIO(photo_bytes[3]))
+    assert len(kept) == 1 and Image.open(kept[0]).size == upload.size
+    assert not Image.open(kept[0]).getexif()
     db_path = tg_settings.storage.database
     assert rows_of(db_path, "tg:15") > 3
 

@@ -8,7 +8,9 @@ import io
 import json
 import logging
 import re
+import tempfile
 from html.parser import HTMLParser
+from pathlib import Path
 from types import SimpleNamespace
 
 import aiohttp
@@ -19,7 +21,7 @@ from PIL import Image
 
 import prompts
 from bot.channels.web import CSP, STATIC, Blob, BlobCache, create_app
-from bot.config import WebSettings
+from bot.config import StorageSettings, WebSettings
 
 
 @pytest.fixture
@@ -222,7 +224,9 @@ JS_LITERAL_RE = re.compile(r"""//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\
 
 async def served_page(max_upload_mb: float = 20) -> tuple[str, dict[str, str]]:
     """The page and its headers as the server sends it (no models needed: no message is sent)."""
-    settings = SimpleNamespace(web=WebSettings(max_upload_mb=max_upload_mb))
+    files = tempfile.TemporaryDirectory()  # the session secret's home
+    settings = SimpleNamespace(web=WebSettings(max_upload_mb=max_upload_mb),
+                               storage=StorageSettings(files_dir=Path(files.name)))
     services = SimpleNamespace(settings=settings, store=None)  # no message, no history
     srv = TestServer(create_app(services, dialog=object()), host="127.0.0.1")
     await srv.start_server()
@@ -232,6 +236,7 @@ async def served_page(max_upload_mb: float = 20) -> tuple[str, dict[str, str]]:
             return await resp.text(), dict(resp.headers)
     finally:
         await srv.close()
+        files.cleanup()
 
 
 def js_string_literals(source: str) -> list[str]:
@@ -326,7 +331,7 @@ def test_static_folder_is_what_the_page_loads():
 
 
 def test_blob_cache_is_bounded_and_owner_scoped():
-    cache = BlobCache(max_bytes=1000, per_owner=3, max_count=5)
+    cache = BlobCache(max_bytes=1000, per_owner=3, max_count=5, owner_share=1)
     alice = [cache.put(Blob("alice", b"a" * 100, "image/png", "a.png", False)) for _ in range(4)]
     assert cache.get("alice", alice[0]) is None  # over three per session: the oldest goes
     assert all(cache.get("alice", key) for key in alice[1:])
