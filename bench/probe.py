@@ -12,7 +12,10 @@ files folder, then, from outside, as an attacker and a careless client would:
    and /help's p95 meanwhile;
 5. kill -9 rounds: photos sent, the server killed mid-stream, restarted; acknowledged photos
    whose outfit is not in the database are lost (must be 0).
-Figures go to BENCHMARKS.md ("Hardening probe"). Takes a few minutes on 2 cores.
+The server trusts 127.0.0.1 as its reverse proxy, and each simulated person sends their own
+X-Forwarded-For address (the attacker one address; each load session its own), as they would
+reach a deployment behind a proxy; a server without that setting sees every local client as
+one address. Figures go to BENCHMARKS.md ("Hardening probe"). A few minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ class Server:
         env = {**os.environ, "STYLEBOT_WEB__PORT": str(self.port),
                "STYLEBOT_STORAGE__DATABASE": str(self.workdir / "probe.db"),
                "STYLEBOT_STORAGE__FILES_DIR": str(self.workdir / "files"),
+               "STYLEBOT_WEB__TRUSTED_PROXIES": '["127.0.0.1"]',
                "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
         env.pop("STYLEBOT_TELEGRAM__TOKEN", None)
         self.process = subprocess.Popen(
@@ -121,6 +125,15 @@ class Server:
             self.process.wait(30)
 
 
+ATTACKER = "203.0.113.9"
+
+
+def person(address: str, cookies: bool = True) -> aiohttp.ClientSession:
+    """A client at `address` (sent as X-Forwarded-For through the trusted local proxy)."""
+    jar = aiohttp.CookieJar(unsafe=True) if cookies else aiohttp.DummyCookieJar()
+    return aiohttp.ClientSession(cookie_jar=jar, headers={"X-Forwarded-For": address})
+
+
 async def post(http: aiohttp.ClientSession, url: str, *, text: str | None = None,
                photo: tuple[bytes, str] | None = None) -> tuple[int, dict, float]:
     form = aiohttp.FormData(default_to_multipart=True)
@@ -145,7 +158,7 @@ async def hostile(server: Server, pace: float = 6.5) -> dict:
     """One client, paced as a person would be (a photo costs 3 of the default burst of 12,
     refilled at 0.5 a second), so the rate limit is not what answers."""
     answers = {}
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+    async with person("198.51.100.7") as http:
         for name, upload in hostile_inputs().items():
             status, body, _ = await post(http, server.url, photo=upload)
             await asyncio.sleep(pace)
@@ -163,10 +176,10 @@ async def flood(server: Server, n: int = 100) -> dict:
     photo = (PHOTOS[1].read_bytes(), "image/jpeg")
 
     async def cookieless() -> tuple[int, dict, float]:
-        async with aiohttp.ClientSession() as http:  # a new client each time: no cookie
+        async with person(ATTACKER, cookies=False) as http:  # never keeps a cookie
             return await post(http, server.url, photo=photo)
 
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as user:
+    async with person("198.51.100.8") as user:
         await post(user, server.url, text="hi")  # a known user, cookie set
         attack = [asyncio.create_task(cookieless()) for _ in range(n)]
         await asyncio.sleep(0.5)
@@ -184,7 +197,7 @@ async def memory(server: Server, users: int = 500) -> dict:
     sem = asyncio.Semaphore(20)
 
     async def one(i: int) -> None:
-        async with sem, aiohttp.ClientSession() as http:
+        async with sem, person(ATTACKER, cookies=False) as http:
             await post(http, server.url, text=f"hello {i}")
 
     await asyncio.gather(*(one(i) for i in range(users)))
@@ -198,7 +211,7 @@ async def load(server: Server, sessions: int) -> dict:
     photos = [(p.read_bytes(), "image/jpeg") for p in PHOTOS]
 
     async def client(k: int) -> list[float]:
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with person(f"10.0.{sessions}.{k + 1}") as http:
             await post(http, server.url, text="hi")
             times = []
             for j in range(2):
@@ -210,7 +223,7 @@ async def load(server: Server, sessions: int) -> dict:
 
     async def helps(stop: asyncio.Event) -> list[float]:
         times = []
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with person(f"10.1.{sessions}.1") as http:
             while not stop.is_set():
                 _, _, seconds = await post(http, server.url, text="/help")
                 times.append(seconds)
@@ -238,7 +251,7 @@ async def kill_rounds(workdir: Path, rounds: int = 3) -> dict:
     for _ in range(rounds):
         server = Server(workdir)
         await server.start()
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with person("10.2.0.1") as http:
             tasks = [asyncio.create_task(post(http, server.url, photo=photo)) for _ in range(4)]
             # killed while writing: once the first answers are back, the rest still in flight
             pending, answered = set(tasks), 0
