@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,18 @@ def run_cli(
         [sys.executable, "-m", "bot", *args],
         cwd=ROOT, capture_output=True, text=True, timeout=300, env=env, check=check,
     )
+
+
+def read_only_database(tmp_path: Path) -> Path:
+    """A migrated database copied to tmp_path/ro/ and made read-only (chmod: root still writes)."""
+    from storage import Store
+
+    Store(tmp_path / "db.sqlite", tmp_path / "files").close()
+    copy = tmp_path / "ro" / "db.sqlite"
+    copy.parent.mkdir()
+    shutil.copy(tmp_path / "db.sqlite", copy)
+    copy.chmod(0o444)
+    return copy
 
 
 def sample_photo_paths() -> list[Path]:

@@ -4,13 +4,11 @@ setting, exit code 2, no traceback (the command run in a fresh process, as a use
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from storage import Store
-from tests.conftest import run_cli
+from tests.conftest import read_only_database, run_cli
 
 
 def refused(tmp_path: Path, **storage: Path) -> str:
@@ -41,10 +39,6 @@ def test_a_files_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="chmod cannot stop root writing")
 def test_a_read_only_copy_of_the_database_is_one_line(tmp_path: Path) -> None:
-    Store(tmp_path / "db.sqlite", tmp_path / "files").close()
-    copy = tmp_path / "ro" / "db.sqlite"
-    copy.parent.mkdir()
-    shutil.copy(tmp_path / "db.sqlite", copy)
-    copy.chmod(0o444)
+    copy = read_only_database(tmp_path)
     line = refused(tmp_path, database=copy)
     assert str(copy) in line and "readonly" in line and "storage.database" in line

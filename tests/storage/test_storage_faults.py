@@ -9,7 +9,6 @@ is a path under a regular file (mkdir fails for root too); the chmod variants sk
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 
 from storage import StorageError, Store
 from storage.db import is_storage_fault
+from tests.conftest import read_only_database
 
 AS_ROOT = os.geteuid() == 0
 ROWS = ("photos", "outfits", "items")
@@ -36,11 +36,7 @@ def counts(store: Store) -> dict[str, int]:
 
 @pytest.mark.skipif(AS_ROOT, reason="chmod cannot stop root writing")
 def test_start_up_refuses_a_read_only_copy_of_the_database(tmp_path: Path) -> None:
-    Store(tmp_path / "db.sqlite", tmp_path / "files").close()
-    copy = tmp_path / "ro" / "db.sqlite"
-    copy.parent.mkdir()
-    shutil.copy(tmp_path / "db.sqlite", copy)
-    copy.chmod(0o444)
+    copy = read_only_database(tmp_path)
     with pytest.raises(StorageError) as raised:
         Store(copy, tmp_path / "files")
     assert raised.value.setting == "database" and "readonly" in raised.value.reason
