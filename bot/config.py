@@ -100,6 +100,9 @@ class CatalogSettings(Section):
 class DialogSettings(Section):
     pair_window_seconds: float = Field(60, ge=0)
     max_text_chars: int = Field(2000, ge=1)
+    # parsed photos held in memory for pairing, cut-outs and "show it in navy" (about 2 MB each):
+    # the oldest go first past this total, whoever they belong to
+    recent_photos_mb: float = Field(256, gt=0)
 
 
 class PrivacySettings(Section):

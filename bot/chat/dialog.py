@@ -38,7 +38,9 @@ class Dialog:
         limits = services.settings.telegram
         self.limiter = RateLimiter(limits.rate_burst, limits.rate_refill_per_second)
         self.costs = (limits.photo_cost, limits.button_cost)
-        self.recent = RecentPhotos(services.settings.dialog.pair_window_seconds)
+        dialog = services.settings.dialog
+        self.recent = RecentPhotos(dialog.pair_window_seconds,
+                                   max_bytes=int(dialog.recent_photos_mb * 2**20))
 
     async def handle(self, event: Incoming) -> list[Reply]:
         """Answer one event; never raises (a failure becomes a kind apology)."""

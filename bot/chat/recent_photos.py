@@ -1,6 +1,7 @@
 """Recently parsed photos, in memory only: for pairing two photos into a Style Check, cut-outs
 and "where can I buy this" replies. Nothing here outlives the process (photos are written to
-disk only for users who opted in)."""
+disk only for users who opted in). Bounded three ways: photos a user, users, and bytes in all
+(a parse holds its image and label maps, about 2 MB), the oldest photos going first."""
 
 from __future__ import annotations
 
@@ -23,12 +24,25 @@ class Recent:
     paired: bool = False
     digest: str = ""  # of the photo's bytes: the same photo sent twice is not a pair
 
+    @property
+    def size(self) -> int:
+        """Bytes the parse holds: the RGB image and the label and person maps."""
+        o = self.outfit
+        return (o.image.width * o.image.height * 3 + o.labels.nbytes
+                + (o.main.nbytes if o.main is not None else 0))
+
 
 class RecentPhotos:
-    def __init__(self, pair_window_seconds: float, clock=time.monotonic) -> None:
+    def __init__(self, pair_window_seconds: float, clock=time.monotonic,
+                 max_bytes: int = 256 * 2**20) -> None:
         self.window = pair_window_seconds
         self.clock = clock
+        self.max_bytes = max_bytes
         self._by_user: OrderedDict[str, deque[Recent]] = OrderedDict()
+
+    @property
+    def bytes(self) -> int:
+        return sum(e.size for entries in self._by_user.values() for e in entries)
 
     def remember(self, user_id: str, ref: str | None, outfit_id: int, outfit: Outfit,
                  paired: bool = False, digest: str = "") -> None:
@@ -37,6 +51,16 @@ class RecentPhotos:
         self._by_user.move_to_end(user_id)
         while len(self._by_user) > MAX_USERS:
             self._by_user.popitem(last=False)
+        total = self.bytes
+        while total > self.max_bytes and len(self._by_user) > 0:
+            # the least recently active user's oldest photo; the newest photo always stays
+            oldest_user = next(iter(self._by_user))
+            queue = self._by_user[oldest_user]
+            if oldest_user == user_id and len(queue) == 1 and len(self._by_user) == 1:
+                break
+            total -= queue.popleft().size
+            if not queue:
+                del self._by_user[oldest_user]
 
     def latest(self, user_id: str) -> Recent | None:
         entries = self._by_user.get(user_id)
