@@ -11,7 +11,9 @@ files folder, then, from outside, as an attacker and a careless client would:
 4. load: 5, 10 and 20 sessions sending two photos each at once: photos per second, p95 latency,
    and /help's p95 meanwhile;
 5. kill -9 rounds: photos sent, the server killed mid-stream, restarted; acknowledged photos
-   whose outfit is not in the database are lost (must be 0).
+   whose outfit is not in the database are lost (must be 0);
+6. two servers on one database: photos sent to both at once; every answered photo stored, the
+   database intact.
 The server trusts 127.0.0.1 as its reverse proxy, and each simulated person sends their own
 X-Forwarded-For address (the attacker one address; each load session its own), as they would
 reach a deployment behind a proxy; a server without that setting sees every local client as
@@ -279,6 +281,29 @@ async def kill_rounds(workdir: Path, rounds: int = 3) -> dict:
             "acknowledged_lost": lost, "integrity": check}
 
 
+async def two_servers(workdir: Path) -> dict:
+    servers = [Server(workdir), Server(workdir)]
+    for server in servers:
+        await server.start()
+    photos = [(p.read_bytes(), "image/jpeg") for p in PHOTOS]
+    people = [person(f"10.3.0.{k}") for k in range(4)]
+    try:
+        results = await asyncio.gather(*(
+            post(http, servers[k % 2].url, photo=photos[k % len(photos)])
+            for k, http in enumerate(people)))
+    finally:
+        for http in people:
+            await http.close()
+        for server in servers:
+            server.stop()
+    with closing(sqlite3.connect(workdir / "probe.db")) as db:
+        stored = db.execute("select count(*) from outfits").fetchone()[0]
+        check = db.execute("pragma integrity_check").fetchone()[0]
+    answered = sum(_analysed(s, b) for s, b, _ in results)
+    return {"photos": len(results), "answered": answered, "outfits_stored": stored,
+            "errors": sum(s != 200 for s, _, _ in results), "integrity": check}
+
+
 async def main_async() -> dict:
     result = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -293,6 +318,8 @@ async def main_async() -> dict:
             server.stop()
     with tempfile.TemporaryDirectory() as tmp:
         result["kill_9"] = await kill_rounds(Path(tmp))
+    with tempfile.TemporaryDirectory() as tmp:
+        result["two_servers"] = await two_servers(Path(tmp))
     return result
 
 
