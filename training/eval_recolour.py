@@ -24,9 +24,8 @@ from PIL import Image
 from tqdm import tqdm
 
 from inference.core.colour import to_lab
-from inference.core.garments import CLASS_INDEX
 from inference.core.recolour import turn_hue
-from inference.parsing.outfit import Outfit, garment_colours
+from inference.parsing.outfit import Outfit, garment_colours, scene_pixels
 from inference.pipeline import Pipeline, PipelineConfig
 from inference.stylecheck.api import check
 from inference.styles.taste import Profile
@@ -47,22 +46,17 @@ def most_colourful(outfit: Outfit) -> tuple[int, np.ndarray] | None:
             best, best_chroma = i, chroma
     if best is None:
         return None
-    mask = outfit.labels == CLASS_INDEX[outfit.items[best].category]
-    if outfit.main is not None:
-        mask &= outfit.main
-    return best, mask
+    return best, outfit.garment_mask(outfit.items[best].category)
 
 
 def remeasured(real: Outfit, image: Image.Image) -> dict:
     """The real parse with each garment's colours measured again from `image` (a recoloured
     copy of the photo): same regions, same pattern, new colours."""
     rgb = np.asarray(image.convert("RGB"))
-    scene = rgb[real.labels == CLASS_INDEX["background"]][::4]
+    scene = scene_pixels(rgb, real.labels)
     items = []
     for item in real.items:
-        mask = real.labels == CLASS_INDEX[item.category]
-        if real.main is not None:
-            mask &= real.main
+        mask = real.garment_mask(item.category)
         x0, y0, x1, y1 = item.box
         colours = garment_colours(rgb[y0:y1, x0:x1], mask[y0:y1, x0:x1], scene)
         items.append(replace(item, colours=colours) if colours else item)

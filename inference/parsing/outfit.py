@@ -122,6 +122,11 @@ class Outfit:
     def summary(self) -> str:
         return " · ".join(item.name for item in self.items)
 
+    def garment_mask(self, category: str) -> np.ndarray:
+        """The pixels of `category` on the main person (whose garments are listed)."""
+        mask = self.labels == CLASS_INDEX[category]
+        return mask & self.main if self.main is not None else mask
+
     def palette(self) -> list[Colour]:
         """Garment colours over the whole outfit, weighted by area; one swatch per colour name
         (a black top and black shoes are one black), shown in the shade that covers most."""
@@ -199,6 +204,11 @@ def garment_colours(rgb: np.ndarray, mask: np.ndarray,
     return colours_in_scene(rgb[source], scene)
 
 
+def scene_pixels(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Background pixels (every 4th): what garment_colours reads the light's colour from."""
+    return rgb[labels == CLASS_INDEX["background"]][::4]
+
+
 def items_from_labels(
     image: Image.Image,
     labels: np.ndarray,
@@ -211,7 +221,7 @@ def items_from_labels(
     rgb = np.asarray(image.convert("RGB"))
     person = labels != CLASS_INDEX["background"]
     person_pixels = int((person if worn is None else person & worn).sum())
-    scene = rgb[labels == CLASS_INDEX["background"]][::4]  # the light's colour, for every item
+    scene = scene_pixels(rgb, labels)  # the light's colour, for every item
     items: list[Item] = []
     for cls in np.unique(labels):
         category = CLASSES[int(cls)]

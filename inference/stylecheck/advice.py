@@ -24,9 +24,9 @@ from skimage.color import rgb2lab
 
 from inference.core.colour import FAMILY_RGB, NEUTRAL_FAMILIES
 from inference.core.colour_names import fashion_name
-from inference.core.garments import CLASS_INDEX, DISPLAY_NAME
+from inference.core.garments import DISPLAY_NAME
 from inference.core.recolour import recolour_to
-from inference.parsing.outfit import Outfit, garment_colours
+from inference.parsing.outfit import Outfit, garment_colours, scene_pixels
 from inference.shop.catalog_terms import CLOSE_FAMILIES
 from inference.stylecheck.features import ALL_FEATURES, FEATURE_NAMES, outfit_features
 from inference.stylecheck.model import PRIOR, vector
@@ -176,28 +176,22 @@ def suggest(outfit: dict, today: date | None = None) -> Suggestion | None:
     return best[1] if best and best[0] >= MARGIN else None
 
 
-def _mask(outfit: Outfit, category: str) -> np.ndarray:
-    mask = outfit.labels == CLASS_INDEX[category]
-    return mask & outfit.main if outfit.main is not None else mask
-
-
 def recoloured_photo(outfit: Outfit, category: str, family: str) -> Image.Image:
     """The photo with the main person's `category` garment in `family` (CIELAB, shading and
     texture kept): what a colour suggestion or "show it in navy" draws."""
-    return recolour_to(outfit.image, _mask(outfit, category), FAMILY_RGB[family])
+    return recolour_to(outfit.image, outfit.garment_mask(category), FAMILY_RGB[family])
 
 
 def confirmed_photo(outfit: Outfit, category: str, family: str) -> Image.Image | None:
     """The recoloured photo, if the bot's own colour code reads the changed garment as `family`
     again; None when it does not (the parse's region for it is patchy or spills onto another
     garment, so the picture would be blotchy and the suggestion rests on a misreading)."""
-    after = recoloured_photo(outfit, category, family)
-    mask = _mask(outfit, category)
+    mask = outfit.garment_mask(category)
     if not mask.any():
         return None
+    after = recolour_to(outfit.image, mask, FAMILY_RGB[family])
     rgb = np.asarray(after)
-    scene = rgb[outfit.labels == CLASS_INDEX["background"]][::4]
-    colours = garment_colours(rgb, mask, scene)
+    colours = garment_colours(rgb, mask, scene_pixels(rgb, outfit.labels))
     if not colours:
         return None
     main = colours[0]

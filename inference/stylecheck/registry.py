@@ -15,6 +15,7 @@ import prompts
 from inference.core import wording
 from inference.core.garments import DISPLAY_NAME
 from inference.stylecheck.rules import Harmony, garment_colours, harmony_of, season_for
+from inference.styles.compatibility import largest_of_each_kind, shipped
 from inference.styles.detection import StyleScore, detect_styles
 
 ASPECTS: tuple[str, ...] = ("colour", "fit", "styling", "trend", "personal")
@@ -58,15 +59,16 @@ class Look:
         return detect_styles(self.outfit)
 
     @cached_property
+    def kinds(self) -> dict[str, dict]:
+        """The largest garment of each category, largest first (what the learned colour
+        features judge)."""
+        return largest_of_each_kind(self.outfit)
+
+    @cached_property
     def usual_colours(self) -> float:
         """How usual each garment's colour is for its kind (the geometric mean over garments of
         the compatibility model's `usual`, the largest garment of each kind): in [0, 1]."""
-        from inference.styles.compatibility import shipped
-
-        model = shipped()
-        kept: dict[str, dict] = {}
-        for item in sorted(self.items, key=lambda i: -i.get("area", 0)):
-            kept.setdefault(item["category"], item)
+        model, kept = shipped(), self.kinds
         if model is None or not kept:
             return 0.5
         logs = [math.log(model.usual(c, i["colour_name"])) for c, i in kept.items()]
@@ -78,12 +80,7 @@ class Look:
         chance people give its colour family given the rest of the outfit, over the chance of
         the likeliest family; averaged), and the two garments whose colours the rest supports
         most. 0.5 with nothing to go on (no model, fewer than two garments)."""
-        from inference.styles.compatibility import shipped
-
-        model = shipped()
-        kept: dict[str, dict] = {}
-        for item in sorted(self.items, key=lambda i: -i.get("area", 0)):
-            kept.setdefault(item["category"], item)
+        model, kept = shipped(), self.kinds
         if model is None or len(kept) < 2:
             return 0.5, []
         pieces = [(c, i["colour_family"]) for c, i in kept.items()]

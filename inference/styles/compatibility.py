@@ -148,12 +148,18 @@ class Compatibility:
                    data["photos"])
 
 
-def pieces_of(outfit: dict) -> list[Piece]:
-    """An outfit (Outfit.as_dict()) as the model's pieces, largest first, one per category."""
-    seen: dict[str, str] = {}
+def largest_of_each_kind(outfit: dict) -> dict[str, dict]:
+    """An outfit's (Outfit.as_dict()) largest garment of each category, largest first: the one
+    garment a kind is judged by."""
+    kept: dict[str, dict] = {}
     for item in sorted(outfit.get("items", []), key=lambda i: -i.get("area", 0)):
-        seen.setdefault(item["category"], item["colour_family"])
-    return list(seen.items())
+        kept.setdefault(item["category"], item)
+    return kept
+
+
+def pieces_of(outfit: dict) -> list[Piece]:
+    """An outfit as the model's pieces, largest first, one per category."""
+    return [(c, i["colour_family"]) for c, i in largest_of_each_kind(outfit).items()]
 
 
 @lru_cache(maxsize=1)
