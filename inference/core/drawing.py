@@ -196,7 +196,7 @@ def side_by_side(
     gap = 16
     out = Image.new("RGB", (a.width + b.width + 3 * gap, height + band + 2 * gap), "white")
     draw = ImageDraw.Draw(out)
-    caption_font = font(34)
+    caption_font = font(34, "".join(captions))  # a font with the captions' letters
     for i, (img, caption) in enumerate(((a, captions[0]), (b, captions[1]))):
         x = gap if i == 0 else a.width + 2 * gap
         out.paste(img, (x, gap + (height - img.height) // 2))
