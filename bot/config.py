@@ -53,6 +53,10 @@ class WebSettings(Section):
     address_burst: float = Field(36, ge=1)
     address_refill_per_second: float = Field(1.5, gt=0)
     trusted_proxies: list[str] = []
+    # Names the chat may be reached by besides IP addresses, localhost and `host` ("*": any).
+    # Another Host is refused, so a web page whose name was rebound to 127.0.0.1 (DNS
+    # rebinding) cannot talk to the chat as the person whose browser opened it.
+    allowed_hosts: list[str] = []
     # Pictures and files waiting to be fetched: `blob_cache_mb` in all, a session at most
     # `blob_session_share` of it (one big /export never evicts everyone's pictures).
     blob_cache_mb: float = Field(96, gt=0)

@@ -18,6 +18,7 @@ import base64
 import hashlib
 import hmac
 import html
+import ipaddress
 import json
 import logging
 import os
@@ -221,6 +222,33 @@ def page_language(request: web.Request) -> str:
     except Exception:  # no such user yet, or the store is down: the browser decides
         lang = None
     return lang or browser_language(request) or prompts.DEFAULT
+
+
+LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def host_allowed(host: str | None, settings: WebSettings) -> bool:
+    """Whether the request's Host names this server: an IP address (a rebinding attack needs a
+    name), localhost, the configured `host`, or one of `allowed_hosts`."""
+    allowed = {h.lower().rstrip(".") for h in settings.allowed_hosts}
+    if "*" in allowed:
+        return True
+    name = (host or "").strip().lower()
+    name = name[1:name.find("]")] if name.startswith("[") else name.rsplit(":", 1)[0]
+    name = name.rstrip(".")
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return bool(name) and name in allowed | LOCAL_NAMES | {settings.host.lower()}
+
+
+@web.middleware
+async def host_middleware(request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
+    if not host_allowed(request.host, request.app[WEB]):
+        log.warning("refused a request for Host %r: not in web.allowed_hosts", request.host)
+        return ApiError(421, "wrong_host").response(request)
+    return await handler(request)
 
 
 @web.middleware
@@ -465,7 +493,7 @@ def create_app(services: Services, dialog: Dialog | None = None) -> web.Applicat
     """The web chat over `services`; the caller owns (and closes) the services."""
     settings = services.settings.web
     app = web.Application(client_max_size=int(settings.max_upload_mb * 2**20),
-                          middlewares=[session_middleware])
+                          middlewares=[host_middleware, session_middleware])
     app[DIALOG] = dialog or Dialog(services)
     app[BLOBS] = BlobCache(int(settings.blob_cache_mb * 2**20),
                            owner_share=settings.blob_session_share)
@@ -493,8 +521,9 @@ async def serve(settings: Settings) -> None:
             host, port = runner.addresses[0][:2]
             log.info("web chat ready: open http://%s:%d/ in your browser", host, port)
             if settings.web.host not in ("127.0.0.1", "localhost", "::1"):
-                log.warning("the web chat listens on %s: anyone who can reach it can use it",
-                            settings.web.host)
+                log.warning("the web chat listens on %s: anyone who can reach it can use it "
+                            "(by IP address, or by the names in web.allowed_hosts: %s)",
+                            settings.web.host, settings.web.allowed_hosts or "none")
             await until_stopped()
         finally:
             log.info("web chat stopping")

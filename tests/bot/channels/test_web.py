@@ -570,3 +570,29 @@ async def test_an_aborted_upload_logs_one_line(services, photo_bytes, caplog):
 async def test_an_empty_file_is_said_to_be_empty(client):
     [reply] = await post(client, photos=(b"",))
     assert "the file was empty" in reply["text"] and not reply["images"]
+
+
+async def test_a_rebound_name_is_refused_addresses_and_allowed_names_are_served(services):
+    """DNS rebinding: a page at attacker.example whose name now resolves to 127.0.0.1 sends
+    Host: attacker.example (and a matching Origin): refused before any session or dialog."""
+    services.settings.web.allowed_hosts = ["chat.example.org"]
+    srv = TestServer(create_app(services), host="127.0.0.1")
+    await srv.start_server()
+    try:
+        async with browser_session(srv) as browser:
+            for host, status in (("attacker.example:%d", 421), ("attacker.example", 421),
+                                 ("localhost:%d", 200), ("127.0.0.1:%d", 200),
+                                 ("[::1]:%d", 200), ("chat.example.org", 200),
+                                 ("CHAT.example.org.:%d", 200), ("", 421)):
+                name = host % srv.port if "%d" in host else host
+                async with browser.get("/", headers={"Host": name}) as resp:
+                    assert resp.status == status, name
+                    if status == 421:
+                        assert "Set-Cookie" not in resp.headers
+                        assert "allowed_hosts" in (await resp.json())["message"]
+            async with browser.post("/api/message", data=form(text="hi"), headers={
+                    "Host": "attacker.example", "Origin": "http://attacker.example"}) as resp:
+                assert resp.status == 421
+        assert services.store.db["users"].count == 0  # nothing reached the dialog
+    finally:
+        await srv.close()
