@@ -187,11 +187,11 @@ async def send_reply(bot: ExtBot, chat_id: int, reply: Reply) -> None:
     for start in range(0, len(reply.images), ALBUM_LIMIT):
         group = reply.images[start:start + ALBUM_LIMIT]
         if len(group) == 1:
-            await bot.send_photo(chat_id, group[0].png, filename=group[0].name,
+            await bot.send_photo(chat_id, group[0].data, filename=group[0].name,
                                  **{"caption": trim(group[0].caption) or None, **extra})
         else:
             await bot.send_media_group(chat_id, [InputMediaPhoto(
-                i.png, caption=trim(i.caption) or None, filename=i.name) for i in group])
+                i.data, caption=trim(i.caption) or None, filename=i.name) for i in group])
     if reply.file:
         await bot.send_document(chat_id, reply.file.data, filename=reply.file.name, **extra)
     chunks = [] if on_media else split_text(text) or (["👇"] if markup else [])

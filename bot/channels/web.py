@@ -370,7 +370,7 @@ def reply_json(request: web.Request, reply: Reply) -> dict:
         return blob_id and BLOB_URL + blob_id
 
     images = [{"url": link, "caption": i.caption} for i in reply.images
-              if (link := url(i.png, "image/png", i.name, False))]
+              if (link := url(i.data, i.mime, i.name, False))]
     text, file = reply.text, None
     if reply.file is not None:
         f = reply.file

@@ -68,9 +68,16 @@ class Button:
 
 @dataclass(frozen=True)
 class ImageOut:
-    png: bytes
+    """A picture to send: JPEG for photographs (drawing.jpeg_bytes), PNG for flat graphics and
+    transparency; `name`'s extension should say which."""
+
+    data: bytes
     caption: str = ""
     name: str = "image.png"
+
+    @property
+    def mime(self) -> str:
+        return "image/jpeg" if self.data[:3] == b"\xff\xd8\xff" else "image/png"
 
 
 @dataclass(frozen=True)

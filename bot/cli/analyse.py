@@ -62,9 +62,9 @@ def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
     if len(outfits) == 1:
         outfit = outfits[0]
         if args.out:
-            from bot.chat.flows.outfit import render_outfit
+            from bot.chat.flows.outfit import overlay_image
 
-            Path(args.out).write_bytes(render_outfit(outfit)[0].png)
+            overlay_image(outfit).save(args.out)  # in the format its extension names
         if args.cutout:
             cut = pictures.outfit_cutout(outfit.image, outfit.labels)
             Path(args.cutout).write_bytes(pictures.png_bytes(cut))
@@ -142,7 +142,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
             profile = profile_of(store, args.user)
     result = check(outfits[0].as_dict(), outfits[1].as_dict(), user_rows, all_rows, profile)
     if args.out:
-        Path(args.out).write_bytes(render_check(outfits[0], outfits[1], result))
+        render_check(outfits[0], outfits[1], result).save(args.out)  # as its extension says
     if args.json:
         print(json.dumps(result.as_dict(), indent=2))
     else:

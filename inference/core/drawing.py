@@ -97,8 +97,18 @@ def plot_fonts() -> list[str]:
 
 
 def png_bytes(image: Image.Image) -> bytes:
+    """Flat graphics (charts, swatches, cards) and transparency (the cut-out)."""
     buf = io.BytesIO()
     image.save(buf, format="PNG", optimize=False, compress_level=3)
+    return buf.getvalue()
+
+
+def jpeg_bytes(image: Image.Image, quality: int = 88) -> bytes:
+    """Pictures made of the photo (overlay, before/after, side by side): 1.7 ms and 63 KB for a
+    662x512 overlay against PNG's 33 ms and 317 KB (bench.photo_stages); chroma kept at full
+    resolution (4:4:4), so the legend's coloured text stays sharp."""
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, format="JPEG", quality=quality, subsampling=0)
     return buf.getvalue()
 
 

@@ -18,6 +18,8 @@ from inference.stylecheck.registry import Look
 from prompts import normalise
 
 if TYPE_CHECKING:  # only for types: inference.styles.taste itself reads stylecheck.personal
+    from PIL import Image
+
     from inference.parsing.outfit import Outfit
     from inference.styles.taste import Profile
 
@@ -86,10 +88,8 @@ def check(
     return StyleCheck(verdict, reasons, headline(verdict, seed, locale))
 
 
-def render_check(a: Outfit, b: Outfit, result: StyleCheck) -> bytes:
-    """The two photos side by side with their percentages, the winner highlighted (PNG)."""
+def render_check(a: Outfit, b: Outfit, result: StyleCheck) -> Image.Image:
+    """The two photos side by side with their percentages, the winner highlighted."""
     pa, pb = result.verdict.percentages
     winner = 0 if result.verdict.winner == "a" else 1
-    return pictures.png_bytes(
-        pictures.side_by_side(a.image, b.image, (f"A {pa}%", f"B {pb}%"), highlight=winner)
-    )
+    return pictures.side_by_side(a.image, b.image, (f"A {pa}%", f"B {pb}%"), highlight=winner)

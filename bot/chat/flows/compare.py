@@ -8,6 +8,7 @@ from bot.chat.flows import outfit as outfit_flow
 from bot.chat.flows.outfit import analyse_and_store
 from bot.chat.messages import Button, ImageOut, Reply
 from bot.chat.recent_photos import Recent
+from inference.core import drawing as pictures
 from inference.core.decode import BadImage
 from inference.parsing.outfit import Outfit
 from inference.stylecheck import (
@@ -43,10 +44,10 @@ async def _compare(turn: Turn, first: tuple[int, Outfit], second: tuple[int, Out
     verdict_id = store.add_verdict(
         turn.user_id, a_id, b_id, result.verdict.p_a,
         {"a": result.verdict.features_a, "b": result.verdict.features_b}, result.reasons)
-    png = await turn.run(render_check, a, b, result)
+    picture = await turn.run(lambda: pictures.jpeg_bytes(render_check(a, b, result)))
     turn.remember(last="verdict", last_verdict=verdict_id, pending=None)
     return [Reply(verdict_text(turn, result, note),
-                  images=[ImageOut(png, "Style Check", "style-check.png")],
+                  images=[ImageOut(picture, "Style Check", "style-check.jpg")],
                   buttons=[[Button(turn.say("button_agree"), f"fb:{verdict_id}:agree"),
                             Button(turn.say("button_prefer_other"),
                                    f"fb:{verdict_id}:other")]])]

@@ -36,15 +36,19 @@ def item_rows(outfit: Outfit) -> list[dict]:
     ]
 
 
-def render_outfit(outfit: Outfit, lang: str = prompts.DEFAULT) -> list[ImageOut]:
-    """Overlay (with the items' own names in the legend) and palette, as PNGs."""
+def overlay_image(outfit: Outfit, lang: str = prompts.DEFAULT) -> Image.Image:
+    """The photo with its garments tinted and a legend naming them as the user says them."""
     names = {CLASS_INDEX[part]: prompts.reply(f"legend_{part}", lang) for part in ("skin", "hair")}
     names |= {CLASS_INDEX[i.category]: wording.item_phrase(i.as_dict(), lang)
               for i in outfit.items}
     measured = {CLASS_INDEX[i.category]: i.colour.rgb for i in outfit.items}
-    overlay = pictures.overlay_picture(outfit.image, outfit.labels, names, measured=measured)
-    images = [ImageOut(pictures.png_bytes(overlay), prompts.reply("caption_overlay", lang),
-                       "overlay.png")]
+    return pictures.overlay_picture(outfit.image, outfit.labels, names, measured=measured)
+
+
+def render_outfit(outfit: Outfit, lang: str = prompts.DEFAULT) -> list[ImageOut]:
+    """Overlay (a JPEG: it is the photo) and palette (a PNG: flat swatches)."""
+    images = [ImageOut(pictures.jpeg_bytes(overlay_image(outfit, lang)),
+                       prompts.reply("caption_overlay", lang), "overlay.jpg")]
     # the swatches named as the user says the colours
     palette = [replace(c, name=wording.colour_word(c.name, lang)) for c in outfit.palette()]
     if palette:
@@ -63,8 +67,8 @@ def recoloured(outfit: Outfit, category: str, family: str, lang: str = prompts.D
               prompts.reply("suggest_label_idea", lang,
                             colour=wording.family_word(family, lang)))
     picture = recolour.before_after(outfit.image, after, labels)
-    return ImageOut(pictures.png_bytes(picture), prompts.reply("caption_suggest", lang),
-                    "before-after.png")
+    return ImageOut(pictures.jpeg_bytes(picture), prompts.reply("caption_suggest", lang),
+                    "before-after.jpg")
 
 
 def _with_article(item: dict, phrase: str, lang: str) -> str:

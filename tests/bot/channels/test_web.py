@@ -103,15 +103,17 @@ async def test_text_and_commands_are_answered(client):
     assert "/export" in reply["text"] and "\n" in reply["text"]
 
 
-async def test_one_photo_gets_a_real_png_and_buttons(client, photo_bytes):
+async def test_one_photo_gets_real_pictures_and_buttons(client, photo_bytes):
     replies = await post(client, photos=(photo_bytes[0],))
     first = replies[0]
     assert first["text"].startswith("Here's what I see")
     assert first["images"] and all(i["url"].startswith("/api/blob/") for i in first["images"])
-    status, content_type, png = await fetch(client, first["images"][0]["url"])
-    assert status == 200 and content_type == "image/png"
-    image = Image.open(io.BytesIO(png))
-    assert image.format == "PNG" and min(image.size) > 100
+    status, content_type, body = await fetch(client, first["images"][0]["url"])
+    assert status == 200 and content_type == "image/jpeg"  # the overlay is the photo: a JPEG
+    image = Image.open(io.BytesIO(body))
+    assert image.format == "JPEG" and min(image.size) > 100
+    status, content_type, body = await fetch(client, first["images"][1]["url"])
+    assert content_type == "image/png" and Image.open(io.BytesIO(body)).format == "PNG"
     payloads = [b["payload"] for row in first["buttons"] for b in row]
     assert any(p.startswith("cut:") for p in payloads)
 
@@ -124,9 +126,9 @@ async def test_two_photos_style_check_and_answer_is_stored(client, services, pho
     replies = await post(client, photos=(photo_bytes[0], photo_bytes[1]))
     [check] = [r for r in replies if r["images"] and len(flat_buttons(r)) >= 2]
     assert "Style Check" in check["text"] + check["images"][0]["caption"]
-    status, content_type, png = await fetch(client, check["images"][0]["url"])
-    assert status == 200 and content_type == "image/png" and png.startswith(b"\x89PNG")
-    assert Image.open(io.BytesIO(png)).width > 200  # two outfits side by side
+    status, content_type, body = await fetch(client, check["images"][0]["url"])
+    assert status == 200 and content_type == "image/jpeg" and body.startswith(b"\xff\xd8\xff")
+    assert Image.open(io.BytesIO(body)).width > 200  # two outfits side by side
 
     answer = flat_buttons(check)[-1]
     [thanks] = await post(client, callback=answer["payload"])
@@ -376,8 +378,9 @@ async def test_reload_shows_the_conversation_again(server, photo_bytes):
                                                           for i in replies[0]["images"]]
         for image in seen["images"]:  # still cached: the page shows them
             assert image["expired"] is False
-            status, content_type, png = await fetch(alice, image["url"])
-            assert status == 200 and content_type == "image/png" and png.startswith(b"\x89PNG")
+            status, content_type, body = await fetch(alice, image["url"])
+            kind = Image.open(io.BytesIO(body)).format.lower()  # JPEG overlay, PNG palette
+            assert status == 200 and content_type == f"image/{kind}"
         press = history[3 + len(replies)]
         assert press["button"] == pressed["label"] and press["payload"] == pressed["payload"]
         assert history[-1]["text"] == after_press["text"]

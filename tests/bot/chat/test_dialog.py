@@ -35,9 +35,10 @@ async def test_photo_answer_names_garments_with_pictures(services, photo_bytes) 
     names = [img.name for img in answer.images]
     # photo 0005 has no clear weak point, so no suggestion and no before/after picture
     # (tests/bot/chat/test_suggestions.py has a photo that gets one)
-    assert names == ["overlay.png", "palette.png"]
-    for img in answer.images:
-        assert Image.open(io.BytesIO(img.png)).format == "PNG"
+    assert names == ["overlay.jpg", "palette.png"]
+    formats = [Image.open(io.BytesIO(img.data)).format for img in answer.images]
+    assert formats == ["JPEG", "PNG"]  # the photo's overlay as a JPEG, flat swatches as a PNG
+    assert [img.mime for img in answer.images] == ["image/jpeg", "image/png"]
     assert "💬" in answer.text  # a friendly comment about the outfit
     kinds = [b.payload.split(":")[0] for row in answer.buttons for b in row]
     assert kinds == ["more", "cut", "style", "shop", "look"]
@@ -53,7 +54,7 @@ async def test_cutout_is_transparent_png(services, photo_bytes) -> None:
     dialog = Dialog(services)
     [answer, _] = await dialog.handle(event("cli:a", photos=(PhotoIn(photo_bytes[1]),)))
     [cut] = await dialog.handle(event("cli:a", callback=answer.buttons[0][1].payload))
-    image = Image.open(io.BytesIO(cut.images[0].png))
+    image = Image.open(io.BytesIO(cut.images[0].data))
     assert image.mode == "RGBA" and image.getextrema()[3][0] == 0
 
 

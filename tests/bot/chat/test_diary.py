@@ -124,7 +124,7 @@ async def test_history_has_thumbnails_only_after_opt_in(services, photo_bytes):
     assert "/keepphotos on" in plain.text
     [entry] = DiaryStore(services.store).entries("cli:a")
     assert entry["photo_path"] is None and entry["comment"] in plain.text
-    assert (card_at(plain.images[0].png, 0) == np.asarray(pics.item_card(entry["summary"]))).all()
+    assert (card_at(plain.images[0].data, 0) == np.asarray(pics.item_card(entry["summary"]))).all()
 
     await dialog.handle(event("cli:b", text="/keepphotos on"))
     await dialog.handle(event("cli:b", photos=photo(photo_bytes[1], "2")))
@@ -133,7 +133,7 @@ async def test_history_has_thumbnails_only_after_opt_in(services, photo_bytes):
     [entry] = DiaryStore(services.store).entries("cli:b")
     assert Path(entry["photo_path"]).is_file()
     thumb = np.asarray(pics.thumbnail(entry["photo_path"]))
-    assert (card_at(kept.images[0].png, 0) == thumb).all()
+    assert (card_at(kept.images[0].data, 0) == thumb).all()
 
 
 async def test_week_summary_picture_and_streak(services, photo_bytes):
@@ -148,7 +148,7 @@ async def test_week_summary_picture_and_streak(services, photo_bytes):
     in_week = sum(d >= monday for d in days)
     assert f"{in_week} outfit" in week.text and "Streak: 3 days" in week.text
     assert "Colours you wore most:" in week.text
-    picture = Image.open(io.BytesIO(week.images[0].png))
+    picture = Image.open(io.BytesIO(week.images[0].data))
     assert picture.format == "PNG" and picture.size == (1200, 800)
     [last] = await dialog.handle(event("cli:a", text="/week last"))
     assert ("No outfits" in last.text) == (in_week == 3)

@@ -104,7 +104,7 @@ async def test_caption_garment_buttons_cards_more_colour_cheaper(dialog, service
     assert "match" in cards.text and len(lines(cards)) == 5
     assert len(cards.images) == 5
     for image in cards.images:
-        assert Image.open(io.BytesIO(image.png)).format == "PNG" and image.caption
+        assert Image.open(io.BytesIO(image.data)).format == "PNG" and image.caption
     assert cards.text.count("why: same type (top)") == 5
     assert "demo item" in cards.text or "EUR" in cards.text
     if "demo item" in cards.text:
@@ -115,8 +115,8 @@ async def test_caption_garment_buttons_cards_more_colour_cheaper(dialog, service
     more, colour, cheaper, other = payloads(cards)
     [page2] = await dialog.handle(event("cli:a", callback=more))
     assert "(from #6)" in page2.text
-    shown = {(line[3:], i.png) for line, i in zip(lines(cards), cards.images, strict=True)}
-    assert not shown & {(line[3:], i.png) for line, i in zip(lines(page2), page2.images,
+    shown = {(line[3:], i.data) for line, i in zip(lines(cards), cards.images, strict=True)}
+    assert not shown & {(line[3:], i.data) for line, i in zip(lines(page2), page2.images,
                                                             strict=True)}
 
     [same] = await dialog.handle(event("cli:a", callback=colour))

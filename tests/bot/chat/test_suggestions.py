@@ -37,8 +37,8 @@ async def test_a_photo_with_a_weak_point_gets_one_suggestion_shown_on_the_photo(
     [feedback, *_] = await dialog.handle(event("cli:s", photos=(PhotoIn(photo_bytes[2]),)))
     assert "One idea: your " in feedback.text and " in black " in feedback.text
     assert "(shoes match)" in feedback.text or "(" in feedback.text.split("One idea:")[1]
-    assert names(feedback) == ["overlay.png", "palette.png", "before-after.png"]
-    assert side_by_side(feedback.images[-1].png)
+    assert names(feedback) == ["overlay.jpg", "palette.png", "before-after.jpg"]
+    assert side_by_side(feedback.images[-1].data)
     assert "body" not in feedback.text.split("One idea:")[1]
 
 
@@ -46,7 +46,7 @@ async def test_a_calm_photo_gets_no_suggestion(services, photo_bytes) -> None:
     dialog = Dialog(services)
     # 0777: navy and black throughout; no change tried gains the margin
     [feedback, *_] = await dialog.handle(event("cli:c", photos=(PhotoIn(photo_bytes[3]),)))
-    assert "One idea" not in feedback.text and "before-after.png" not in names(feedback)
+    assert "One idea" not in feedback.text and "before-after.jpg" not in names(feedback)
 
 
 async def test_the_suggestion_in_ukrainian(services, photo_bytes) -> None:
@@ -54,7 +54,7 @@ async def test_the_suggestion_in_ukrainian(services, photo_bytes) -> None:
     await dialog.handle(event("cli:u", text="/lang uk"))
     [feedback, *_] = await dialog.handle(event("cli:u", photos=(PhotoIn(photo_bytes[2]),)))
     assert "Одна ідея:" in feedback.text and "чорний" in feedback.text
-    assert "before-after.png" in names(feedback)
+    assert "before-after.jpg" in names(feedback)
 
 
 async def test_show_it_in_navy_after_a_photo(services, photo_bytes) -> None:
@@ -62,9 +62,9 @@ async def test_show_it_in_navy_after_a_photo(services, photo_bytes) -> None:
     await dialog.handle(event("cli:n", photos=(PhotoIn(photo_bytes[0], ref="1"),)))
     [shown] = await dialog.handle(event("cli:n", text="show it in navy"))
     assert shown.text.startswith("Here's your ") and "in navy" in shown.text
-    assert names(shown) == ["before-after.png"] and side_by_side(shown.images[0].png)
+    assert names(shown) == ["before-after.jpg"] and side_by_side(shown.images[0].data)
     [red] = await dialog.handle(event("cli:n", text="how would it look in red?"))
-    assert "in red" in red.text and names(red) == ["before-after.png"]
+    assert "in red" in red.text and names(red) == ["before-after.jpg"]
 
 
 async def test_show_it_in_navy_in_ukrainian(services, photo_bytes) -> None:
@@ -72,7 +72,7 @@ async def test_show_it_in_navy_in_ukrainian(services, photo_bytes) -> None:
     await dialog.handle(event("cli:k", text="/lang uk"))
     await dialog.handle(event("cli:k", photos=(PhotoIn(photo_bytes[0], ref="1"),)))
     [shown] = await dialog.handle(event("cli:k", text="покажи його в темно-синьому"))
-    assert "темно-синій" in shown.text and names(shown) == ["before-after.png"]
+    assert "темно-синій" in shown.text and names(shown) == ["before-after.jpg"]
 
 
 async def test_after_a_restart_the_photo_is_asked_for_again(settings, pipeline,
