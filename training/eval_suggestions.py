@@ -1,8 +1,8 @@
 """`stylebot eval suggestions --data DIR [--split val] [--limit 100] [--out DIR] [--json]`: do
 the photo suggestions hold up on the photo itself?
 
-Each photo is parsed as the bot parses an upload; inference/stylecheck/advice.py suggests one change
-(timed). A colour change is then made on the photo (recolour_to inside the garment's parsed
+Each photo is parsed as the bot parses an upload; inference/stylecheck/advice.py suggests one
+change (timed). A colour change is then made on the photo (recolour_to inside the garment's parsed
 mask, as the bot's before/after picture shows it), the changed photo is parsed again, and the
 suggestion counts as confirmed when Style Check's prior utility of the re-parsed outfit is
 higher than the original's: the parser, not the suggestion's own edited dict, has the last

@@ -227,7 +227,7 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
     )
     stages: list[dict] = []
     if init is not None:  # continue from earlier weights: same network, frozen part as bundled
-        previous = Lite0Parser(init)
+        previous = Lite0Parser(init, fold_norms=False)
         model = previous.model.train()
         channels = previous.meta["channels"]
         stages = previous.meta.get("stages") or [  # weights from before stages were recorded

@@ -82,9 +82,9 @@ class OutfitEmbedder:
 
     def _backbone(self) -> torch.nn.Module:
         if self._model is None:
-            from inference.core.backbone import create_classifier
+            from inference.core.backbone import create_classifier, fold_batch_norms
 
-            self._model = create_classifier(pretrained=True).eval()
+            self._model = fold_batch_norms(create_classifier(pretrained=True))
         return self._model
 
     def appearance(self, canvas: Image.Image) -> np.ndarray:

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from inference.core.backbone import MEAN, STD
+from inference.core.backbone import MEAN, STD, fold_batch_norms
 from inference.core.garments import CLASS_INDEX, CLASSES, EXCLUSIVE_GROUPS
 from inference.parsing.net import ParserNet
 from inference.parsing.regions import VOTE_MIN_SHARE, VOTING_ZONES, vote_regions
@@ -113,7 +113,10 @@ def save_weights(
 class Lite0Parser:
     """The default parser: bundled EfficientNet-Lite0 + the FPN decoder trained on CCP."""
 
-    def __init__(self, weights: Path = DEFAULT_WEIGHTS, long_side: int | None = None) -> None:
+    def __init__(self, weights: Path = DEFAULT_WEIGHTS, long_side: int | None = None,
+                 fold_norms: bool = True) -> None:
+        """`fold_norms`: batch norms folded into the convolutions (about 30% faster, same
+        labels); False for a model that goes on training (training/train_parser.py --init)."""
         checkpoint = torch.load(weights, map_location="cpu", weights_only=True)
         self.meta: dict = checkpoint["meta"]
         if tuple(self.meta["classes"]) != CLASSES:
@@ -127,6 +130,8 @@ class Lite0Parser:
         frozen = tuple(self.meta["frozen_prefixes"])
         if unexpected or any(not k.startswith(frozen) for k in missing):
             raise ValueError(f"{weights} does not fit the network: {missing=} {unexpected=}")
+        if fold_norms:
+            fold_batch_norms(self.model)
         # channels_last runs the CPU convolutions about 35% faster (67 vs 113 ms at 512x352)
         self.model.eval().to(memory_format=torch.channels_last)
         self.long_side = long_side or int(self.meta["long_side"])

@@ -22,7 +22,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from inference.core.backbone import MEAN, STD, create_classifier
+from inference.core.backbone import MEAN, STD, create_classifier, fold_batch_norms
 from inference.core.colour import to_lab
 from inference.shop.crop import GarmentCrop
 
@@ -104,7 +104,7 @@ class Lite0Embedder:
                  colour_weight: float | None = None) -> None:
         self.backbone = create_classifier()
         self.backbone.reset_classifier(0)
-        self.backbone.eval()
+        fold_batch_norms(self.backbone)
         self.head: Projection | None = None
         meta: dict = {}
         if projection is not None:

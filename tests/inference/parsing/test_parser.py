@@ -12,10 +12,15 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from inference.core.backbone import create_classifier, pretrained_state_dict
+from inference.core.backbone import create_classifier, fold_batch_norms, pretrained_state_dict
 from inference.core.drawing import cutout_picture, overlay_picture, palette_picture
 from inference.core.garments import CCP_TO_CLASS, CLASS_INDEX, CLASSES, GARMENT_CLASSES
-from inference.parsing.lite0 import DEFAULT_WEIGHTS, decide_classes, pixel_confidence
+from inference.parsing.lite0 import (
+    DEFAULT_WEIGHTS,
+    Lite0Parser,
+    decide_classes,
+    pixel_confidence,
+)
 from inference.parsing.outfit import items_from_labels, parse_outfit
 from inference.pipeline import Pipeline
 from tests.conftest import SAMPLE, run_cli
@@ -37,6 +42,26 @@ def test_backbone_loads_offline_and_classifies() -> None:
     with torch.inference_mode():
         out = model(torch.zeros(1, 3, 224, 224))
     assert out.shape == (1, 1000)
+
+
+def test_folded_batch_norms_give_the_same_numbers(photo_paths: list[Path]) -> None:
+    """The served parser and classifier run with their batch norms folded into the convolutions:
+    no batch norm is left, and outputs and labels on real photos are those of the unfolded net."""
+    folded, plain = Lite0Parser(), Lite0Parser(fold_norms=False)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.model.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in plain.model.modules())
+    for path in photo_paths[:3]:
+        image = Image.open(path).convert("RGB")
+        a, b = folded.raw_scores(image), plain.raw_scores(image)
+        assert torch.allclose(a, b, atol=1e-3 * float(b.abs().max()))
+        assert (folded.segment(image) == plain.segment(image)).mean() > 0.999
+    classifier = create_classifier().eval()
+    x = torch.randn(2, 3, 224, 224)
+    with torch.inference_mode():
+        want = classifier(x)
+        got = fold_batch_norms(classifier)(x)
+    assert torch.allclose(got, want, atol=1e-3 * float(want.abs().max()))
+    assert int(got.argmax(1)[0]) == int(want.argmax(1)[0])
 
 
 def test_bundled_weights_are_small() -> None:
