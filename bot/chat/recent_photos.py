@@ -29,7 +29,8 @@ class Recent:
         """Bytes the parse holds: the RGB image and the label and person maps."""
         o = self.outfit
         return (o.image.width * o.image.height * 3 + o.labels.nbytes
-                + (o.main.nbytes if o.main is not None else 0))
+                + (o.main.nbytes if o.main is not None else 0)
+                + (o.appearance.nbytes if o.appearance is not None else 0))
 
 
 class RecentPhotos:

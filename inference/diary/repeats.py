@@ -1,9 +1,10 @@
 """"You wore this on Monday": an outfit embedding and the similarity used to spot repeats.
 
 The embedding of a parsed outfit has two parts, both L2-normalised:
-- appearance: EfficientNet-Lite0 (the bundled ImageNet weights) pooled features of the garment
-  cut-out (skin, hair and background painted the normalisation grey, cropped to the garments and
-  padded square), averaged with those of its mirror image, so a mirror selfie matches;
+- appearance: the parser's own deepest EfficientNet-Lite0 features (320 channels, stride 32)
+  averaged over the garment pixels (Outfit.appearance, computed with the parse: no second
+  backbone pass); a parser without such features (SegFormer) gets the bundled ImageNet Lite0's
+  features of the photo pooled the same way;
 - colour: a CIELAB histogram of the garment pixels (a*b* 8x8 plus 5 lightness bins, lightly
   smoothed), square-rooted so that the dot product is the Bhattacharyya affinity.
 
@@ -11,7 +12,8 @@ similarity = APPEARANCE_WEIGHT * cos(appearance) + (1 - APPEARANCE_WEIGHT) * aff
 Two outfits count as the same when similarity >= REPEAT_THRESHOLD. The weight and threshold were
 chosen on one half of 300 CCP photos (each against its own crop / flip / colour-jittered copies,
 and against every other photo) and measured on the other half: `stylebot eval repeats`, figures in
-BENCHMARKS.md ("Diary"). Stored as float16 bytes in outfits.embedding.
+BENCHMARKS.md ("Diary"). Stored as float16 bytes in outfits.embedding; an entry stored with
+another length (before the shared features, 1280 + 69) is left out of the search.
 """
 
 from __future__ import annotations
@@ -24,37 +26,22 @@ from PIL import Image
 from scipy import ndimage
 from skimage.color import rgb2lab
 
+from inference.core.backbone import FEATURE_CHANNELS
 from inference.core.garments import GARMENT_IDS
-from inference.parsing.outfit import Outfit
+from inference.parsing.outfit import PARSE_LONG_SIDE, Outfit, masked_mean
 
-APPEARANCE_DIM = 1280
+APPEARANCE_DIM = FEATURE_CHANNELS[-1]
 AB_BINS, L_BINS = 8, 5
 COLOUR_DIM = AB_BINS * AB_BINS + L_BINS
 DIM = APPEARANCE_DIM + COLOUR_DIM
-INPUT_SIZE = 224
 #: Measured with `stylebot eval repeats` (see the module docstring and BENCHMARKS.md).
 APPEARANCE_WEIGHT = 0.6
 REPEAT_THRESHOLD = 0.916
 MIN_GARMENT_PIXELS = 400
 
+
 def garment_mask(outfit: Outfit) -> np.ndarray:
     return np.isin(outfit.labels, GARMENT_IDS)
-
-
-def garment_canvas(image: Image.Image, mask: np.ndarray, size: int = INPUT_SIZE) -> Image.Image:
-    """The garments alone on grey, cropped to them (4% margin), padded square, `size` pixels."""
-    ys, xs = np.nonzero(mask)
-    rgb = np.asarray(image.convert("RGB")).copy()
-    rgb[~mask] = 128
-    h, w = mask.shape
-    pad = int(0.04 * max(h, w))
-    x0, x1 = max(0, xs.min() - pad), min(w, xs.max() + 1 + pad)
-    y0, y1 = max(0, ys.min() - pad), min(h, ys.max() + 1 + pad)
-    crop = Image.fromarray(rgb[y0:y1, x0:x1])
-    side = max(crop.size)
-    square = Image.new("RGB", (side, side), (128, 128, 128))
-    square.paste(crop, ((side - crop.width) // 2, (side - crop.height) // 2))
-    return square.resize((size, size), Image.Resampling.BILINEAR)
 
 
 def colour_descriptor(image: Image.Image, mask: np.ndarray, max_pixels: int = 6000) -> np.ndarray:
@@ -73,8 +60,8 @@ def colour_descriptor(image: Image.Image, mask: np.ndarray, max_pixels: int = 60
 
 
 class OutfitEmbedder:
-    """Embeds parsed outfits for repeat detection; made once by the pipeline (the backbone's
-    weights load on first use) and safe to call from several threads."""
+    """Embeds parsed outfits for repeat detection; made once by the pipeline and safe to call
+    from several threads. The ImageNet backbone loads only for a parser that gives no features."""
 
     def __init__(self, model: torch.nn.Module | None = None) -> None:
         self._model = model
@@ -82,29 +69,31 @@ class OutfitEmbedder:
 
     def _backbone(self) -> torch.nn.Module:
         if self._model is None:
-            from inference.core.backbone import create_classifier, fold_batch_norms
+            from inference.core.backbone import create_feature_extractor, fold_batch_norms
 
-            self._model = fold_batch_norms(create_classifier(pretrained=True))
+            self._model = fold_batch_norms(create_feature_extractor(pretrained=True))
         return self._model
 
-    def appearance(self, canvas: Image.Image) -> np.ndarray:
-        """Lite0 pooled features of the canvas and its mirror image, averaged, L2-normalised."""
-        arr = np.asarray(canvas, dtype=np.float32) / 255.0
-        x = torch.from_numpy((arr - 0.5) / 0.5).permute(2, 0, 1).unsqueeze(0)
-        x = torch.cat([x, torch.flip(x, dims=[3])])
+    def appearance(self, outfit: Outfit, mask: np.ndarray) -> np.ndarray | None:
+        """The parse's own pooled features, else the ImageNet backbone's pooled the same way."""
+        if outfit.appearance is not None:
+            return outfit.appearance
+        from inference.parsing.lite0 import resize_long_side, to_tensor
+
+        x = to_tensor(resize_long_side(outfit.image, PARSE_LONG_SIDE))
         with self._lock, torch.inference_mode():
-            model = self._backbone()
-            features = model.forward_head(model.forward_features(x), pre_logits=True)
-        vec = features.mean(0).numpy().astype(np.float64)
-        return vec / (np.linalg.norm(vec) + 1e-12)
+            deep = self._backbone()(x)[-1][0].numpy()
+        return masked_mean(deep, mask)
 
     def embed(self, outfit: Outfit) -> np.ndarray | None:
         """The outfit's embedding (DIM floats), or None when too little garment is visible."""
         mask = garment_mask(outfit)
         if int(mask.sum()) < MIN_GARMENT_PIXELS:
             return None
-        canvas = garment_canvas(outfit.image, mask)
-        return np.concatenate([self.appearance(canvas), colour_descriptor(outfit.image, mask)])
+        look = self.appearance(outfit, mask)
+        if look is None:
+            return None
+        return np.concatenate([look, colour_descriptor(outfit.image, mask)])
 
 
 def to_bytes(vec: np.ndarray) -> bytes:

@@ -141,12 +141,18 @@ class Lite0Parser:
         self.vote_share, self.vote_zones = VOTE_MIN_SHARE, VOTING_ZONES
 
     @torch.inference_mode()
-    def raw_scores(self, image: Image.Image) -> torch.Tensor:
-        """The net's own stride-4 logits (1, C, h, w) for the photo at the parser's size: what
-        evaluations cache, since every decision rule is read from them (`decode`)."""
+    def raw_scores_and_features(self, image: Image.Image) -> tuple[torch.Tensor, torch.Tensor]:
+        """The net's own stride-4 logits (1, C, h, w) for the photo at the parser's size (what
+        evaluations cache, since every decision rule is read from them: `decode`), and the
+        backbone's deepest features (1, 320, h/8, w/8), which the diary's repeat embedding
+        pools instead of running a second backbone."""
         small = resize_long_side(image, self.long_side)
         x = to_tensor(small).contiguous(memory_format=torch.channels_last)
-        return self.model.decoder(self.model.backbone(x))
+        features = self.model.backbone(x)
+        return self.model.decoder(features), features[-1]
+
+    def raw_scores(self, image: Image.Image) -> torch.Tensor:
+        return self.raw_scores_and_features(image)[0]
 
     @torch.inference_mode()
     def decode(
@@ -168,6 +174,13 @@ class Lite0Parser:
     def segment_scored(self, image: Image.Image) -> tuple[np.ndarray, dict[int, float]]:
         """uint8 (H, W) class ids at the photo's own size, and each class's mean confidence."""
         return self.decode(self.raw_scores(image), image.size)
+
+    def segment_scored_with_features(
+        self, image: Image.Image
+    ) -> tuple[np.ndarray, dict[int, float], np.ndarray]:
+        """segment_scored's labels and confidences, and the deepest features (320, h, w)."""
+        raw, deep = self.raw_scores_and_features(image)
+        return (*self.decode(raw, image.size), deep[0].float().numpy())
 
     def segment(self, image: Image.Image) -> np.ndarray:
         """uint8 (H, W) class ids at the photo's own size."""

@@ -7,13 +7,21 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 from PIL import Image
 from scipy import ndimage
 
 from inference.core import pattern
 from inference.core.colour import Colour
 from inference.core.colour_light import colours_in_scene
-from inference.core.garments import CLASS_INDEX, CLASSES, DISPLAY_NAME, NON_GARMENT
+from inference.core.garments import (
+    CLASS_INDEX,
+    CLASSES,
+    DISPLAY_NAME,
+    GARMENT_IDS,
+    NON_GARMENT,
+)
 from inference.parsing.lite0 import resize_long_side
 
 PARSE_LONG_SIDE = 512
@@ -117,6 +125,9 @@ class Outfit:
     #: "no_person", "low_resolution", "tiny", "several_people" (the others left out)
     problems: list[str] = field(default_factory=list)
     main: np.ndarray | None = None  # the main person's pixels (whose garments are listed)
+    # The parser's deepest features averaged over the garments (unit length), when the parser
+    # gives them: the diary's repeat embedding reads it instead of running a second backbone.
+    appearance: np.ndarray | None = None
 
     @property
     def summary(self) -> str:
@@ -274,7 +285,11 @@ def parse_outfit(photo: Image.Image, segmenter: Parser) -> Outfit:
     image = (
         resize_long_side(photo, PARSE_LONG_SIDE) if max(photo.size) > PARSE_LONG_SIDE else photo
     )
-    labels, confidence = segmenter.segment_scored(image)
+    with_features = getattr(segmenter, "segment_scored_with_features", None)  # Lite0 only
+    if with_features is not None:
+        labels, confidence, deep = with_features(image)
+    else:
+        (labels, confidence), deep = segmenter.segment_scored(image), None
     person = labels != CLASS_INDEX["background"]
     person_share = float(person.mean())
     people, height, main = _find_people(person)
@@ -290,4 +305,19 @@ def parse_outfit(photo: Image.Image, segmenter: Parser) -> Outfit:
         problems.append("several_people")
     listing = not {"low_resolution", "no_person"} & set(problems)
     items = items_from_labels(image, labels, confidence, main) if listing else []
-    return Outfit(image, labels, items, person_share, people, height, skin, problems, main)
+    appearance = masked_mean(deep, np.isin(labels, GARMENT_IDS)) \
+        if deep is not None and listing else None
+    return Outfit(image, labels, items, person_share, people, height, skin, problems, main,
+                  appearance)
+
+
+def masked_mean(features: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
+    """`features` (C, h, w) averaged over `mask` (H, W, any size) brought to their grid (each
+    cell weighted by the share of it the mask covers), L2-normalised; None for an empty mask."""
+    weights = F.adaptive_avg_pool2d(torch.from_numpy(mask.astype(np.float32))[None],
+                                    features.shape[1:])[0].numpy()
+    total = float(weights.sum())
+    if total <= 0:
+        return None
+    vec = np.einsum("chw,hw->c", features, weights / total).astype(np.float64)
+    return vec / (np.linalg.norm(vec) + 1e-12)

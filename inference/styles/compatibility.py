@@ -21,11 +21,12 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 MODEL_PATH = Path(__file__).with_name("compatibility.json")
+EMPTY: Counter = Counter()
 #: A garment as the model sees it: (category, colour family).
 Piece = tuple[str, str]
 
@@ -43,6 +44,9 @@ class Compatibility:
     strength: float = 20.0  # pseudo-counts pulling a pair's estimate toward the pooled one
     pooled_strength: float = 20.0  # ... and the pooled one toward the category's habits
     photos: int = 0
+    # Estimates already computed: the model never changes once built, and a suggestion asks
+    # the same few thousand questions over and over (17 tried outfits a photo).
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     # estimates ---------------------------------------------------------------------------
     def usual(self, category: str, colour_name: str) -> float:
@@ -52,24 +56,38 @@ class Compatibility:
         counts = self.names.get(category)
         if not counts:
             return 1.0  # nothing known about the category: no opinion
-        vocabulary = len({n for c in self.names.values() for n in c}) or 1
-        total = sum(counts.values()) + 0.5 * vocabulary
+        if "vocabulary" not in self._memo:
+            self._memo["vocabulary"] = len({n for c in self.names.values() for n in c}) or 1
+        total = sum(counts.values()) + 0.5 * self._memo["vocabulary"]
         top = (max(counts.values()) + 0.5) / total
         return (counts[colour_name] + 0.5) / total / top
 
+    def _total(self, table: str, key: str) -> tuple[Counter, int]:
+        """A counter of `table` and its total (the empty counter and 0 when absent)."""
+        memo_key = (table, key)
+        if memo_key not in self._memo:
+            counts = getattr(self, table).get(key) or EMPTY
+            self._memo[memo_key] = counts, sum(counts.values())
+        return self._memo[memo_key]
+
     def prior(self, category: str, family: str) -> float:
         """P(family | category), add-one smoothed over the families."""
-        counts = self.singles.get(category, Counter())
-        return (counts[family] + 1.0) / (sum(counts.values()) + len(self.families))
+        counts, total = self._total("singles", category)
+        return (counts[family] + 1.0) / (total + len(self.families))
 
     def given(self, category: str, family: str, other: Piece) -> float:
         """P(family | category, worn with `other`), backed off to the pooled and prior ones."""
+        memo_key = (category, family, other)
+        if memo_key in self._memo:
+            return self._memo[memo_key]
         base = self.prior(category, family)
-        pooled = self.pooled.get(f"{category}|{other[1]}", Counter())
+        pooled, pooled_total = self._total("pooled", f"{category}|{other[1]}")
         p_pooled = (pooled[family] + self.pooled_strength * base) / (
-            sum(pooled.values()) + self.pooled_strength)
-        pair = self.pairs.get(f"{category}|{other[0]}|{other[1]}", Counter())
-        return (pair[family] + self.strength * p_pooled) / (sum(pair.values()) + self.strength)
+            pooled_total + self.pooled_strength)
+        pair, pair_total = self._total("pairs", f"{category}|{other[0]}|{other[1]}")
+        p = (pair[family] + self.strength * p_pooled) / (pair_total + self.strength)
+        self._memo[memo_key] = p
+        return p
 
     def log_score(self, category: str, family: str, others: Iterable[Piece]) -> float:
         """log P(family | category) plus each other piece's log-ratio for it."""
