@@ -39,8 +39,9 @@ def build_services(settings: Settings, pipeline: Pipeline | None = None) -> Serv
     """Everything the channels share; pass `pipeline` to reuse models already loaded."""
     store = Store(settings.storage.database, settings.storage.files_dir,
                   int(settings.storage.photo_quota_mb * 2**20))
-    runner = ModelRunner(settings.inference.workers, settings.inference.threads,
-                         settings.inference.max_queue)
+    inference = settings.inference
+    runner = ModelRunner(inference.workers, inference.threads, inference.max_queue,
+                         inference.max_batch, inference.batch_wait_ms / 1000)
     pipeline = pipeline or Pipeline(PipelineConfig.from_settings(settings.inference))
     return Services(settings, store, runner, pipeline,
                     llm=create_chat_backend(settings.conversation))

@@ -79,7 +79,12 @@ class InferenceSettings(Section):
     threads: int = Field(2, ge=1)
     workers: int = Field(1, ge=1)
     # Model jobs that may wait behind the running ones; more get "busy" (the web: HTTP 503).
-    max_queue: int = Field(default_factory=lambda: 4 * (os.cpu_count() or 1), ge=0)
+    # Users are served in turns, so a long queue delays each by one job per other user.
+    max_queue: int = Field(default_factory=lambda: 16 * (os.cpu_count() or 1), ge=0)
+    # Photos from several users that wait together are parsed as one batch of at most this,
+    # gathered for at most batch_wait_ms once the first is taken.
+    max_batch: int = Field(4, ge=1)
+    batch_wait_ms: float = Field(5, ge=0)
     max_pixels: int = Field(40_000_000, ge=1_000_000)
     hub_models: dict[str, str] = {
         "segformer-clothes": "mattmdjaga/segformer_b2_clothes",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,9 +14,9 @@ from PIL import Image
 
 from inference import backends
 from inference.comments import Comment, Commenter
-from inference.core.decode import load_photo
+from inference.core.decode import BadImage, load_photo
 from inference.diary.repeats import OutfitEmbedder
-from inference.parsing.outfit import Outfit, Parser, parse_outfit
+from inference.parsing.outfit import Outfit, Parser, parse_outfit, parse_outfits
 from inference.text.understand import Understanding
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,20 @@ class Pipeline:
     def load_and_parse(self, data: bytes) -> tuple[Image.Image, Outfit]:
         image = self.load(data)
         return image, self.parse(image)
+
+    def load_and_parse_many(self, uploads: Sequence[bytes]
+                            ) -> list[tuple[Image.Image, Outfit] | BadImage]:
+        """Several uploads (from several users, batched by the ModelRunner): each decoded on
+        its own (a bad one is its own BadImage, not the batch's), then parsed together."""
+        loaded: list[Image.Image | BadImage] = []
+        for data in uploads:
+            try:
+                loaded.append(self.load(data))
+            except BadImage as bad:
+                loaded.append(bad)
+        images = [i for i in loaded if not isinstance(i, BadImage)]
+        outfits = iter(parse_outfits(images, self.parser) if images else [])
+        return [i if isinstance(i, BadImage) else (i, next(outfits)) for i in loaded]
 
     # shop ----------------------------------------------------------------------------------
     def catalog(self, root: Path):  # noqa: ANN201 - inference.shop.index.IndexHolder

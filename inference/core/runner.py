@@ -1,13 +1,16 @@
-"""Keeps torch off the event loop: model calls run in a small thread pool, models load once."""
+"""Keeps torch off the event loop: model calls run in a few worker threads, taken in fair turns
+between users, and calls of the same kind that wait together run as one batch."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import threading
-from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
@@ -15,54 +18,151 @@ import torch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: A batch function: the items of several waiting jobs in, one result (or the exception that
+#: item raised) out per item, in order; one item's bad input must not fail the others.
+BatchFn = Callable[[Sequence[Any]], list[Any]]
 
 
 class RunnerBusy(RuntimeError):
     """The queue is full: the job was refused without running (the caller says "busy")."""
 
 
+@dataclass
+class Job:
+    owner: str
+    run: Callable[[], Any] | None = None  # a single call
+    batch: BatchFn | None = None  # or an item for a batch function
+    item: Any = None
+    future: Future = field(default_factory=Future)
+
+
 class ModelRunner:
-    """One process-wide pool; `await runner.run(fn, *args)` from async code.
+    """One process-wide runner; `await runner.run_for(owner, fn, *args)` from async code.
 
-    At most `max_queue` jobs wait behind the `workers` running ones; more are refused at once
-    (RunnerBusy), so a flood cannot make everyone's answer minutes late. A job run for an
-    `owner` (a user, a client address) is refused too while that owner has a quarter of the
-    room in flight, so one flood cannot take the whole queue from everyone else."""
+    Fair: each owner (a user, a client address) has its own queue and the workers take the
+    owners in turn, one job each, so a user who sends ten photos delays someone else's one photo
+    by at most one job of theirs, not ten. Batched: `run_batch_for(owner, fn, item)` jobs with the
+    same `fn` that wait together (up to `max_batch`, gathered for at most `batch_wait` seconds
+    once one is taken) run as one call, taken in the same fair order. Bounded: at most
+    `max_queue` jobs wait behind the `workers` running ones, an owner at most a quarter of the
+    room; more are refused at once (RunnerBusy), so a flood cannot make everyone's answer
+    minutes late."""
 
-    def __init__(self, workers: int = 1, threads: int = 2, max_queue: int = 8) -> None:
+    def __init__(self, workers: int = 1, threads: int = 2, max_queue: int = 8,
+                 max_batch: int = 4, batch_wait: float = 0.005) -> None:
         torch.set_num_threads(threads)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="model")
         self.capacity = workers + max_queue
         self.per_owner = max(1, self.capacity // 4)
+        self.max_batch, self.batch_wait = max(1, max_batch), batch_wait
         self.pending = 0  # running or waiting
-        self._owned: Counter[str] = Counter()
-        self._lock = threading.Lock()
+        self.batches: list[int] = []  # sizes of the batches run (for tests and benchmarks)
+        self._owned: dict[str, int] = {}
+        self._queues: OrderedDict[str, deque[Job]] = OrderedDict()  # owners in turn order
+        self._lock = threading.Condition()
+        self._closing = False
+        self._threads = [threading.Thread(target=self._work, name=f"model-{i}", daemon=True)
+                         for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
 
+    # submitting ----------------------------------------------------------------------------
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await self.run_for(None, fn, *args, **kwargs)
 
     async def run_for(self, owner: str | None, fn: Callable[..., T], *args: Any,
                       **kwargs: Any) -> T:
         """Run `fn` as `owner`'s job; RunnerBusy, without running it, when there is no room."""
+        return await self._submit(Job(owner or "", run=partial(fn, *args, **kwargs)))
+
+    async def run_batch_for(self, owner: str | None, fn: BatchFn, item: Any) -> Any:
+        """`fn([item, ...])[i]` for this item, batched with other owners' waiting items."""
+        return await self._submit(Job(owner or "", batch=fn, item=item))
+
+    async def _submit(self, job: Job) -> Any:
         with self._lock:
-            if self.pending >= self.capacity or (owner and self._owned[owner] >= self.per_owner):
+            if self._closing:
+                raise RunnerBusy("the runner is closing")
+            owned = self._owned.get(job.owner, 0)
+            if self.pending >= self.capacity or (job.owner and owned >= self.per_owner):
                 raise RunnerBusy(f"{self.pending} model jobs in flight")
             self.pending += 1
-            if owner:
-                self._owned[owner] += 1
-        job = self._pool.submit(partial(fn, *args, **kwargs))
-        # Counted down when the job really ends, not when its caller stops waiting (a client
-        # that hangs up leaves the job running on a worker).
-        job.add_done_callback(partial(self._finished, owner))
-        return await asyncio.wrap_future(job)
+            self._owned[job.owner] = owned + 1
+            self._queues.setdefault(job.owner, deque()).append(job)
+            self._lock.notify()
+        # A caller that stops waiting leaves the job to run: its result may still be stored.
+        return await asyncio.wrap_future(job.future)
 
-    def _finished(self, owner: str | None, _job: Future) -> None:
+    # working -------------------------------------------------------------------------------
+    def _take(self, batch: BatchFn | None = None) -> Job | None:
+        """The next job in turn (of `batch`'s kind when given), its owner sent to the back;
+        None when there is none. Called with the lock held."""
+        for owner, queue in self._queues.items():
+            if batch is not None and queue[0].batch != batch:  # bound methods: ==, not is
+                continue
+            job = queue.popleft()
+            del self._queues[owner]
+            if queue:
+                self._queues[owner] = queue  # to the back of the line
+            return job
+        return None
+
+    def _next(self) -> list[Job] | None:
+        """Block until there is work: one job, or a batch of jobs of one batch function."""
         with self._lock:
-            self.pending -= 1
-            if owner:
-                self._owned[owner] -= 1
-                if not self._owned[owner]:
-                    del self._owned[owner]
+            while not self._queues and not self._closing:
+                self._lock.wait()
+            first = self._take()
+            if first is None:
+                return None  # closing and nothing left
+            jobs = [first]
+            if first.batch is not None:
+                deadline = time.monotonic() + self.batch_wait
+                while len(jobs) < self.max_batch:
+                    more = self._take(first.batch)
+                    if more is not None:
+                        jobs.append(more)
+                        continue
+                    left = deadline - time.monotonic()
+                    if left <= 0 or self._closing:
+                        break
+                    self._lock.wait(left)
+            return jobs
+
+    def _work(self) -> None:
+        while (jobs := self._next()) is not None:
+            live = [job for job in jobs if job.future.set_running_or_notify_cancel()]
+            outcomes = self._outcomes(live) if live else []
+            # Counted down before any caller is told: one woken by its result may at once
+            # submit its next job, which must find its share free.
+            with self._lock:
+                for job in jobs:
+                    self.pending -= 1
+                    self._owned[job.owner] -= 1
+                    if not self._owned[job.owner]:
+                        del self._owned[job.owner]
+            for job, (ok, value) in zip(live, outcomes, strict=True):
+                if ok:
+                    job.future.set_result(value)
+                else:
+                    job.future.set_exception(value)
+
+    def _outcomes(self, jobs: list[Job]) -> list[tuple[bool, Any]]:
+        """(True, result) or (False, exception) per job; the worker itself never fails."""
+        try:
+            if jobs[0].batch is None:
+                return [(True, jobs[0].run())]
+            self.batches.append(len(jobs))
+            results = jobs[0].batch([job.item for job in jobs])
+            if len(results) != len(jobs):
+                raise ValueError(f"a batch of {len(jobs)} gave {len(results)} results")
+            return [(not isinstance(r, BaseException), r) for r in results]
+        except BaseException as err:  # the callers get it, the worker goes on
+            return [(False, err)] * len(jobs)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=False)
+        """Stop taking jobs; the ones already queued and running finish first."""
+        with self._lock:
+            self._closing = True
+            self._lock.notify_all()
+        for thread in self._threads:
+            thread.join()

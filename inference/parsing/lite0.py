@@ -141,18 +141,29 @@ class Lite0Parser:
         self.vote_share, self.vote_zones = VOTE_MIN_SHARE, VOTING_ZONES
 
     @torch.inference_mode()
-    def raw_scores_and_features(self, image: Image.Image) -> tuple[torch.Tensor, torch.Tensor]:
-        """The net's own stride-4 logits (1, C, h, w) for the photo at the parser's size (what
-        evaluations cache, since every decision rule is read from them: `decode`), and the
-        backbone's deepest features (1, 320, h/8, w/8), which the diary's repeat embedding
-        pools instead of running a second backbone."""
-        small = resize_long_side(image, self.long_side)
-        x = to_tensor(small).contiguous(memory_format=torch.channels_last)
-        features = self.model.backbone(x)
-        return self.model.decoder(features), features[-1]
+    def raw_scores_batch(self, images: list[Image.Image]
+                         ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Per photo, the net's own stride-4 logits (1, C, h, w) at the parser's size (what
+        evaluations cache, since every decision rule is read from them: `decode`) and the
+        backbone's deepest features (1, 320, h/8, w/8), which the diary's repeat embedding pools
+        instead of running a second backbone. Photos of the same size at the parser's scale run
+        as one batch."""
+        tensors = [to_tensor(resize_long_side(image, self.long_side)) for image in images]
+        by_size: dict[tuple[int, ...], list[int]] = {}
+        for i, x in enumerate(tensors):
+            by_size.setdefault(tuple(x.shape), []).append(i)
+        out: list = [None] * len(images)
+        for members in by_size.values():
+            x = torch.cat([tensors[i] for i in members]).contiguous(
+                memory_format=torch.channels_last)
+            features = self.model.backbone(x)
+            logits = self.model.decoder(features)
+            for j, i in enumerate(members):
+                out[i] = logits[j:j + 1], features[-1][j:j + 1]
+        return out
 
     def raw_scores(self, image: Image.Image) -> torch.Tensor:
-        return self.raw_scores_and_features(image)[0]
+        return self.raw_scores_batch([image])[0][0]
 
     @torch.inference_mode()
     def decode(
@@ -175,12 +186,12 @@ class Lite0Parser:
         """uint8 (H, W) class ids at the photo's own size, and each class's mean confidence."""
         return self.decode(self.raw_scores(image), image.size)
 
-    def segment_scored_with_features(
-        self, image: Image.Image
-    ) -> tuple[np.ndarray, dict[int, float], np.ndarray]:
-        """segment_scored's labels and confidences, and the deepest features (320, h, w)."""
-        raw, deep = self.raw_scores_and_features(image)
-        return (*self.decode(raw, image.size), deep[0].float().numpy())
+    def segment_many(self, images: list[Image.Image]
+                     ) -> list[tuple[np.ndarray, dict[int, float], np.ndarray]]:
+        """segment_scored's labels and confidences for each photo, and its deepest features
+        (320, h, w); the photos go through the net in batches of one size."""
+        return [(*self.decode(raw, image.size), deep[0].float().numpy())
+                for image, (raw, deep) in zip(images, self.raw_scores_batch(images), strict=True)]
 
     def segment(self, image: Image.Image) -> np.ndarray:
         """uint8 (H, W) class ids at the photo's own size."""

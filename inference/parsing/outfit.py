@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -282,14 +283,23 @@ def _noise_like(photo: Image.Image) -> bool:
 
 
 def parse_outfit(photo: Image.Image, segmenter: Parser) -> Outfit:
-    image = (
-        resize_long_side(photo, PARSE_LONG_SIDE) if max(photo.size) > PARSE_LONG_SIDE else photo
-    )
-    with_features = getattr(segmenter, "segment_scored_with_features", None)  # Lite0 only
-    if with_features is not None:
-        labels, confidence, deep = with_features(image)
+    return parse_outfits([photo], segmenter)[0]
+
+
+def parse_outfits(photos: Sequence[Image.Image], segmenter: Parser) -> list[Outfit]:
+    """Each photo's outfit; a parser that can (Lite0) runs the photos of one size as one batch."""
+    images = [resize_long_side(p, PARSE_LONG_SIDE) if max(p.size) > PARSE_LONG_SIDE else p
+              for p in photos]
+    if hasattr(segmenter, "segment_many"):  # labels, confidences and deepest features
+        parsed = segmenter.segment_many(images)
     else:
-        (labels, confidence), deep = segmenter.segment_scored(image), None
+        parsed = [(*segmenter.segment_scored(image), None) for image in images]
+    return [_outfit(photo, image, *found)
+            for photo, image, found in zip(photos, images, parsed, strict=True)]
+
+
+def _outfit(photo: Image.Image, image: Image.Image, labels: np.ndarray,
+            confidence: dict[int, float], deep: np.ndarray | None) -> Outfit:
     person = labels != CLASS_INDEX["background"]
     person_share = float(person.mean())
     people, height, main = _find_people(person)

@@ -75,6 +75,10 @@ class Turn:
     async def run(self, fn, *args):  # noqa: ANN001, ANN201 - model work off the event loop
         return await self.services.runner.run_for(self.event.payer, fn, *args)
 
+    async def run_batched(self, fn, item):  # noqa: ANN001, ANN201 - fn: runner.BatchFn
+        """`fn`'s answer for `item`, batched with other users' items that wait at the time."""
+        return await self.services.runner.run_batch_for(self.event.payer, fn, item)
+
 
 #: A reply text in one language: say("key", **values).
 Say = Callable[..., str]

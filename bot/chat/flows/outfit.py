@@ -111,7 +111,8 @@ async def analyse_and_store(turn: Turn, index: int = 0,
     """Decode and parse photo `index` of the event off the loop, then store it (as a diary entry
     with its embedding and repeat link when `diary_entry`); BadImage passes up."""
     photo = turn.event.photos[index]
-    image, outfit = await turn.run(turn.services.pipeline.load_and_parse, photo.data)
+    image, outfit = await turn.run_batched(turn.services.pipeline.load_and_parse_many,
+                                           photo.data)
     fields = await diary.entry_fields(turn, outfit) if diary_entry else {}
     keep = bool(turn.user.get("keep_photos"))
     # Kept as the decoded photo re-encoded (orientation applied, capped, EXIF gone).
