@@ -9,7 +9,9 @@ embedder computes anyway). Labels, mapped by inference/shop/kinds.py:
   kind from the fine label covering most of it (boots, jeans, blouse...; "shoes" and "bag" say
   nothing and are left out); cut twice, by the ground-truth mask and by the parser's paired
   garment (what a query is cut by); the parser's held-out photos (every 10th) are held out.
-Loss: cross-entropy over the garment class's own kinds only; half of each batch from the street.
+Loss: cross-entropy over the garment class's own kinds only; 3/4 of each batch from the street
+(the queries are street photos), 500 steps: chosen on the training photos alone (their last 20%
+held out inside the training split: street accuracy 0.55 with 2000 steps and half, 0.60 here).
 Reported: accuracy on the held-out products and on the held-out street garments as the bot sees
 them (parser crop, parser class; a garment the parser classed otherwise counts as wrong).
 """
@@ -145,12 +147,12 @@ def train(args: argparse.Namespace) -> dict:
     net.std.copy_(both.std(0) + 1e-6)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     gen = torch.Generator().manual_seed(args.seed)
-    half = args.batch // 2
+    n_street = round(args.batch * args.street_share)
     started = time.time()
     for step in range(1, args.steps + 1):
         net.train()
-        a = torch.randint(len(y_shop), (half,), generator=gen)
-        b = torch.randint(len(y_street), (half,), generator=gen)
+        a = torch.randint(len(y_shop), (args.batch - n_street,), generator=gen)
+        b = torch.randint(len(y_street), (n_street,), generator=gen)
         x = torch.cat([x_shop[a], x_street[b]])
         y = torch.cat([y_shop[a], y_street[b]])
         mask = torch.cat([m_shop[a], m_street[b]])
@@ -158,14 +160,15 @@ def train(args: argparse.Namespace) -> dict:
         opt.zero_grad()
         loss.backward()
         opt.step()
-        if step % 500 == 0:
+        if step % 100 == 0:
             log.info("step %d loss %.3f", step, loss.item())
     net.eval()
     parsed_as = np.where(held["parsed_as"] == "", held["category"], held["parsed_as"])
     wrong_class = held["parsed_as"] != held["category"]
     meta = {
         "in_dim": int(x_shop.shape[1]), "hidden": args.hidden, "kinds": kinds,
-        "seed": args.seed, "steps": args.steps, "train_seconds": round(time.time() - started, 1),
+        "seed": args.seed, "steps": args.steps, "street_share": args.street_share,
+        "train_seconds": round(time.time() - started, 1),
         "trained_on": {"products": int(len(y_shop)), "street_garments": int(len(street["kind"]))},
         "held_out": {
             "products": int(shop["held_out"].sum()),
@@ -203,7 +206,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--parser", default="lite0-fpn")
     parser.add_argument("--out", type=Path, default=KIND_WEIGHTS)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--street-share", type=float, default=0.75,
+                        help="share of each batch from the street crops")
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--lr", type=float, default=1e-3)

@@ -75,13 +75,14 @@ KIND_WORDS: tuple[tuple[str, str], ...] = (
     (r"loafers?|oxfords?|derby|derbies|brogues?|formal shoes?|dress shoes?|moccasins?", "loafers"),
     (r"jeans|jeggings|denims?\b(?!\s*(jacket|shirt|skirt|shorts|dress))", "jeans"),
     (r"leggings?|tights pants", "leggings"),
-    (r"trousers?|pants|chinos?|joggers?|track\s*pants|slacks|capris?|culottes", "trousers"),
+    (r"trousers?|chinos?|joggers?|(track|cargo|dress|wide[- ]leg)\s*pants|slacks|capris?|"
+     r"culottes", "trousers"),  # bare "pants" (like "jeans") is any pants
     (r"hoodies?|sweatshirts?|hooded", "hoodie"),
     (r"t-?shirts?|tees?\b|polos?\b", "tee"),
     (r"blouses?", "blouse"),
     (r"sweaters?|jumpers?|pullovers?|knitwear|turtlenecks?", "sweater"),
     (r"shirts?", "shirt"),
-    (r"tops?\b|tunics?|kurtas?|kurtis?|camisoles?|tank", "top"),
+    (r"tunics?|kurtas?|kurtis?|camisoles?|tank|crop top", "top"),  # a bare "top": any top
     (r"blazers?|suit jackets?", "blazer"),
     (r"coats?\b|parkas?|trench|overcoats?", "coat"),
     (r"cardigans?|shrugs?", "cardigan"),
