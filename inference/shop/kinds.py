@@ -64,7 +64,8 @@ CCP_TO_KIND: dict[str, str] = {
 }
 
 #: English words -> kind, tried in order (so "ankle boots" is boots before "shoes" could say
-#: anything, "sweatshirt" a hoodie before "shirt" a shirt). Used on titles and queries.
+#: anything, "sweatshirt" a hoodie before "shirt" a shirt). Used on titles and queries. The
+#: words naming a whole class ("top", "pants", "jacket": DISPLAY_NAME) are no kind's: any of it.
 KIND_WORDS: tuple[tuple[str, str], ...] = (
     (r"boots?|booties|chelsea", "boots"),
     (r"sneakers?|trainers?|running shoes?|sports? shoes?|casual shoes?|canvas shoes?|kicks",
@@ -87,7 +88,8 @@ KIND_WORDS: tuple[tuple[str, str], ...] = (
     (r"coats?\b|parkas?|trench|overcoats?", "coat"),
     (r"cardigans?|shrugs?", "cardigan"),
     (r"vests?\b|waistcoats?|gilets?", "vest"),
-    (r"jackets?|bombers?|anoraks?|windcheaters?", "jacket"),
+    (r"(denim|leather|puffer|biker|bomber|rain|quilted|track)\s*jackets?|bombers?|anoraks?|"
+     r"windcheaters?|windbreakers?", "jacket"),  # a bare "jacket" is any outerwear
     (r"backpacks?|rucksacks?|laptop bags?", "backpack"),
     (r"clutch(es)?", "clutch"),
     (r"totes?\b|shoppers?|duffel|messenger", "tote"),

@@ -62,11 +62,8 @@ def parse_query(text: str) -> ParsedQuery:
     category = keyword_category(low)  # "shirt dress" is a dress before "shirt" is a kind
     kind = word_kind(low, category)
     category = category or (class_of(kind) if kind else None)
-    kinds = kinds_of(category) if category else ()
-    if len(kinds) == 1:
-        kind = kinds[0]
-    elif kind == DISPLAY_NAME.get(category or ""):  # "a jacket", the class's own name: any of it
-        kind = None
+    if category and len(kinds_of(category)) == 1:
+        kind = kinds_of(category)[0]
     return ParsedQuery(text, category, family, colour_word, kind)
 
 
