@@ -56,6 +56,9 @@ class Pipeline:
             self.embedder_error = f"{config.embedder}: {err}"
             log.error("garment embedder unavailable (%s); shopping by photo is off",
                       self.embedder_error)
+        from inference.shop.kind_head import load_kind_head
+
+        self.kind_head = load_kind_head()  # boots or sneakers: None leaves kinds to words
         self._shop_lock = threading.Lock()
         self._catalogs: dict[Path, object] = {}
         self._text_encoder = None
@@ -117,7 +120,7 @@ class Pipeline:
 
         if self.embedder is None:
             raise RuntimeError(self.embedder_error or "no garment embedder")
-        return garment_queries(outfit, self.embedder.embed)
+        return garment_queries(outfit, self.embedder, self.kind_head)
 
     def text_encoder(self):  # noqa: ANN201 - inference.shop.text_search.TextEncoder
         from inference.shop.text_search import TextEncoder

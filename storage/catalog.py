@@ -78,19 +78,23 @@ class CatalogStore:
             return db.execute("delete from catalog where source = ?", [source]).rowcount
 
     # vectors -----------------------------------------------------------------------------
-    def cached_vectors(self, embedder: str) -> dict[str, tuple[str, bytes, str | None]]:
-        """item id -> (image digest, vector bytes, colour family seen) kept under `embedder`
-        (the key: the embedder's name, and for garment vectors what cut the photos)."""
-        return {r["item_id"]: (r["image_sha256"], r["vector"], r["colour_family"])
+    def cached_vectors(self, embedder: str
+                       ) -> dict[str, tuple[str, bytes, str | None, str | None]]:
+        """item id -> (image digest, vector bytes, colour family seen, kind seen) kept under
+        `embedder` (the key: the embedder's name, and for garment vectors what cut the photos
+        and which kind head looked)."""
+        return {r["item_id"]: (r["image_sha256"], r["vector"], r["colour_family"], r["kind"])
                 for r in self.db["catalog_vectors"].rows_where("embedder = ?", [embedder])}
 
-    def save_vectors(self, embedder: str, rows: list[tuple[str, str, bytes, str | None]]) -> None:
-        """rows of (item id, image digest, vector bytes, colour family seen)."""
+    def save_vectors(self, embedder: str,
+                     rows: list[tuple[str, str, bytes, str | None, str | None]]) -> None:
+        """rows of (item id, image digest, vector bytes, colour family seen, kind seen)."""
         stamp = now()
         with self.store.transaction() as db:
             db["catalog_vectors"].upsert_all(
                 ({"item_id": i, "embedder": embedder, "image_sha256": sha, "vector": vec,
-                  "colour_family": fam, "created_at": stamp} for i, sha, vec, fam in rows),
+                  "colour_family": fam, "kind": kind, "created_at": stamp}
+                 for i, sha, vec, fam, kind in rows),
                 pk=("item_id", "embedder"),
             )
 
@@ -117,7 +121,7 @@ class CatalogStore:
     def save_queries(self, user_id: str, outfit_id: int, embedder: str,
                      rows: list[dict[str, Any]]) -> None:
         """Replace the garment vectors of one outfit (rows: item_index, category, colour_family,
-        name, vector)."""
+        name, vector, kind)."""
         stamp = now()
         with self.store.transaction() as db:
             db.execute("delete from shop_queries where user_id = ? and outfit_id = ?",

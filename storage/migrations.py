@@ -136,3 +136,11 @@ def m006_language(db: Database) -> None:
     /language (then it no longer follows what they type)."""
     db["users"].add_column("lang", str)
     db["users"].add_column("lang_chosen", int)
+
+
+@migrations()
+def m007_kinds(db: Database) -> None:
+    """The kind of item (boots among shoes, inference/shop/kinds.py) the kind head saw in a
+    catalogue photo, and the one predicted for a user's garment."""
+    db["catalog_vectors"].add_column("kind", str)
+    db["shop_queries"].add_column("kind", str)

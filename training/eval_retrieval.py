@@ -13,20 +13,26 @@ Catalogue: a folder laid out like ../shared/data/products (catalog.csv with id, 
 baseColour, productDisplayName; images/<id>.jpg), mapped to our classes and colour families by
 inference/shop/catalog_terms.py.
 Relevance: an item is a category match if its class is the garment's
-true class, a colour match if its family is the garment's true family.
+true class, a colour match if its family is the garment's true family, a kind match if its kind
+(inference/shop/kinds.py: `articleType` -> kind) is the garment's true kind (its CCP fine label's:
+boots, jeans, blouse...). Kind precision counts only garments whose true kind is known (not CCP's
+bare "shoes" or "bag") and has at least 10 catalogue items (the products have no boots, coats
+or blouses); the others are counted under `kind_skipped`.
 
-Reported: precision@1 and @10 for category and colour, for the default shop behaviour (class
-filter + colour preference, what the chat shows) and for visual similarity alone (no filters),
-per class too; the mean time of a query (cut + embed + search) and of parsing a photo.
+Reported: precision@1 and @10 for category, colour and kind, for the default shop behaviour
+(class filter + kind and colour preference, what the chat shows), for the same without the
+kind preference (the ranking before kinds), and for visual similarity alone (no filters), per
+class too; the mean time of a query (cut + embed + search) and of parsing a photo.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -41,8 +47,10 @@ from inference.parsing.outfit import garment_colours, parse_outfit
 from inference.shop.catalog_terms import category_for, family_for
 from inference.shop.crop import crop_garment
 from inference.shop.index import CatalogIndex, build_index
-from inference.shop.retrieval import GarmentQuery, search
-from training.ccp_data import labelled_photos, load_merged_mask, merged_mask_lut, split_photos
+from inference.shop.kind_head import KindHead, load_kind_head
+from inference.shop.kinds import ccp_kind, kind_for
+from inference.shop.retrieval import GarmentQuery, embed_with_kinds, search
+from training.ccp_data import labelled_photos, merged_mask_lut, split_photos
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +68,10 @@ def read_catalog(folder: Path) -> list[dict]:
                 continue
             title = raw.get("productDisplayName") or raw.get("title") or ""
             shop = raw.get("articleType") or raw.get("shop_category")
+            category = category_for(shop, title, raw.get("category"))
             rows.append({
                 "id": raw["id"], "title": title, "shop_category": shop,
-                "category": category_for(shop, title, raw.get("category")),
+                "category": category, "kind": kind_for(category, shop, title),
                 "colour_name": raw.get("baseColour") or raw.get("colour"),
                 "colour_family": family_for(raw.get("baseColour") or raw.get("colour")),
                 "price": None, "currency": None, "url": None, "image": str(image),
@@ -82,8 +91,11 @@ def catalog_vectors(items: list[dict], embedder, parser: str,  # noqa: ANN001
     return vectors, time.monotonic() - started
 
 
-def true_garments(labels: np.ndarray, rgb: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
-    """(class, colour family, mask) of each garment big enough to shop for."""
+def true_garments(raw: np.ndarray, lut: np.ndarray, names: list[str], rgb: np.ndarray
+                  ) -> list[tuple[str, str, str | None, np.ndarray]]:
+    """(class, colour family, kind, mask) of each garment big enough to shop for, from a CCP
+    mask of fine label ids (`raw`), the merging table and the fine labels' names."""
+    labels = lut[raw]
     person = int((labels != CLASS_INDEX["background"]).sum())
     out = []
     for cls in GARMENT_CLASSES:
@@ -92,7 +104,8 @@ def true_garments(labels: np.ndarray, rgb: np.ndarray) -> list[tuple[str, str, n
         if pixels < MIN_GARMENT_PIXELS or pixels < MIN_GARMENT_SHARE * person:
             continue
         family = garment_colours(rgb, mask)[0].family
-        out.append((cls, family, mask))
+        kind = ccp_kind(names[int(np.bincount(raw[mask]).argmax())])
+        out.append((cls, family, kind, mask))
     return out
 
 
@@ -100,16 +113,20 @@ def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
              parser: str = "lite0-fpn", split: str | None = None, limit: int | None = None,
              cache_dir: Path | None = Path("var/cache/products"), k: int = 10,
              query_masks: str = "parser", colour_bonus: float | None = None,
-             match: str = "iou") -> dict:
+             match: str = "iou", kind_bonus: float | None = None) -> dict:
     embedder = backends.create("embedder", embedder_name)
     segmenter = backends.create("parser", parser)
+    kind_head = load_kind_head()
     items = read_catalog(catalog)
     vectors, embed_seconds = catalog_vectors(items, embedder, parser, cache_dir)
-    class_sizes = defaultdict(int)
+    class_sizes: dict[str, int] = defaultdict(int)
+    kind_sizes: dict[str | None, int] = defaultdict(int)
     for item in items:
         class_sizes[item["category"]] += 1
+        kind_sizes[item["kind"]] += 1
     photos = split_photos(labelled_photos(queries), split)[:limit]
     lut = merged_mask_lut(queries)
+    names = json.loads((queries / "labels.json").read_text())
     records: list[dict] = []
     parse_times, query_times = [], []
     skipped_classes: dict[str, int] = defaultdict(int)
@@ -123,32 +140,36 @@ def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
             started = time.perf_counter()
             outfit = parse_outfit(image, segmenter)
             parse_times.append(time.perf_counter() - started)
-            truth = load_merged_mask(photo.mask, lut)
-            truth = np.asarray(Image.fromarray(truth).resize(outfit.image.size,
-                                                             Image.Resampling.NEAREST))
+            raw = np.asarray(Image.open(photo.mask).resize(outfit.image.size,
+                                                           Image.Resampling.NEAREST))
             rgb = np.asarray(outfit.image)
             garments = []
-            for cls, family, mask in true_garments(truth, rgb):
+            for cls, family, kind, mask in true_garments(raw, lut, names, rgb):
                 if class_sizes[cls] < MIN_CLASS_ITEMS:
                     skipped_classes[cls] += 1
                 else:
-                    garments.append((cls, family, mask))
-            pairs = pair_items(outfit, [(cls, mask) for cls, _, mask in garments], match)
-            for (cls, family, mask), paired in zip(garments, pairs, strict=True):
-                record = {"photo": photo.photo_id, "class": cls, "family": family}
+                    garments.append((cls, family, kind, mask))
+            pairs = pair_items(outfit, [(cls, mask) for cls, _, _, mask in garments], match)
+            for (cls, family, kind, mask), paired in zip(garments, pairs, strict=True):
+                scored = kind is not None and kind_sizes[kind] >= MIN_CLASS_ITEMS
+                record = {"photo": photo.photo_id, "class": cls, "family": family,
+                          "kind": kind if scored else None, "true_kind": kind}
                 started = time.perf_counter()
-                query = _query(outfit, mask, cls, embedder, query_masks, paired)
+                query = _query(outfit, mask, cls, embedder, query_masks, paired, kind_head)
                 if query is None:
                     records.append({**record, "found": False})
                     continue
                 hits = {"default": search(index, query, "default", k,
-                                          colour_bonus=colour_bonus)}
+                                          colour_bonus=colour_bonus, kind_bonus=kind_bonus)}
                 query_times.append(time.perf_counter() - started)  # cut + embed + search
                 hits["visual"] = search(index, query, "visual", k)
+                hits["no_kind"] = search(index, query, "default", k, colour_bonus=colour_bonus,
+                                         kind_bonus=0.0)
                 record.update(found=True, parsed_as=query.category,
-                              parsed_family=query.colour_family)
+                              parsed_family=query.colour_family, parsed_kind=query.kind)
                 for mode, found in hits.items():
-                    record[mode] = [(h.item["category"], h.item["colour_family"]) for h in found]
+                    record[mode] = [(h.item["category"], h.item["colour_family"],
+                                     h.item.get("kind")) for h in found]
                 records.append(record)
     summary = _summary(records, len(photos), items, embedder.name, embed_seconds, parse_times,
                        query_times, skipped_classes, query_masks, k)
@@ -157,18 +178,21 @@ def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
 
 
 def _query(outfit, truth_mask: np.ndarray, cls: str, embedder,  # noqa: ANN001
-           query_masks: str, best: int | None) -> GarmentQuery | None:
+           query_masks: str, best: int | None, kind_head: KindHead | None,
+           ) -> GarmentQuery | None:
     """The query for one true garment: the parser's garment `best` paired with it."""
     if query_masks == "gt":  # diagnostic: the true mask, class and colour
         crop = crop_garment(outfit.image, truth_mask)
         family = colours_in_scene(crop.pixels)[0].family
-        return GarmentQuery(0, cls, family, family, cls, embedder.embed([crop])[0])
+        vectors, kinds = embed_with_kinds([crop], [cls], embedder, kind_head)
+        return GarmentQuery(0, cls, family, family, cls, vectors[0], kinds[0])
     if best is None:
         return None
     item = outfit.items[best]
     crop = crop_garment(outfit.image, outfit.labels == CLASS_INDEX[item.category])
+    vectors, kinds = embed_with_kinds([crop], [item.category], embedder, kind_head)
     return GarmentQuery(best, item.category, item.colour.family, item.colour.name, item.name,
-                        embedder.embed([crop])[0])
+                        vectors[0], kinds[0])
 
 
 def pair_items(outfit, truths: list[tuple[str, np.ndarray]],  # noqa: ANN001
@@ -214,10 +238,13 @@ def _precision(records: list[dict], mode: str, field: int, key: str, k: int) -> 
 
 
 def _scores(records: list[dict], mode: str, k: int) -> dict:
+    kinds = [r for r in records if r["kind"] is not None]
     return {"category_p1": _precision(records, mode, 0, "class", 1),
             f"category_p{k}": _precision(records, mode, 0, "class", k),
             "colour_p1": _precision(records, mode, 1, "family", 1),
-            f"colour_p{k}": _precision(records, mode, 1, "family", k)}
+            f"colour_p{k}": _precision(records, mode, 1, "family", k),
+            "kind_p1": _precision(kinds, mode, 2, "kind", 1),
+            f"kind_p{k}": _precision(kinds, mode, 2, "kind", k)}
 
 
 def _summary(records, photos, items, embedder, embed_seconds, parse_times,  # noqa: ANN001
@@ -233,10 +260,17 @@ def _summary(records, photos, items, embedder, embed_seconds, parse_times,  # no
                               "default": _scores(mine, "default", k),
                               "visual_only": _scores(mine, "visual", k)}
     found = [r for r in records if r["found"]]
+    scored = [r for r in found if r["kind"] is not None]
     return {
         "photos": photos, "queries": len(records),
+        "kind_queries": sum(r["kind"] is not None for r in records),
+        "kind_skipped": dict(sorted(Counter(
+            r["true_kind"] or "unknown" for r in records if r["kind"] is None).items())),
+        "parsed_kind_agrees": round(float(np.mean(
+            [r["parsed_kind"] == r["kind"] for r in scored])), 4) if scored else None,
         "missed_by_parser": len(records) - len(found), "query_masks": query_masks,
         "default": _scores(records, "default", k), "visual_only": _scores(records, "visual", k),
+        "default_without_kinds": _scores(records, "no_kind", k),
         "parsed_colour_agrees": round(float(np.mean(
             [r["parsed_family"] == r["family"] for r in found])), 4) if found else None,
         "per_class": per_class,

@@ -25,6 +25,7 @@ from inference.text.understand import (
     MODEL_PATH,
     IntentModel,
     features,
+    model_slots,
     normalise,
     read_slots,
 )
@@ -54,7 +55,7 @@ def slot_names(row: dict) -> tuple[str, ...]:
     """The slots the lexicons find in a row's text, as the bot sees them at run time."""
     text = normalise(row["text"])
     found, _ = read_slots(text, row["text"], tuple(dict.fromkeys((row["lang"], "en"))))
-    return tuple(sorted(found))
+    return model_slots(found)
 
 
 def _matrix(rows: list[dict], dims: int) -> np.ndarray:

@@ -22,6 +22,7 @@ from tqdm import tqdm
 from bot.config import Settings
 from inference.pipeline import Pipeline
 from inference.shop.index import build_index, current_build
+from inference.shop.kinds import kind_for
 from inference.shop.retrieval import embed_products, product_masks_key
 from storage import Store
 from storage.catalog import CatalogStore
@@ -80,8 +81,11 @@ def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progre
     if embedder is None:
         raise RuntimeError(f"no garment embedder: {pipeline.embedder_error}")
     items = [i for i in catalog.items() if i.get("image_path")]
-    # vectors are kept per embedder *and* per product parser: new parser weights re-embed
+    # vectors are kept per embedder *and* per product parser (and kind head): new weights
+    # re-embed
     vectors_key = f"{embedder.name}|{product_masks_key(pipeline.config.parser)}"
+    if pipeline.kind_head is not None:
+        vectors_key += f"|kind:{pipeline.kind_head.digest}"
     cached = catalog.cached_vectors(vectors_key)
     todo = [i for i in items if cached.get(i["id"], ("",))[0] != i["image_sha256"]]
     segmenter = pipeline.product_segmenter() if todo else None
@@ -97,16 +101,17 @@ def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progre
     for start in range(0, len(todo), 256):
         chunk = todo[start:start + 256]
         images = [_load(i["image_path"]) for i in chunk]
-        vectors, families = embed_products(
+        vectors, families, kinds = embed_products(
             ((im, i["category"]) for im, i in zip(images, chunk, strict=True)), embedder,
-            segmenter, progress=tick)
+            segmenter, progress=tick, kind_head=pipeline.kind_head)
         rows = []
-        for item, image, vector, family in zip(chunk, images, vectors, families, strict=True):
+        for item, image, vector, family, kind in zip(chunk, images, vectors, families, kinds,
+                                                     strict=True):
             if image is None:
                 unreadable.append(item["id"])
                 continue
             rows.append((item["id"], item["image_sha256"], vector.astype(np.float32).tobytes(),
-                         family))
+                         family, kind))
         catalog.save_vectors(vectors_key, rows)
     bar.close()
     catalog.drop_stale_vectors(embedder.name, vectors_key)
@@ -114,9 +119,11 @@ def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progre
     items = [i for i in items if i["id"] in cached and i["id"] not in unreadable]
     vectors = np.stack([np.frombuffer(cached[i["id"]][1], np.float32) for i in items]) \
         if items else np.zeros((0, embedder.dim), np.float32)
-    for item in items:  # the feed's colour wins; our eyes fill in where it had none
+    for item in items:  # the feed's colour and words win; our eyes fill in where they say none
         if not item.get("colour_family"):
             item["colour_family"] = cached[item["id"]][2]
+        item["kind"] = kind_for(item["category"], item.get("shop_category"), item.get("title")) \
+            or cached[item["id"]][3]
     text_vectors = _text_vectors(pipeline, catalog, items) if with_text and items else None
     folder = build_index(settings.catalog.index_dir, vectors, items, embedder.name,
                          settings.catalog.annoy_trees, text_vectors,
@@ -148,7 +155,7 @@ def _text_vectors(
             return None
         encoded = encoder.encode([texts[n] for n in todo])
         catalog.save_vectors(TEXT_EMBEDDER, [
-            (items[n]["id"], digests[n], encoded[j].tobytes(), None)
+            (items[n]["id"], digests[n], encoded[j].tobytes(), None, None)
             for j, n in enumerate(todo)])
         cached = catalog.cached_vectors(TEXT_EMBEDDER)
     return np.stack([np.frombuffer(cached[i["id"]][1], np.float32) for i in items])

@@ -87,7 +87,7 @@ def cmd_shop(args: argparse.Namespace, settings: Settings) -> int:
     results = []
     for q in queries:
         hits = search(index, q, args.mode, args.k, 0, args.max_price)
-        results.append({"item": {"category": q.category, "name": q.name,
+        results.append({"item": {"category": q.category, "kind": q.kind, "name": q.name,
                                  "colour_family": q.colour_family},
                         "matches": [h.as_dict() for h in hits]})
     if args.json:

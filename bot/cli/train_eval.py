@@ -1,5 +1,5 @@
-"""`stylebot train parser|embedder|intents|compatibility` and `stylebot eval
-parser|phantoms|retrieval|comments|repeats|colours|talk|complete|recolour|suggestions`:
+"""`stylebot train parser|embedder|kind|intents|compatibility` and `stylebot eval
+parser|phantoms|retrieval|text-search|comments|repeats|colours|talk|complete|recolour|suggestions`:
 thin wrappers over training/ (imported only when one of these runs, never by the bot)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bot.config import Settings
 def add_commands(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("eval", help="evaluation on a labelled folder")
     ev.add_argument("what", choices=["parser", "phantoms", "comments", "repeats", "retrieval",
-                                     "colours", "talk", "complete", "recolour",
+                                     "text-search", "colours", "talk", "complete", "recolour",
                                      "suggestions"])
     ev.add_argument("--data", default=None, help="folder laid out like ../shared/data/ccp")
     ev.add_argument("--limit", type=int, default=None,
@@ -28,7 +28,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                     help="repeats: keep the embeddings in this .npz and reuse them; phantoms: "
                     "the parser's raw scores (rules are read anew)")
     ev.add_argument("--queries", help="retrieval: street photos laid out like ../shared/data/ccp")
-    ev.add_argument("--catalog", help="retrieval: products laid out like ../shared/data/products")
+    ev.add_argument("--catalog", help="retrieval, text-search: products laid out like "
+                    "../shared/data/products")
+    ev.add_argument("--kind-bonus", type=float, default=None,
+                    help="retrieval: the predicted kind's ranking bonus (0: kinds unused)")
+    ev.add_argument("--no-kinds", action="store_true",
+                    help="text-search: filter by the class alone, not the kind (the baseline)")
     ev.add_argument("--split", choices=["train", "val"], default=None,
                     help="parser, comments, retrieval: only the bundled parser's training or "
                     "held-out photos (every 10th by id) of --data / --queries; colours: ids "
@@ -54,7 +59,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     train = sub.add_parser("train", add_help=False,  # --help goes to the trainer
                            help="train a bundled model (options after: --help)")
-    train.add_argument("what", choices=["parser", "embedder", "intents", "compatibility"])
+    train.add_argument("what", choices=["parser", "embedder", "kind", "intents",
+                                        "compatibility"])
     train.set_defaults(handler=None)  # main passes the trainer its own arguments
 
 
@@ -71,6 +77,15 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         return _eval_retrieval(args, settings)
     if args.what == "colours":
         return _eval_colours(args, settings)
+    if args.what == "text-search":
+        from training.eval_text_search import QUERIES
+        from training.eval_text_search import evaluate as evaluate_text
+
+        if not args.catalog:
+            raise SystemExit("stylebot eval text-search: --catalog DIR is needed")
+        print(json.dumps(evaluate_text(Path(args.catalog), Path(args.data or QUERIES),
+                                       kinds=not args.no_kinds), indent=2))
+        return 0
     if args.data is None:
         raise SystemExit(f"stylebot eval {args.what}: --data DIR is needed")
     if args.what == "parser":
@@ -209,7 +224,8 @@ def _eval_retrieval(args: argparse.Namespace, settings: Settings) -> int:
     torch.set_num_threads(settings.inference.threads)
     result = evaluate(Path(args.queries), Path(args.catalog),
                       args.embedder or settings.inference.embedder, settings.inference.parser,
-                      args.split, args.limit, query_masks=args.query_masks, match=args.match)
+                      args.split, args.limit, query_masks=args.query_masks, match=args.match,
+                      kind_bonus=args.kind_bonus)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -219,6 +235,7 @@ def _eval_retrieval(args: argparse.Namespace, settings: Settings) -> int:
           f"{catalog['items']} catalogue items, embedder {catalog['embedder']}")
     for mode in ("default", "visual_only"):
         print(f"{mode:12s} " + "  ".join(f"{k} {v:.3f}" for k, v in result[mode].items()))
+    print(f"kind: {result['kind_queries']} garments scored, skipped {result['kind_skipped']}")
     for cls, row in result["per_class"].items():
         d, v = row["default"], row["visual_only"]
         print(f"  {cls:10s} n={row['queries']:4d} default cat@10 {d['category_p10']:.3f} "
@@ -238,6 +255,10 @@ def cmd_train(args: argparse.Namespace, rest: list[str]) -> int:
         from training.train_intents import main as train_intents
 
         print(json.dumps(train_intents(rest), indent=2))
+    elif args.what == "kind":
+        from training.train_kind import main as train_kind
+
+        print(json.dumps(train_kind(rest), indent=2, default=str))
     elif args.what == "compatibility":
         from training.train_compatibility import main as train_compatibility
 

@@ -68,7 +68,9 @@ DISPLAY_NAME: dict[str, str] = {
     "accessory": "accessory",
 }
 #: Nouns that take "those ... are" and no article (agreement in replies and templates).
-PLURAL_NOUNS = frozenset({"pants", "shorts", "shoes", "glasses", "tights", "jeans"})
+PLURAL_NOUNS = frozenset({"pants", "shorts", "shoes", "glasses", "tights", "jeans",
+                          "sneakers", "boots", "sandals", "heels", "flats", "loafers",
+                          "trousers", "leggings"})
 
 #: CCP fine label -> merged class.
 CCP_TO_CLASS: dict[str, str] = {

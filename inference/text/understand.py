@@ -37,8 +37,9 @@ INTENT_SLOTS: dict[str, tuple[str, ...]] = {
     "suggest_item": ("garment", "colour", "occasion"), "verdict_why": ("side",),
     "verdict_which": ("side",), "verdict_improve": ("side", "garment", "colour"),
     "occasion_advice": ("occasion",), "restyle": ("style",), "shop_this": ("garment", "colour"),
-    "search": ("garment", "colour", "price", "occasion"), "refine_cheaper": ("price", "ordinal"),
-    "refine_colour": ("colour", "ordinal", "garment"),
+    "search": ("garment", "kind", "colour", "price", "occasion"),
+    "refine_cheaper": ("price", "ordinal"),
+    "refine_colour": ("colour", "ordinal", "garment", "kind"),
     "more_like": ("ordinal", "garment", "colour"), "preference": ("garment", "colour", "style"),
     "diary": ("day", "garment", "colour"),
 }
@@ -91,6 +92,12 @@ def normalise(text: str) -> str:
 # features ----------------------------------------------------------------------------------
 def _hash(token: str, dims: int) -> int:
     return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest(), "little") % dims
+
+
+def model_slots(slots: dict) -> tuple[str, ...]:
+    """The slot names the intent model reads: all but "kind", which only refines "garment" (its
+    words are garment words) and came after the model."""
+    return tuple(sorted(s for s in slots if s != "kind"))
 
 
 def features(text: str, context: str, dims: int, slots: tuple[str, ...] = ()) -> np.ndarray:
@@ -192,6 +199,7 @@ def lexicon(lang: str) -> Lexicon:
     )
     tables = {
         "garment": _pairs(prefs.get("garments", {})),
+        "kind": _pairs(prefs.get("kinds", {})),
         "colour": _pairs(prefs.get("colours", {})),
         "occasion": _pairs(own.get("occasions", {})),
         "style": _pairs(own.get("restyle", {})),
@@ -289,7 +297,7 @@ class Understanding:
                 if pattern.search(norm):
                     return Understood.of(intent, 1.0, slots, "pattern", words)
         if self.model is not None and re.search(r"[^\W\d_]", norm):  # letters, not just emoji
-            probs = self.model.probabilities(norm, context, tuple(sorted(slots)))
+            probs = self.model.probabilities(norm, context, model_slots(slots))
             best = int(probs.argmax())
             if probs[best] >= self.model.floor:
                 return Understood.of(self.model.intents[best], float(probs[best]), slots,

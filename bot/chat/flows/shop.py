@@ -29,6 +29,7 @@ from inference.core.garments import DISPLAY_NAME, GARMENT_CLASSES
 from inference.parsing.outfit import Outfit
 from inference.shop.complete import COMPLETING, complete_the_look, missing_pieces
 from inference.shop.index import CatalogIndex, Hit, reason_text
+from inference.shop.kinds import kinds_of
 from inference.shop.retrieval import GarmentQuery, search
 from storage.catalog import CatalogStore
 from storage.db import NotFound
@@ -230,7 +231,7 @@ async def _results(turn: Turn, outfit_id: int, query: GarmentQuery, mode: str, o
     reply = await _cards(turn, header, hits)
     reply.buttons = [nav, [Button(turn.say("button_other_piece"), f"shop:{outfit_id}")]]
     _remember_results(turn, hits, kind="item", outfit=outfit_id, item=query.index,
-                      noun=DISPLAY_NAME.get(query.category, query.category))
+                      noun=_kind_noun(query.category, query.kind))
     return [reply]
 
 
@@ -416,16 +417,17 @@ async def search_text(turn: Turn, query: str, offset: int = 0,
     if price_max is not None:  # "cheaper": the same search, under the cheapest shown
         hits = [h for h in hits if h.item.get("price") is not None
                 and h.item["price"] <= price_max][:k + 1]
-    if not hits and parsed.category and not offset:
-        noun = wording.noun_word(DISPLAY_NAME.get(parsed.category, parsed.category), turn.lang)
-        return [Reply(turn.say("search_no_category", noun=noun))]
+    noun = _kind_noun(parsed.category, parsed.kind)
+    if not hits and noun and not offset:
+        return [Reply(turn.say("search_no_category", noun=wording.noun_word(noun, turn.lang)))]
     if not hits:
         return [Reply(turn.say("search_nothing", query=query))]
     more, hits = len(hits) > k, hits[:k]
     understood = (wording.item_phrase({"category": parsed.category, "colour_name": "",
-                                       "colour_family": parsed.colour_family or ""},
-                                      turn.lang, by_family=True) if parsed.category
-                  else wording.family_word(parsed.colour_family or "", turn.lang))
+                                       "colour_family": parsed.colour_family or "",
+                                       "fine_label": noun}, turn.lang, by_family=True)
+                  if parsed.category else wording.family_word(parsed.colour_family or "",
+                                                              turn.lang))
     header = turn.say(
         "search_results", query=query,
         items=turn.say("search_items_one" if len(hits) == 1 else "search_items_many",
@@ -435,9 +437,16 @@ async def search_text(turn: Turn, query: str, offset: int = 0,
     reply = await _cards(turn, header, hits)
     if more:
         reply.buttons = [[Button(turn.say("button_more"), f"shopq:{offset + k}")]]
-    _remember_results(turn, hits, kind="query", query=query,
-                      noun=DISPLAY_NAME.get(parsed.category or "", ""))
+    _remember_results(turn, hits, kind="query", query=query, noun=noun)
     return [reply]
+
+
+def _kind_noun(category: str | None, kind: str | None) -> str:
+    """The English noun of what was asked for: the kind ("boots") where the class has several,
+    else the class ("dress"); "" for neither."""
+    if kind and len(kinds_of(category or "")) > 1:
+        return kind
+    return DISPLAY_NAME.get(category or "", "")
 
 
 async def search_more(turn: Turn, payload: str) -> list[Reply]:

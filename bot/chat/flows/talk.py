@@ -406,6 +406,8 @@ def _last_shop(turn: Turn) -> dict | None:
 
 def _query_noun(turn: Turn, understood: Understood, last: dict) -> str:
     """The English catalogue noun to search for (the title model reads English)."""
+    if understood.slots.get("kind"):
+        return str(understood.slots["kind"])
     garment = understood.slots.get("garment")
     if garment:
         return DISPLAY_NAME.get(str(garment), str(garment))
@@ -480,9 +482,9 @@ async def search(turn: Turn, understood: Understood) -> list[Reply]:
     if turn.lang == "en":
         wanted = SEARCH_WORDS.match(text)
         query = text[wanted.end():].strip() if wanted else text
-    else:
-        parts = [understood.slots.get("colour"),
-                 DISPLAY_NAME.get(str(understood.slots.get("garment", "")), "")]
+    else:  # the kind's English word ("boots") says more than the class's ("shoes")
+        parts = [understood.slots.get("colour"), understood.slots.get("kind")
+                 or DISPLAY_NAME.get(str(understood.slots.get("garment", "")), "")]
         query = " ".join(str(p) for p in parts if p)
     if not query:
         return [Reply(turn.say("clarify_shop"))]

@@ -251,9 +251,12 @@ def test_cli_catalog_shop_search_and_eval(tmp_path, capsys, monkeypatch, shared_
     report = json.loads(out)
     assert code == 0 and report["photos"] == 4 and report["queries"] >= 8
     for mode in ("default", "visual_only"):
-        assert set(report[mode]) == {"category_p1", "category_p10", "colour_p1", "colour_p10"}
+        assert set(report[mode]) == {"category_p1", "category_p10", "colour_p1", "colour_p10",
+                                     "kind_p1", "kind_p10"}
         assert all(0 <= v <= 1 for v in report[mode].values())
     assert report["timing"]["mean_query_ms"] > 0
+    # kinds: the true ones from CCP's fine labels, scored where the catalogue has 10 of them
+    assert report["kind_queries"] + sum(report["kind_skipped"].values()) == report["queries"]
 
 
 def test_demo_catalogue_ships_marked_and_small(tmp_path) -> None:

@@ -37,7 +37,7 @@ def test_lite0_contract(name, outfit, pipeline) -> None:
     again = embedder.embed([crop_garment(flipped, crops[0].mask[:, ::-1])])[0]
     others = vectors[1:] @ vectors[0]
     assert again @ vectors[0] > others.max()  # the same garment beats the outfit's others
-    queries = garment_queries(outfit, embedder.embed)
+    queries = garment_queries(outfit, embedder)
     assert [q.category for q in queries] == [i.category for i in outfit.items]
 
 

@@ -17,6 +17,7 @@ from inference.shop.index import (
     current_build,
     reason_text,
 )
+from inference.shop.kinds import kind_for
 from inference.shop.text_search import TextEncoder, parse_query, text_search
 
 CLASSES = ["top", "pants", "dress", "footwear"]
@@ -136,8 +137,8 @@ def test_text_search_with_minilm(tmp_path: Path, encoder: TextEncoder) -> None:
                                                              "black"),
               ("Red plain midi dress", "dress", "red"), ("White cotton T-shirt", "top", "white"),
               ("Navy wool coat", "outer", "navy")]
-    items = [{"id": f"t:{n}", "title": t, "category": c, "colour_family": f, "price": None}
-             for n, (t, c, f) in enumerate(titles)]
+    items = [{"id": f"t:{n}", "title": t, "category": c, "colour_family": f, "price": None,
+              "kind": kind_for(c, None, t)} for n, (t, c, f) in enumerate(titles)]
     from inference.shop.text_search import item_text
 
     vectors = np.zeros((len(items), 8), np.float32) + 1
@@ -153,7 +154,9 @@ def test_text_search_with_minilm(tmp_path: Path, encoder: TextEncoder) -> None:
     assert [reason_text(r) for r in hits[0].why] == ["dress, as you asked", "red, as you asked"]
     assert reason_text(hits[0].why[0], "uk") == "сукня, як у запиті"
     _, boots = text_search(index, encoder, "black boots", k=1)
-    assert boots[0].why[0] == ("asked_type", {"category": "footwear"})
+    assert boots[0].why[0] == ("asked_type", {"category": "boots"})
+    assert reason_text(boots[0].why[0]) == "boots, as you asked"
+    assert text_search(index, encoder, "white sneakers", k=3)[1] == []  # boots aren't sneakers
     assert text_search(index, encoder, "a silver necklace", k=3)[1] == []  # no jewellery here
     _, warm = text_search(index, encoder, "something warm for cold winter days", k=1)
     assert warm[0].item["title"] == "Navy wool coat"  # meaning, not shared words
