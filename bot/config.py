@@ -37,6 +37,9 @@ class TelegramSettings(Section):
     button_cost: float = Field(0.5, ge=0)
     album_wait_seconds: float = Field(1.5, gt=0)
     poll_timeout_seconds: int = Field(10, ge=0)
+    # `stylebot run` also serves the web chat (web.host:port) in the same process: one copy of
+    # the models and one store for both channels.
+    web_chat_too: bool = False
 
 
 class WebSettings(Section):

@@ -12,7 +12,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -372,7 +372,11 @@ async def start_webhook(application: Application, settings: Settings,
 
 async def serve(settings: Settings, webhook_url: str | None = None) -> None:
     """Run the bot until SIGINT or SIGTERM, then shut down gracefully."""
-    async with services_running(settings) as services:
+    async with services_running(settings) as services, AsyncExitStack() as also:
+        if settings.telegram.web_chat_too:  # one process, one set of models for both
+            from bot.channels.web import web_chat_serving
+
+            await also.enter_async_context(web_chat_serving(services))
         application = build_application(settings, services)
         async with running(application, polling=webhook_url is None,
                            poll_timeout=settings.telegram.poll_timeout_seconds):

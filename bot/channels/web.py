@@ -25,6 +25,8 @@ import os
 import re
 import secrets
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -511,23 +513,32 @@ def create_app(services: Services, dialog: Dialog | None = None) -> web.Applicat
     return app
 
 
+@asynccontextmanager
+async def web_chat_serving(services: Services) -> AsyncIterator[web.AppRunner]:
+    """The web chat listening on web.host:port over `services` (their models and store shared
+    with whatever else runs in the process: `stylebot web`, or Telegram with
+    telegram.web_chat_too), until the block ends."""
+    settings = services.settings
+    runner = web.AppRunner(create_app(services))
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.web.host, settings.web.port).start()
+        host, port = runner.addresses[0][:2]
+        log.info("web chat ready: open http://%s:%d/ in your browser", host, port)
+        if settings.web.host not in ("127.0.0.1", "localhost", "::1"):
+            log.warning("the web chat listens on %s: anyone who can reach it can use it "
+                        "(by IP address, or by the names in web.allowed_hosts: %s)",
+                        settings.web.host, settings.web.allowed_hosts or "none")
+        yield runner
+    finally:
+        log.info("web chat stopping")
+        await runner.cleanup()
+
+
 async def serve(settings: Settings) -> None:
     """Serve until SIGINT/SIGTERM, then close everything (model calls in flight finish)."""
-    async with services_running(settings) as services:
-        runner = web.AppRunner(create_app(services))
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, settings.web.host, settings.web.port).start()
-            host, port = runner.addresses[0][:2]
-            log.info("web chat ready: open http://%s:%d/ in your browser", host, port)
-            if settings.web.host not in ("127.0.0.1", "localhost", "::1"):
-                log.warning("the web chat listens on %s: anyone who can reach it can use it "
-                            "(by IP address, or by the names in web.allowed_hosts: %s)",
-                            settings.web.host, settings.web.allowed_hosts or "none")
-            await until_stopped()
-        finally:
-            log.info("web chat stopping")
-            await runner.cleanup()
+    async with services_running(settings) as services, web_chat_serving(services):
+        await until_stopped()
 
 
 def run_web(settings: Settings) -> None:

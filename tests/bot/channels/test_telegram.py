@@ -340,3 +340,46 @@ async def test_each_user_is_answered_in_their_apps_language(bot, api, photo_byte
     api.push(too_big)
     refused = await api.next_call("sendMessage", chat_id=31)
     assert refused.text.startswith("Вибач") and "20 МБ" in refused.text
+
+
+async def test_telegram_and_the_web_chat_in_one_process_share_one_set_of_models(
+        tg_settings, api, photo_bytes, monkeypatch):
+    """`stylebot run` with telegram.web_chat_too: both channels answer photos, over the one
+    pipeline the process loaded (built once: counted), until SIGTERM stops both."""
+    import signal
+    import socket
+
+    from bot import app as app_module
+    from bot.channels import telegram
+
+    built = []
+    real_build = app_module.build_services
+    monkeypatch.setattr(app_module, "build_services",
+                        lambda settings: built.append(1) or real_build(settings))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        tg_settings.web.port = probe.getsockname()[1]
+    tg_settings.telegram.web_chat_too = True
+    serving = asyncio.create_task(telegram.serve(tg_settings))
+    web_url = f"http://127.0.0.1:{tg_settings.web.port}"
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            for _ in range(600):  # the models load first
+                try:
+                    async with http.get(web_url + "/healthz") as resp:
+                        if resp.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.1)
+            api.send_photo(90, photo_bytes[0])
+            form = aiohttp.FormData()
+            form.add_field("photo", photo_bytes[1], filename="p.jpg", content_type="image/jpeg")
+            async with http.post(web_url + "/api/message", data=form) as resp:
+                web_reply = (await resp.json())["replies"][0]
+        album = await api.next_call(("sendMediaGroup", "sendPhoto"), chat_id=90)
+        assert album.images and web_reply["images"] and web_reply["text"]
+        assert built == [1]  # one Services, one Pipeline, for both channels
+    finally:
+        await asyncio.sleep(0.2)
+        signal.raise_signal(signal.SIGTERM)  # until_stopped's handler: a graceful stop
+        await asyncio.wait_for(serving, 60)
