@@ -78,7 +78,9 @@ def instrument(watch: Stopwatch, services: Any) -> None:
 
     pipeline = services.pipeline
     watch.patch(pipeline_module, "load_photo", "decode")
-    watch.patch(pipeline.parser, "segment_scored", "parse: network")
+    # the network's forward and decoding: batched (segment_many) where the parser can
+    network = "segment_many" if hasattr(pipeline.parser, "segment_many") else "segment_scored"
+    watch.patch(pipeline.parser, network, "parse: network")
     watch.patch(outfit_module, "items_from_labels", "parse: garments, colours, patterns")
     watch.patch(pipeline, "comment", "comments")
     watch.patch(drawing, "overlay_picture", "pictures: overlay")
