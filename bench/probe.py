@@ -137,10 +137,13 @@ def person(address: str, cookies: bool = True) -> aiohttp.ClientSession:
 
 
 async def post(http: aiohttp.ClientSession, url: str, *, text: str | None = None,
-               photo: tuple[bytes, str] | None = None) -> tuple[int, dict, float]:
+               photo: tuple[bytes, str] | None = None,
+               callback: str | None = None) -> tuple[int, dict, float]:
     form = aiohttp.FormData(default_to_multipart=True)
     if text is not None:
         form.add_field("text", text)
+    if callback is not None:
+        form.add_field("callback", callback)
     if photo is not None:
         form.add_field("photo", photo[0], filename="upload", content_type=photo[1])
     started = time.perf_counter()

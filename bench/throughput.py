@@ -4,10 +4,12 @@ Starts `stylebot serve` (the web chat, default models) in a subprocess on 127.0.
 database and times, from outside, as issue 25 asks:
 1. start-up: from starting the process to the first photo answered (and to /healthz);
 2. idle memory: the server's VmRSS once it has answered that photo and settled;
-3. load: 1, 10 and 20 web users, each with their own session and address, sending 3 photos
-   each at once (each photo as its own message, the next after the previous one's answer, as a
-   person waits for the reply); photos answered per second (wall clock of the whole round),
-   p50 / p95 latency, refused as busy;
+3. load: 1, 10 and 20 web users at once, each with their own session and address, sending 3
+   photos each (each photo as its own message, the next after the previous one's answer, as a
+   person waits for the reply; to a second photo's "compare them, or each?" they press "each",
+   and the photo counts as answered when its feedback with pictures arrives, the press's time
+   included); photos answered per second (wall clock of the whole round), p50 / p95 latency,
+   refused as busy;
 4. peak memory: the server's VmHWM after the loads;
 5. the bare EfficientNet-Lite0 backbone (timm's, batch norms not folded, as the issue measured
    it) forwards per second at 512x352 on 2 threads, in a subprocess of its own while the
@@ -91,6 +93,11 @@ async def load(server: Server, users: int, per_user: int,
             for j in range(per_user):
                 status, body, seconds = await post(http, server.url,
                                                    photo=pool[(k * per_user + j) % len(pool)])
+                each = [b["payload"] for r in body.get("replies", []) for row in r["buttons"]
+                        for b in row if b["payload"].startswith("pair:each:")]
+                if each:  # a second photo soon after the first: "compare, or each?" -> each
+                    status, body, more = await post(http, server.url, callback=each[0])
+                    seconds += more
                 if _analysed(status, body):
                     times.append(seconds)
                 busy += status == 503
@@ -108,6 +115,8 @@ async def load(server: Server, users: int, per_user: int,
 
 
 async def main_async(per_user: int, user_counts: list[int]) -> dict:
+    # No first catalogue build in the background: it would share the cores with the load.
+    os.environ["STYLEBOT_CATALOG__DEMO_AT_FIRST_START"] = "false"
     pool = photos()
     result: dict = {"machine": f"{os.cpu_count()} cores", "load_before": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory() as tmp:

@@ -79,8 +79,12 @@ class InferenceSettings(Section):
     parser: str = "lite0-fpn"
     embedder: str = "lite0"
     comments: str = "templates"
-    threads: int = Field(2, ge=1)
-    workers: int = Field(1, ge=1)
+    # One model thread per core, one torch thread each: while one photo is in the network,
+    # another's colours, pictures and suggestion (numpy, Python) use the other core. On 2 cores
+    # with 10 users: 8.3 photos/s, against 6.5 with one worker of 2 torch threads and 7.9 with
+    # three workers (bench.throughput, BENCHMARKS.md "Throughput").
+    threads: int = Field(1, ge=1)
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     # Model jobs that may wait behind the running ones; more get "busy" (the web: HTTP 503).
     # Users are served in turns, so a long queue delays each by one job per other user.
     max_queue: int = Field(default_factory=lambda: 16 * (os.cpu_count() or 1), ge=0)

@@ -221,7 +221,8 @@ def _eval_retrieval(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     import torch
 
-    torch.set_num_threads(settings.inference.threads)
+    # one process alone on the machine: all the cores (the server's threads setting is per worker)
+    torch.set_num_threads(settings.inference.threads * settings.inference.workers)
     result = evaluate(Path(args.queries), Path(args.catalog),
                       args.embedder or settings.inference.embedder, settings.inference.parser,
                       args.split, args.limit, query_masks=args.query_masks, match=args.match,
