@@ -228,7 +228,11 @@ def test_cli_catalog_shop_search_and_eval(tmp_path, capsys, monkeypatch, shared_
     built = json.loads(out)
     assert code == 0 and built["items"] == 24 and built["embedded"] == 24
     code, out = run_cli(capsys, "--config", str(config), "catalog", "build", "--json")
-    assert json.loads(out)["embedded"] == 0  # cached vectors: only new photos are embedded
+    rebuilt = json.loads(out)
+    assert rebuilt["embedded"] == 0  # cached vectors: only new photos are embedded
+    code, out = run_cli(capsys, "--config", str(config), "catalog", "ensure", "--json")
+    ensured = json.loads(out)  # the install step's call: an index exists, nothing to build
+    assert code == 0 and ensured["built"] is False and ensured["index"] == rebuilt["folder"]
     monkeypatch.setattr("inference.parsing.lite0.DECODING", "another way of reading the scores")
     code, out = run_cli(capsys, "--config", str(config), "catalog", "build", "--json")
     assert json.loads(out)["embedded"] == 24  # other product masks: every vector is redone
