@@ -46,7 +46,7 @@ KIND = {"T-Shirt": "T-shirt", "Outwear": "jacket", "Longsleeve": "long-sleeve to
 #: leather and bomber jackets filed as blazers.
 RELABEL: dict[str, str] = dict.fromkeys((
     "06aaacf1", "0d9f1bf9", "0da0e196", "10114489", "1683afd4", "1745b197", "1a35c834", "1d0b7c61",
-    "1de9b6d6", "1fd19366", "262f0622", "28a99fdf", "2ecf75b3", "35969972", "36840ced", "389eac9e",
+    "1de9b9d6", "1fd19366", "262f0622", "28a99fdf", "2ecf75b3", "35969972", "36840ced", "389eac9e",
     "3dfe3cd5", "44640d54", "4cd9a0b0", "54943d06", "6beae365", "6db59125", "6f3dabf0", "71d79b5f",
     "7533182e", "76d97e7e", "77d24853", "77f4bce5", "7a203e8c", "7ac30897", "83eaeb24", "878ff7a3",
     "8ab0ea35", "8b66fa31", "8be7c890", "a04270d0", "a1bfd604", "a58bc314", "b33e2434", "b3af036d",
