@@ -83,6 +83,9 @@ def shop_index(tmp_path_factory, pipeline) -> Path:
 def dialog(services, shop_index) -> Dialog:
     services.settings.catalog.index_dir = shop_index
     services.settings.dialog.pair_window_seconds = 0
+    # these tests talk faster than any person: on an idle machine a long one ran past the
+    # per-user burst (ratelimit is tested on its own)
+    services.settings.telegram.rate_burst = 100
     return Dialog(services)
 
 
