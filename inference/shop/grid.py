@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from inference.core.drawing import font
+from inference.core.drawing import HAN, font
 
 WIDTH = 1080
 GAP = 12
@@ -50,15 +50,17 @@ def _fit(text: str, face: ImageFont.ImageFont | ImageFont.FreeTypeFont, width: f
 
 def _lines(text: str, face: ImageFont.ImageFont | ImageFont.FreeTypeFont, width: float,
            draw: ImageDraw.ImageDraw, most: int = 2) -> list[str]:
-    """Words wrapped to `width`, at most `most` lines, the last cut with … when it runs over."""
+    """Words wrapped to `width`, at most `most` lines, the last cut with … when it runs over.
+    Chinese, written without spaces, wraps between any two characters."""
+    sep = "" if HAN.search(text) else " "
     lines: list[str] = []
-    for word in text.split():
-        if lines and draw.textlength(f"{lines[-1]} {word}", font=face) <= width:
-            lines[-1] += f" {word}"
-        else:
+    for word in (text if sep == "" else text.split()):
+        if lines and draw.textlength(lines[-1] + sep + word, font=face) <= width:
+            lines[-1] += sep + word
+        elif word.strip():
             lines.append(word)
     if len(lines) > most:
-        lines = lines[:most - 1] + [" ".join(lines[most - 1:])]
+        lines = lines[:most - 1] + [sep.join(lines[most - 1:])]
     return [_fit(line, face, width, draw) for line in lines]
 
 
