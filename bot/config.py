@@ -107,7 +107,7 @@ class CatalogSettings(Section):
     images_dir: Path = Path("var/catalog/images")  # images downloaded from feed URLs
     demo_at_first_start: bool = True  # import and index the bundled demo catalogue if empty
     annoy_trees: int = Field(40, ge=1, le=500)
-    results_per_page: int = Field(5, ge=1, le=10)
+    results_per_page: int = Field(6, ge=1, le=10)  # a 3 x 2 grid picture
     download_concurrency: int = Field(8, ge=1, le=64)
     download_timeout_seconds: float = Field(20, gt=0)
     download_retries: int = Field(3, ge=0, le=10)

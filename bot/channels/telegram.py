@@ -171,11 +171,13 @@ def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 def keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
-    """Reply buttons as an inline keyboard; the payload is the callback data."""
+    """Reply buttons as an inline keyboard: the payload is the callback data; a link button
+    opens its URL."""
     if not rows:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in rows])
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(b.label, url=b.url) if b.url
+        else InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in rows])
 
 
 async def send_reply(bot: ExtBot, chat_id: int, reply: Reply) -> None:

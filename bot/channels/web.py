@@ -383,7 +383,8 @@ def reply_json(request: web.Request, reply: Reply) -> dict:
             max_mb = f"{blobs.owner_bytes / 2**20:.3g}"
             note = prompts.load("web", page_language(request))["file_too_big"]
             text = "\n\n".join(filter(None, (text, note.format(max_mb=max_mb).strip())))
-    buttons = [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons]
+    buttons = [[{"label": b.label, "payload": b.payload, **({"url": b.url} if b.url else {})}
+                for b in row] for row in reply.buttons]
     return {"text": text, "images": images, "buttons": buttons, "file": file}
 
 

@@ -59,11 +59,14 @@ class Incoming:
 @dataclass(frozen=True)
 class Button:
     label: str
-    payload: str  # at most 64 bytes (Telegram's callback_data limit)
+    payload: str = ""  # at most 64 bytes (Telegram's callback_data limit)
+    url: str | None = None  # a link button: opens the page and sends the bot nothing
 
     def __post_init__(self) -> None:
         if len(self.payload.encode()) > 64:
             raise ValueError(f"button payload over 64 bytes: {self.payload!r}")
+        if not self.payload and not self.url:
+            raise ValueError(f"button {self.label!r} has neither a payload nor a link")
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     search.set_defaults(handler=cmd_search)
 
     catalog = sub.add_parser("catalog", help="import product feeds, build the Annoy index")
-    catalog.add_argument("action", choices=["import", "build", "status"])
+    catalog.add_argument("action", choices=["import", "build", "ensure", "status"],
+                         help="ensure: build the first index (the demo catalogue when empty) "
+                              "unless there is one; the install step runs it")
     catalog.add_argument("feed", nargs="?", help="import: a CSV/JSON feed or a folder")
     catalog.add_argument("--source", help="import: name for the feed (ids become SOURCE:id)")
     catalog.add_argument("--demo", action="store_true", help="import: mark the items as demo")
@@ -139,7 +141,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_catalog(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.catalog.build import build_catalog, import_demo
+    from bot.catalog.build import build_catalog, ensure_catalog, import_demo
     from bot.catalog.feeds import FeedError, FetchOptions, import_feed
     from inference.shop.index import current_build
     from storage import Store
@@ -170,6 +172,13 @@ def cmd_catalog(args: argparse.Namespace, settings: Settings) -> int:
                 import_demo(store, settings)
             result = build_catalog(settings, pipeline, store, progress=True,
                                    with_text=not args.no_text).as_dict()
+        elif args.action == "ensure":  # what the bot would otherwise do in the background
+            pipeline = pipeline_for(settings)
+            report = ensure_catalog(settings, pipeline, store, progress=True) \
+                if settings.catalog.demo_at_first_start else None
+            folder = current_build(settings.catalog.index_dir)
+            result = report.as_dict() if report else {"index": str(folder) if folder else None,
+                                                      "built": False}
         else:
             folder = current_build(settings.catalog.index_dir)
             builds = CatalogStore(store).builds()

@@ -121,11 +121,20 @@
   function actions(rows, pressed = new Set()) {
     const box = el("div", "actions");
     const all = [];
-    const kinds = new Set(rows.flat().map((b) => b.payload.split(":")[0]));
-    const answered = kinds.size === 1 && rows.flat().some((b) => pressed.has(b.payload));
+    const asks = rows.flat().filter((b) => !b.url);  // link buttons open a page, nothing more
+    const kinds = new Set(asks.map((b) => b.payload.split(":")[0]));
+    const answered = kinds.size === 1 && asks.some((b) => pressed.has(b.payload));
     for (const row of rows) {
       const line = el("div", "line");
       for (const b of row) {
+        if (b.url) {
+          const link = el("a", "reply-btn", b.label);
+          link.href = b.url;
+          link.target = "_blank";
+          link.relList.add("noopener", "noreferrer");
+          line.append(link);
+          continue;
+        }
         const btn = el("button", "reply-btn", b.label);
         btn.type = "button";
         btn.addEventListener("click", () => {

@@ -1,6 +1,8 @@
-"""'Where can I buy this?': the photo's garments as buttons, then catalogue matches as cards with
-title, price and link when the catalogue has them, and a short "why"; "More", "Same colour",
-"Cheaper" and "Other piece" buttons. Also the text search (/search red floral dress).
+"""'Where can I buy this?': the photo's garments as buttons, then catalogue matches as one grid
+picture of numbered tiles (inference.shop.grid) with a numbered line each (title, price when the
+catalogue has one, a short "why"), shop links as link buttons; "More", "Same colour", "Cheaper"
+(only when the results have prices) and "Other piece" buttons. Also the text search
+(/search red floral dress).
 
 Button payloads (≤ 64 bytes):
     shop:<outfit>                              the garment buttons of an outfit
@@ -17,17 +19,19 @@ buttons keep working after the in-memory photo is gone.
 
 from __future__ import annotations
 
-import io
 import logging
 
 from bot.chat.flows import Turn, button, command
 from bot.chat.flows.outfit import analyse_and_store
 from bot.chat.messages import Button, ImageOut, Reply
 from inference.core import wording
+from inference.core.colour import FAMILY_RGB
 from inference.core.decode import BadImage
+from inference.core.drawing import jpeg_bytes
 from inference.core.garments import DISPLAY_NAME, GARMENT_CLASSES
 from inference.parsing.outfit import Outfit
 from inference.shop.complete import COMPLETING, complete_the_look, missing_pieces
+from inference.shop.grid import Tile, results_grid
 from inference.shop.index import CatalogIndex, Hit, reason_text
 from inference.shop.kinds import kinds_of
 from inference.shop.retrieval import GarmentQuery, search
@@ -44,6 +48,12 @@ FILTER_KEYS = {"default": None, "colour": "shop_filter_colour", "cheaper": "shop
 def _filter_words(turn: Turn, mode: str) -> str:
     key = FILTER_KEYS[mode]
     return " " + turn.say(key) if key else ""
+
+
+def _lacking(turn: Turn, key: str, **values: object) -> Reply:
+    """The catalogue has nothing of a kind (the demo has no bags or jewellery): say so, and how
+    the bot's owner adds a shop's feed that has."""
+    return Reply(turn.say(key, **values).rstrip() + "\n" + turn.say("shop_add_feed"))
 
 
 def _page(turn: Turn, offset: int) -> str:
@@ -137,7 +147,7 @@ async def _menu_or_results(turn: Turn, outfit_id: int,
     names = _names(turn, outfit_id, queries)
     missing = [names[q.index] for q in queries if q not in stocked]
     if not stocked:
-        return [Reply(turn.say("shop_none_stocked", items=wording.joined(missing, turn.lang)))]
+        return [_lacking(turn, "shop_none_stocked", items=wording.joined(missing, turn.lang))]
     if len(stocked) == 1 and not missing:
         return await _results(turn, outfit_id, stocked[0], "default", 0)
     [reply] = _menu_reply(turn, outfit_id, stocked, names)
@@ -225,26 +235,32 @@ async def _results(turn: Turn, outfit_id: int, query: GarmentQuery, mode: str, o
         tail = f":{price_max:g}" if price_max is not None else ""
         nav.append(Button(turn.say("button_more"), f"{base}:{code}:{offset + k}{tail}"))
     nav.append(Button(turn.say("button_same_colour"), f"{base}:c:0"))
-    prices = [h.item["price"] for h in hits if h.item.get("price") is not None]
-    cheaper = f"{base}:p:0:{max(0.0, min(prices) - 0.01):g}" if prices else f"{base}:p:0"
-    nav.append(Button(turn.say("button_cheaper"), cheaper))
-    reply = await _cards(turn, header, hits)
-    reply.buttons = [nav, [Button(turn.say("button_other_piece"), f"shop:{outfit_id}")]]
+    if (cheaper := _cheaper_than(hits)) is not None:  # no prices shown: nothing to undercut
+        nav.append(Button(turn.say("button_cheaper"), f"{base}:p:0:{cheaper:g}"))
+    reply = await _grid(turn, header, hits, [
+        nav, [Button(turn.say("button_other_piece"), f"shop:{outfit_id}")]])
     _remember_results(turn, hits, kind="item", outfit=outfit_id, item=query.index,
                       noun=_kind_noun(query.category, query.kind))
     return [reply]
 
 
+def _cheaper_than(hits: list[Hit]) -> float | None:
+    """The price "cheaper" searches under: a cent below the cheapest shown; None without
+    prices."""
+    prices = [h.item["price"] for h in hits if h.item.get("price") is not None]
+    return round(max(0.0, min(prices) - 0.01), 2) if prices else None
+
+
 def _remember_results(turn: Turn, hits: list[Hit], **what: object) -> None:
     """What was shown, so "cheaper", "in black" and "the second one" refer to it."""
-    prices = [h.item["price"] for h in hits if h.item.get("price") is not None]
-    cheaper = round(max(0.0, min(prices) - 0.01), 2) if prices else None
     turn.remember(last="shop", last_shop={**what, "hits": [h.item["id"] for h in hits],
-                                          "cheaper_than": cheaper})
+                                          "cheaper_than": _cheaper_than(hits)})
 
 
-async def more_like_item(turn: Turn, item_id: str) -> list[Reply]:
-    """Catalogue items that look like one already shown ("more like the second one")."""
+async def more_like_item(turn: Turn, item_id: str,
+                         price_max: float | None = None) -> list[Reply]:
+    """Catalogue items that look like one already shown ("more like the second one"), at most
+    `price_max` when given ("cheaper" after them)."""
     from inference.shop.index import Filters
 
     index = catalogue(turn)
@@ -255,61 +271,57 @@ async def more_like_item(turn: Turn, item_id: str) -> list[Reply]:
         return [Reply(turn.say("feedback_stale"))]
     item = index.items[row]
     k = turn.services.settings.catalog.results_per_page
-    filters = Filters(category=item.get("category"), exclude=frozenset({item_id}))
+    filters = Filters(category=item.get("category"), price_max=price_max,
+                      exclude=frozenset({item_id}))
     hits = await turn.run(index.search, index.vector(row), k, filters)
     if not hits:
-        return [Reply(turn.say("shop_no_matches", what=item["title"], filter=""))]
+        mode = "cheaper" if price_max is not None else "default"
+        return [Reply(turn.say("shop_no_matches", what=item["title"],
+                               filter=_filter_words(turn, mode)))]
     matches = turn.say("shop_matches_one" if len(hits) == 1 else "shop_matches_many",
                        n=len(hits))
     header = turn.say("shop_results", what=item["title"], matches=matches, page="")
-    reply = await _cards(turn, header, hits)
+    reply = await _grid(turn, header, hits)
     _remember_results(turn, hits, kind="like", item_id=item_id,
                       noun=DISPLAY_NAME.get(item.get("category") or "", ""))
     return [reply]
 
 
+def _price(item: dict) -> str | None:
+    if item.get("price") is None:
+        return None
+    return f"{item['price']:.2f} {item.get('currency') or ''}".strip()
+
+
 def describe_hit(turn: Turn, n: int, hit: Hit) -> str:
+    """"2. Blue jacket · demo item · why: same type (jacket), same colour (blue)": the tile's
+    number, title and price, and why it was chosen (the link is a button)."""
     item = hit.item
-    bits = [f"{n}. {item['title']}"]
-    if item.get("price") is not None:
-        bits.append(f"{item['price']:.2f} {item.get('currency') or ''}".strip())
-    elif item.get("demo"):
-        bits.append(turn.say("shop_demo_item"))
-    if item.get("url"):
-        bits.append(item["url"])
-    line = " · ".join(bits)
-    if not hit.why:
-        return line
-    reasons = wording.joined([reason_text(r, turn.lang) for r in hit.why], turn.lang)
-    return f"{line}\n   " + turn.say("shop_why", reasons=reasons)
+    bits = [f"{n}. {item['title']}", _price(item) or (
+        turn.say("shop_demo_item") if item.get("demo") else None)]
+    if hit.why:
+        reasons = wording.joined([reason_text(r, turn.lang) for r in hit.why], turn.lang)
+        bits.append(turn.say("shop_why", reasons=reasons))
+    return " · ".join(b for b in bits if b)
 
 
-async def _cards(turn: Turn, header: str, hits: list[Hit]) -> Reply:
+async def _grid(turn: Turn, header: str, hits: list[Hit],
+                buttons: list[list[Button]] | None = None) -> Reply:
+    """The results as one grid picture, a line per tile, `buttons`, then the shop links."""
     lines = [header] + [describe_hit(turn, n, h) for n, h in enumerate(hits, start=1)]
     if any(h.item.get("demo") for h in hits):
         lines.append(turn.say("shop_demo_note"))
-    images = await turn.run(_thumbnails, hits)
-    return Reply("\n".join(lines), images=images)
+    picture = await turn.run(_grid_picture, hits)
+    links = [Button(turn.say("button_shop_link", n=n), url=h.item["url"])
+             for n, h in enumerate(hits, start=1) if h.item.get("url")]
+    rows = [*(buttons or []), *(links[i:i + 5] for i in range(0, len(links), 5))]
+    return Reply("\n".join(lines), images=[picture], buttons=[r for r in rows if r])
 
 
-def _thumbnails(hits: list[Hit]) -> list[ImageOut]:
-    from PIL import Image
-
-    out = []
-    for n, hit in enumerate(hits, start=1):
-        try:
-            with Image.open(hit.item["image_path"]) as image:
-                image = image.convert("RGB")
-                image.thumbnail((320, 320))
-                buf = io.BytesIO()
-                image.save(buf, "PNG", optimize=True)
-        except (OSError, TypeError, ValueError):
-            continue
-        caption = f"{n}. {hit.item['title']}"
-        if hit.item.get("price") is not None:
-            caption += f" · {hit.item['price']:.2f} {hit.item.get('currency') or ''}".rstrip()
-        out.append(ImageOut(buf.getvalue(), caption[:200], f"match{n}.png"))
-    return out
+def _grid_picture(hits: list[Hit]) -> ImageOut:
+    tiles = [Tile(h.item.get("image_path"), h.item["title"], _price(h.item),
+                  FAMILY_RGB.get(h.item.get("colour_family") or "")) for h in hits]
+    return ImageOut(jpeg_bytes(results_grid(tiles)), name="results.jpg")
 
 
 # complete the look -------------------------------------------------------------------------
@@ -351,7 +363,7 @@ async def complete_look(turn: Turn, payload: str) -> list[Reply]:
             return [Reply(turn.say("look_nothing_missing"), buttons=[buttons] if buttons else [])]
         if not stocked:
             nouns = wording.joined([_noun(turn, c) for c in missing], turn.lang)
-            return [Reply(turn.say("look_not_stocked", noun=nouns))]
+            return [_lacking(turn, "look_not_stocked", noun=nouns)]
         category = stocked[0]
     return await _look_results(turn, index, outfit_id, outfit, category, offset, price_max,
                                missing)
@@ -362,7 +374,7 @@ async def _look_results(turn: Turn, index: CatalogIndex, outfit_id: int, outfit:
                         missing: list[str]) -> list[Reply]:
     noun = _noun(turn, category)
     if not index.categories.get(category):
-        return [Reply(turn.say("look_not_stocked", noun=noun))]
+        return [_lacking(turn, "look_not_stocked", noun=noun)]
     k = turn.services.settings.catalog.results_per_page
     hits = await turn.run(complete_the_look, index, outfit, category, k + 1, offset, price_max)
     if not hits:
@@ -370,18 +382,15 @@ async def _look_results(turn: Turn, index: CatalogIndex, outfit_id: int, outfit:
         return [Reply(turn.say("shop_no_more" if offset else "shop_no_matches", what=noun,
                                filter=_filter_words(turn, mode)))]
     more, hits = len(hits) > k, hits[:k]
-    reply = await _cards(turn, turn.say("look_results", noun=noun, page=_page(turn, offset)),
-                         hits)
     base = f"look:{outfit_id}:{category}"
     tail = f":{price_max:g}" if price_max is not None else ""
     nav = [Button(turn.say("button_more"), f"{base}:{offset + k}{tail}")] if more else []
-    prices = [h.item["price"] for h in hits if h.item.get("price") is not None]
-    if prices:
-        nav.append(Button(turn.say("button_cheaper"),
-                          f"{base}:0:{max(0.0, min(prices) - 0.01):g}"))
+    if (cheaper := _cheaper_than(hits)) is not None:
+        nav.append(Button(turn.say("button_cheaper"), f"{base}:0:{cheaper:g}"))
     others = [c for c in missing if c != category]
     stocked = [c for c in others if index.categories.get(c)]
-    reply.buttons = [row for row in (nav, _look_buttons(turn, outfit_id, stocked)) if row]
+    reply = await _grid(turn, turn.say("look_results", noun=noun, page=_page(turn, offset)),
+                        hits, [nav, _look_buttons(turn, outfit_id, stocked)])
     if unstocked := [_noun(turn, c) for c in others if c not in stocked]:
         reply.text += "\n" + turn.say("shop_not_stocked",
                                       items=wording.joined(unstocked, turn.lang))
@@ -419,7 +428,7 @@ async def search_text(turn: Turn, query: str, offset: int = 0,
                 and h.item["price"] <= price_max][:k + 1]
     noun = _kind_noun(parsed.category, parsed.kind)
     if not hits and noun and not offset:
-        return [Reply(turn.say("search_no_category", noun=wording.noun_word(noun, turn.lang)))]
+        return [_lacking(turn, "search_no_category", noun=wording.noun_word(noun, turn.lang))]
     if not hits:
         return [Reply(turn.say("search_nothing", query=query))]
     more, hits = len(hits) > k, hits[:k]
@@ -434,9 +443,8 @@ async def search_text(turn: Turn, query: str, offset: int = 0,
                             n=len(hits)),
         understood=f" ({understood})" if understood else "",
         page=_page(turn, offset))
-    reply = await _cards(turn, header, hits)
-    if more:
-        reply.buttons = [[Button(turn.say("button_more"), f"shopq:{offset + k}")]]
+    reply = await _grid(turn, header, hits,
+                        [[Button(turn.say("button_more"), f"shopq:{offset + k}")]] if more else [])
     _remember_results(turn, hits, kind="query", query=query, noun=noun)
     return [reply]
 

@@ -419,13 +419,16 @@ async def refine_cheaper(turn: Turn, understood: Understood) -> list[Reply]:
     if last is None:
         return [Reply(turn.say("need_shop"))]
     price = understood.slots.get("price") or last.get("cheaper_than")
-    tail = f":{float(price):g}" if price is not None else ""
+    if price is None:  # nothing shown has a price, so there is nothing to go under
+        return [Reply(turn.say("shop_no_prices"))]
+    price = float(price)
     if last.get("kind") == "item":
-        return await shop.shop_item(turn, f"{last['outfit']}:{last['item']}:p:0{tail}")
+        return await shop.shop_item(turn, f"{last['outfit']}:{last['item']}:p:0:{price:g}")
     if last.get("kind") == "look":
-        return await shop.complete_look(turn, f"{last['outfit']}:{last['category']}:0{tail}")
-    return await shop.search_text(turn, last["query"],
-                                   price_max=float(price) if price is not None else None)
+        return await shop.complete_look(turn, f"{last['outfit']}:{last['category']}:0:{price:g}")
+    if last.get("kind") == "like":
+        return await shop.more_like_item(turn, last["item_id"], price)
+    return await shop.search_text(turn, last["query"], price_max=price)
 
 
 async def refine_colour(turn: Turn, understood: Understood) -> list[Reply]:
