@@ -24,7 +24,7 @@ DEMO = Path(__file__).resolve().parents[3] / "bot" / "catalog" / "demo"
 
 
 def demo_images(n: int) -> list[Path]:
-    return sorted((DEMO / "images").glob("*.jpg"))[:n]
+    return sorted((DEMO / "images").glob("*.webp"))[:n]
 
 
 @pytest.fixture
