@@ -4,7 +4,6 @@ between users, and calls of the same kind that wait together run as one batch.""
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import time
 from collections import OrderedDict, deque
@@ -16,7 +15,6 @@ from typing import Any, TypeVar
 
 import torch
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 #: A batch function: the items of several waiting jobs in, one result (or the exception that
 #: item raised) out per item, in order; one item's bad input must not fail the others.

@@ -163,6 +163,7 @@ class Lite0Parser:
         return out
 
     def raw_scores(self, image: Image.Image) -> torch.Tensor:
+        """One photo's stride-4 logits (what evaluations cache)."""
         return self.raw_scores_batch([image])[0][0]
 
     @torch.inference_mode()
