@@ -149,6 +149,16 @@ class ConversationSettings(Section):
     llm_max_tokens: int = Field(160, ge=1, le=4096)
 
 
+class WorkersSettings(Section):
+    """Several bot processes on one database (docs/scaling.md): with `shared`, what a user's next
+    message needs (recent photos, web pictures, rate limits, album parts) is kept in the store,
+    so any worker can answer it; off, it stays in memory (one process: the embedded default)."""
+
+    shared: bool = False
+    recent_photo_minutes: float = Field(60, gt=0)  # a photo's working-size copy, then dropped
+    blob_minutes: float = Field(60, gt=0)  # web pictures and files waiting to be fetched
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STYLEBOT_", env_nested_delimiter="__", extra="forbid"
@@ -162,6 +172,7 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = PrivacySettings()
     diary: DiarySettings = DiarySettings()
     conversation: ConversationSettings = ConversationSettings()
+    workers: WorkersSettings = WorkersSettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("telegram")

@@ -30,7 +30,11 @@ log = logging.getLogger(__name__)
 
 #: Tables holding a user's rows, children first so deletes respect foreign keys.
 USER_TABLES = ("web_history", "reminders", "shop_queries", "items", "comments_sent", "outfits",
-               "verdicts", "feedback", "preferences", "dialog_state", "photos")
+               "verdicts", "feedback", "preferences", "dialog_state", "photos",
+               "recent_photos", "web_blobs", "rate_buckets", "album_parts")
+#: Columns of bytes that an export leaves out (pictures, fingerprints: not readable data).
+EXPORT_DROPS = {"outfits": "embedding", "shop_queries": "vector", "recent_photos": "image",
+                "web_blobs": "data"}
 
 
 def now() -> str:
@@ -216,6 +220,9 @@ class Store:
 
     def update_user(self, user_id: str, **fields: Any) -> None:
         self.db["users"].update(user_id, fields)
+
+    def user_count(self) -> int:
+        return self.db.execute("select count(*) from users").fetchone()[0]
 
     def users_with_daily(self) -> list[dict]:
         return list(self.db["users"].rows_where("daily_time is not null"))
@@ -430,10 +437,9 @@ class Store:
         data: dict[str, Any] = {"user": self.user(user_id)}
         for table in USER_TABLES:
             data[table] = list(self.db[table].rows_where("user_id = ?", [user_id]))
-        for row in data["outfits"]:
-            row.pop("embedding", None)
-        for row in data["shop_queries"]:
-            row.pop("vector", None)  # a garment's numeric fingerprint, not readable data
+        for table, column in EXPORT_DROPS.items():
+            for row in data[table]:
+                row.pop(column, None)
         for row in data["web_history"]:
             row["body"] = json.loads(row["body"])  # the web chat's messages, readable
         return data

@@ -144,3 +144,28 @@ def m007_kinds(db: Database) -> None:
     catalogue photo, and the one predicted for a user's garment."""
     db["catalog_vectors"].add_column("kind", str)
     db["shop_queries"].add_column("kind", str)
+
+
+@migrations()
+def m008_shared_state(db: Database) -> None:
+    """What several bot workers on one database share (workers.shared, docs/scaling.md): recent
+    photos for pairing, the web chat's pictures waiting to be fetched, rate-limit buckets and
+    the parts of Telegram albums still arriving. Times are seconds since the epoch (a float), so
+    every worker reads them alike."""
+    db["recent_photos"].create(
+        {"id": int, "user_id": str, "ref": str, "outfit_id": int, "at": float, "paired": int,
+         "digest": str, "image": bytes},
+        pk="id")
+    db["recent_photos"].create_index(["user_id", "id"])
+    db["web_blobs"].create(
+        {"id": str, "user_id": str, "mime": str, "name": str, "download": int, "size": int,
+         "data": bytes, "at": float},
+        pk="id")
+    db["web_blobs"].create_index(["user_id", "at"])
+    db["rate_buckets"].create(
+        {"user_id": str, "tokens": float, "at": float, "quiet_until": float}, pk="user_id")
+    db["album_parts"].create(
+        {"id": int, "user_id": str, "album": str, "message_id": int, "message": str,
+         "at": float},
+        pk="id")
+    db["album_parts"].create_index(["album"])

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from urllib.parse import urlsplit
@@ -41,12 +43,14 @@ from telegram.ext import (
 
 import prompts
 from bot.app import Services, services_running, until_stopped
+from bot.channels import metrics
 from bot.channels import reminder_jobs as jobs
 from bot.chat.dialog import Dialog, apology_key
 from bot.chat.flows import Say
 from bot.chat.messages import Button, Incoming, PhotoIn, Reply
 from bot.config import Settings
 from bot.logging_setup import configured_secrets, redact_secrets
+from storage.shared import SharedState
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +84,29 @@ class Albums:
         finally:
             del self._parts[key]
         return sorted(parts, key=lambda m: m.message_id)
+
+
+class SharedAlbums(Albums):
+    """The same wait, with the parts kept in the store: behind one webhook address an album's
+    parts reach several workers, and the worker that sees the album quiet for `wait` seconds
+    first takes all of it (one transaction); the others answer nothing."""
+
+    def __init__(self, wait: float, shared: SharedState) -> None:
+        super().__init__(wait)
+        self.shared = shared
+
+    async def collect(self, message: Message) -> list[Message] | None:
+        album = f"{message.chat_id}:{message.media_group_id}"
+        now = time.time()
+        part = self.shared.add_album_part(
+            f"tg:{message.from_user.id}", album, message.message_id,
+            json.dumps(message.to_dict()), now, now - 60 * self.wait)
+        seen = 0
+        while (size := self.shared.album_size(album)) not in (seen, 0):
+            seen = size
+            await asyncio.sleep(self.wait)
+        parts = self.shared.take_album(album, part)
+        return parts and [Message.de_json(json.loads(p), message.get_bot()) for p in parts]
 
 
 class BotData:
@@ -210,8 +237,10 @@ def _speaker(context: BotContext, person: User | None) -> Say:
 
 async def answer(event: Incoming, chat_id: int, context: BotContext) -> None:
     """Let the dialogue engine answer the event and send its replies."""
+    start = time.perf_counter()
     for reply in await context.dialog.handle(event):
         await send_reply(context.bot, chat_id, reply)
+    metrics.observe_reply(event, time.perf_counter() - start)
 
 
 # Handlers --------------------------------------------------------------------------------
@@ -301,7 +330,8 @@ def build_application(settings: Settings, services: Services,
     )
     data = application.bot_data
     data.services, data.dialog = services, dialog or Dialog(services)
-    data.albums = Albums(tg.album_wait_seconds)
+    data.albums = (SharedAlbums(tg.album_wait_seconds, SharedState(services.store))
+                   if settings.workers.shared else Albums(tg.album_wait_seconds))
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & private, on_message))
@@ -363,7 +393,9 @@ async def start_webhook(application: Application, settings: Settings,
     secret = (tg.webhook_secret.get_secret_value() if tg.webhook_secret
               else secrets.token_urlsafe(32))
     redact_secrets(secret)  # a made-up one too: PTB logs setWebhook's parameters at DEBUG
-    runner = web.AppRunner(webhook_app(application, secret), access_log=None)
+    app = webhook_app(application, secret)
+    metrics.track(app, "webhook", application.bot_data.services)  # /metrics and /healthz
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, tg.webhook_listen, tg.webhook_port).start()
     await application.bot.set_webhook(url, secret_token=secret, allowed_updates=UPDATE_TYPES)

@@ -6,7 +6,8 @@ did not sign is no identity and is replaced. The user id is derived from the tok
 (`web:<hash>`), never taken from the client; a users row appears only with the first message.
 Requests are limited per client address as well as per user (bot/chat/ratelimit.py). Pictures
 and files the dialog returns are held in a bounded in-memory cache (a session holds at most a
-share of it) and served only back to the session that received them.
+share of it; with several workers, workers.shared, in the store) and served only back to the
+session that received them.
 The conversation is kept in the database (storage/web_history.py), so a reload shows it again:
 texts, buttons and the cache ids of pictures and files, which the page shows while they last.
 """
@@ -24,6 +25,7 @@ import logging
 import os
 import re
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,10 +37,12 @@ from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
 
 import prompts
 from bot.app import Services, services_running, until_stopped
+from bot.channels import metrics
 from bot.chat.dialog import Dialog
 from bot.chat.messages import Incoming, PhotoIn, Reply
-from bot.chat.ratelimit import RateLimiter, event_cost
+from bot.chat.ratelimit import RateLimiter, event_cost, limiter
 from bot.config import Settings, WebSettings
+from storage.shared import SharedState
 from storage.web_history import WebHistory
 
 log = logging.getLogger(__name__)
@@ -118,6 +122,36 @@ class BlobCache:
         self._owned[blob.owner] -= len(blob.data)
         if not self._owned[blob.owner]:
             del self._owned[blob.owner]
+
+
+class SharedBlobCache(BlobCache):
+    """The same bounds kept in the store (several workers: a picture URL one worker gave is
+    served by any), per user (the session's hash, never the token) and for `ttl` seconds."""
+
+    def __init__(self, shared: SharedState, ttl: float, max_bytes: int = 96 * 2**20,
+                 per_owner: int = 60, owner_share: float = 0.25) -> None:
+        super().__init__(max_bytes, per_owner, owner_share=owner_share)
+        self.shared, self.ttl = shared, ttl
+
+    def put(self, blob: Blob) -> str | None:
+        if len(blob.data) > self.owner_bytes:
+            return None
+        blob_id, at = secrets.token_urlsafe(18), time.time()
+        self.shared.put_blob({"id": blob_id, "user_id": user_id_of(blob.owner), "mime": blob.mime,
+                              "name": blob.name, "download": blob.download, "data": blob.data,
+                              "at": at}, self.per_owner, self.owner_bytes, at - self.ttl)
+        return blob_id
+
+    def has(self, owner: str, blob_id: str) -> bool:
+        return self._row(owner, blob_id, with_data=False) is not None
+
+    def get(self, owner: str, blob_id: str) -> Blob | None:
+        row = self._row(owner, blob_id)
+        return row and Blob(owner, bytes(row["data"]), row["mime"], row["name"],
+                            bool(row["download"]))
+
+    def _row(self, owner: str, blob_id: str, with_data: bool = True) -> dict | None:
+        return self.shared.blob(user_id_of(owner), blob_id, time.time() - self.ttl, with_data)
 
 
 DIALOG = web.AppKey("dialog", Dialog)
@@ -276,16 +310,6 @@ async def index(request: web.Request) -> web.Response:
                         headers={"Cache-Control": "no-cache", "Vary": "Accept-Language, Cookie"})
 
 
-async def healthz(request: web.Request) -> web.Response:
-    """200 while storage takes writes; 503 naming the fault while the last write of the database
-    or of a kept photo failed (the store's Health, kept as writes happen: nothing is probed)."""
-    faults = request.app[DIALOG].services.store.health.faults
-    if faults:
-        return web.json_response({"ok": False, "reason": "the last storage write failed",
-                                  "storage": dict(faults)}, status=503)
-    return web.json_response({"ok": True})
-
-
 def _not_a_photo(mime: str) -> str | None:
     """What an upload is instead of a photo (a not_photo_<kind> key), if we can tell."""
     if mime == "application/pdf":
@@ -400,7 +424,9 @@ async def message(request: web.Request) -> web.Response:
     except ConnectionResetError as err:  # the browser went away mid-upload: nothing to answer
         log.info("web upload aborted by the client: %s", err)
         return web.Response(status=400)
+    start = time.perf_counter()
     replies = await request.app[DIALOG].handle(event)
+    metrics.observe_reply(event, time.perf_counter() - start)
     if any(r.busy for r in replies):  # nothing ran: the page shows the text as an error
         text = "\n".join(r.text for r in replies)
         return web.json_response({"error": "busy", "message": text}, status=503,
@@ -498,19 +524,23 @@ def create_app(services: Services, dialog: Dialog | None = None) -> web.Applicat
     app = web.Application(client_max_size=int(settings.max_upload_mb * 2**20),
                           middlewares=[host_middleware, session_middleware])
     app[DIALOG] = dialog or Dialog(services)
-    app[BLOBS] = BlobCache(int(settings.blob_cache_mb * 2**20),
-                           owner_share=settings.blob_session_share)
+    workers = services.settings.workers
+    shared = SharedState(services.store) if workers.shared else None
+    max_bytes = int(settings.blob_cache_mb * 2**20)
+    app[BLOBS] = (SharedBlobCache(shared, workers.blob_minutes * 60, max_bytes,
+                                  owner_share=settings.blob_session_share) if shared
+                  else BlobCache(max_bytes, owner_share=settings.blob_session_share))
     app[WEB] = settings
-    app[ADDRESSES] = RateLimiter(settings.address_burst, settings.address_refill_per_second)
+    app[ADDRESSES] = limiter(shared, settings.address_burst, settings.address_refill_per_second)
     app[SECRET] = load_session_secret(services.settings.storage.files_dir)
     app[HISTORY] = WebHistory(services.store, settings.history_messages)
     app[PAGES] = {lang: page_in(lang, f"{settings.max_upload_mb:g}") for lang in prompts.LANGS}
     app.router.add_get("/", index)
-    app.router.add_get("/healthz", healthz)
     app.router.add_post("/api/message", message)
     app.router.add_get("/api/history", history)
     app.router.add_get("/api/blob/{blob_id}", blob)
     app.router.add_static("/static/", STATIC)
+    metrics.track(app, "web", services)  # /metrics and /healthz
     return app
 
 

@@ -6,6 +6,7 @@ It knows nothing of Telegram or HTTP: a channel hands it an `Incoming` event and
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import prompts
@@ -13,11 +14,13 @@ from bot.app import Services
 from bot.chat import flows
 from bot.chat.flows import Turn, compare, outfit, shop, talk
 from bot.chat.messages import Incoming, Reply
-from bot.chat.ratelimit import RateLimiter, event_cost
+from bot.chat.ratelimit import event_cost, limiter
 from bot.chat.recent_photos import RecentPhotos
 from inference.core.runner import RunnerBusy
+from inference.parsing.outfit import Outfit
 from inference.text.language import language_of
 from storage.db import is_storage_fault
+from storage.shared import SharedState
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +38,15 @@ def apology_key(err: BaseException) -> str:
 class Dialog:
     def __init__(self, services: Services) -> None:
         self.services = services
-        limits = services.settings.telegram
-        self.limiter = RateLimiter(limits.rate_burst, limits.rate_refill_per_second)
+        limits, workers = services.settings.telegram, services.settings.workers
+        # Several workers on one database: the user's limit and recent photos live in the store.
+        shared = SharedState(services.store) if workers.shared else None
+        self.limiter = limiter(shared, limits.rate_burst, limits.rate_refill_per_second)
         self.costs = (limits.photo_cost, limits.button_cost)
         dialog = services.settings.dialog
         self.recent = RecentPhotos(dialog.pair_window_seconds,
-                                   max_bytes=int(dialog.recent_photos_mb * 2**20))
+                                   max_bytes=int(dialog.recent_photos_mb * 2**20), shared=shared,
+                                   ttl=workers.recent_photo_minutes * 60)
 
     async def handle(self, event: Incoming) -> list[Reply]:
         """Answer one event; never raises (a failure becomes a kind apology)."""
@@ -54,6 +60,7 @@ class Dialog:
         try:
             user = store.ensure_user(event.user_id, event.channel)
             turn = Turn(self.services, event, user, self.recent, self._language(user, event))
+            await self.recent.hydrate(event.user_id, functools.partial(self._reparse, turn))
             replies = await self._route(turn)
         except RunnerBusy:  # refused before any model work: try again later, nothing lost
             return [Reply(self.speaker(event.user_id, event.locale)("busy"), busy=True)]
@@ -61,6 +68,12 @@ class Dialog:
             log.exception("failed to handle an event from a %s user", event.channel)
             return [Reply(self.speaker(event.user_id, event.locale)(apology_key(err)))]
         return replies + [Reply(turn.say(key)) for key in turn.notes]
+
+    @staticmethod
+    async def _reparse(turn: Turn, data: bytes) -> Outfit:
+        """A photo another worker received, parsed here from its kept copy (as the user's job)."""
+        _, outfit = await turn.run_batched(turn.services.pipeline.load_and_parse_many, data)
+        return outfit
 
     def speaker(self, user_id: str, locale: str | None = None) -> flows.Say:
         """`say` for a user outside a turn (a refusal before the user is looked up, a channel's

@@ -1,15 +1,23 @@
-"""Recently parsed photos, in memory only: for pairing two photos into a Style Check, cut-outs
-and "where can I buy this" replies. Nothing here outlives the process (photos are written to
-disk only for users who opted in). Bounded three ways: photos a user, users, and bytes in all
-(a parse holds its image and label maps, about 2 MB), the oldest photos going first."""
+"""Recently parsed photos: for pairing two photos into a Style Check, cut-outs, "does this go
+with ..." and "where can I buy this" replies. In memory (one process: nothing here outlives it;
+photos are written to disk only for users who opted in), bounded three ways: photos a user,
+users, and bytes in all (a parse holds its image and label maps, about 2 MB), the oldest photos
+going first.
+
+With several workers (`shared`), each photo is also kept in the store as its working-size JPEG
+for `ttl` seconds, with its pairing state; before a turn, `hydrate` makes the memory match the
+store for that user, re-parsing a photo another worker received (one parse, once per worker)."""
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from inference.core.drawing import jpeg_bytes
 from inference.parsing.outfit import Outfit
+from storage.shared import SharedState
 
 MAX_USERS = 500
 PER_USER = 4
@@ -35,10 +43,12 @@ class Recent:
 
 class RecentPhotos:
     def __init__(self, pair_window_seconds: float, clock=time.monotonic,
-                 max_bytes: int = 256 * 2**20) -> None:
+                 max_bytes: int = 256 * 2**20, shared: SharedState | None = None,
+                 ttl: float = 3600) -> None:
         self.window = pair_window_seconds
-        self.clock = clock
+        self.clock = time.time if shared is not None else clock  # one clock for every worker
         self.max_bytes = max_bytes
+        self.shared, self.ttl = shared, ttl
         self._by_user: OrderedDict[str, deque[Recent]] = OrderedDict()
 
     @property
@@ -47,8 +57,17 @@ class RecentPhotos:
 
     def remember(self, user_id: str, ref: str | None, outfit_id: int, outfit: Outfit,
                  paired: bool = False, digest: str = "") -> None:
+        entry = Recent(ref, outfit_id, outfit, self.clock(), paired, digest)
+        if self.shared is not None:
+            self.shared.add_recent_photo(
+                user_id, {"ref": ref, "outfit_id": outfit_id, "at": entry.at, "paired": paired,
+                          "digest": digest, "image": jpeg_bytes(outfit.image, 90)},
+                PER_USER, entry.at - self.ttl)
+        self._keep(user_id, entry)
+
+    def _keep(self, user_id: str, entry: Recent) -> None:
         entries = self._by_user.setdefault(user_id, deque(maxlen=PER_USER))
-        entries.append(Recent(ref, outfit_id, outfit, self.clock(), paired, digest))
+        entries.append(entry)
         self._by_user.move_to_end(user_id)
         while len(self._by_user) > MAX_USERS:
             self._by_user.popitem(last=False)
@@ -62,6 +81,23 @@ class RecentPhotos:
             total -= queue.popleft().size
             if not queue:
                 del self._by_user[oldest_user]
+
+    async def hydrate(self, user_id: str, parse: Callable[[bytes], Awaitable[Outfit]]) -> None:
+        """Make the user's photos in memory those the store holds (several workers): parses
+        already here are reused, the others parsed again from their kept JPEG by `parse`."""
+        if self.shared is None:
+            return
+        rows = self.shared.recent_photos(user_id, self.clock() - self.ttl)
+        here = {e.outfit_id: e for e in self._by_user.pop(user_id, ())}
+        for row in rows:
+            entry = here.get(row["outfit_id"])
+            if entry is None:
+                image = self.shared.recent_image(user_id, row["id"])
+                if image is None:  # forgotten or swept meanwhile
+                    continue
+                entry = Recent(row["ref"], row["outfit_id"], await parse(image), row["at"])
+            entry.at, entry.paired, entry.digest = row["at"], bool(row["paired"]), row["digest"]
+            self._keep(user_id, entry)
 
     def latest(self, user_id: str) -> Recent | None:
         entries = self._by_user.get(user_id)

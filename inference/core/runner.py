@@ -63,6 +63,11 @@ class ModelRunner:
         for thread in self._threads:
             thread.start()
 
+    @property
+    def alive(self) -> int:
+        """Model threads still taking jobs (0: no model work can happen; /healthz says so)."""
+        return 0 if self._closing else sum(t.is_alive() for t in self._threads)
+
     # submitting ----------------------------------------------------------------------------
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await self.run_for(None, fn, *args, **kwargs)

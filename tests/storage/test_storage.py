@@ -28,7 +28,7 @@ def test_schema_applied_once_and_wal(tmp_path: Path) -> None:
     again = Store(path, tmp_path / "files")  # a restart applies nothing twice
     applied = [m.name for m in migrations.applied(again.db)]
     assert applied == ["m001_initial", "m002_comments", "m003_catalog_index", "m004_diary",
-                       "m005_web_history", "m006_language", "m007_kinds"]
+                       "m005_web_history", "m006_language", "m007_kinds", "m008_shared_state"]
     assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert {
         "users",

@@ -21,7 +21,7 @@ from PIL import Image
 
 import prompts
 from bot.channels.web import CSP, STATIC, Blob, BlobCache, create_app
-from bot.config import StorageSettings, WebSettings
+from bot.config import StorageSettings, WebSettings, WorkersSettings
 
 
 @pytest.fixture
@@ -85,7 +85,9 @@ async def test_page_static_files_and_health(client):
         status, content_type, body = await fetch(client, f"/static/{name}")
         assert status == 200 and kind in content_type and body
     async with client.get("/healthz") as resp:
-        assert resp.status == 200 and await resp.json() == {"ok": True}
+        body = await resp.json()
+        assert resp.status == 200 and body["ok"] is True
+        assert body["models"]["threads"] >= 1 and body["models"]["queue"] == 0
 
 
 def test_page_needs_nothing_from_the_internet():
@@ -228,7 +230,8 @@ async def served_page(max_upload_mb: float = 20) -> tuple[str, dict[str, str]]:
     """The page and its headers as the server sends it (no models needed: no message is sent)."""
     files = tempfile.TemporaryDirectory()  # the session secret's home
     settings = SimpleNamespace(web=WebSettings(max_upload_mb=max_upload_mb),
-                               storage=StorageSettings(files_dir=Path(files.name)))
+                               storage=StorageSettings(files_dir=Path(files.name)),
+                               workers=WorkersSettings())
     services = SimpleNamespace(settings=settings, store=None)  # no message, no history
     srv = TestServer(create_app(services, dialog=object()), host="127.0.0.1")
     await srv.start_server()
