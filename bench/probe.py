@@ -85,10 +85,12 @@ def hostile_inputs() -> dict[str, tuple[bytes, str]]:
 
 
 class Server:
-    """`stylebot serve` in a subprocess, on its own port, database and files folder."""
+    """`stylebot serve` in a subprocess, on its own port, database and files folder (`env`:
+    more settings, e.g. STYLEBOT_WORKERS__SHARED for several workers on one database)."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None) -> None:
         self.port, self.workdir, self.process = _free_port(), workdir, None
+        self.env = env or {}
 
     @property
     def url(self) -> str:
@@ -99,7 +101,7 @@ class Server:
                "STYLEBOT_STORAGE__DATABASE": str(self.workdir / "probe.db"),
                "STYLEBOT_STORAGE__FILES_DIR": str(self.workdir / "files"),
                "STYLEBOT_WEB__TRUSTED_PROXIES": '["127.0.0.1"]',
-               "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+               "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **self.env}
         env.pop("STYLEBOT_TELEGRAM__TOKEN", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env,

@@ -39,6 +39,10 @@ class SharedState:
             "user_id = ? and at >= ?", [user_id, since], order_by="id",
             select="id, ref, outfit_id, at, paired, digest"))
 
+    def mark_recent_paired(self, user_id: str, outfit_id: int) -> None:
+        self.store.db.execute("update recent_photos set paired = 1 where user_id = ? "
+                              "and outfit_id = ?", [user_id, outfit_id])
+
     def recent_image(self, user_id: str, row_id: int) -> bytes | None:
         row = self.store.db.execute("select image from recent_photos where id = ? and user_id = ?",
                                     [row_id, user_id]).fetchone()

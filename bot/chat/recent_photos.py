@@ -99,6 +99,12 @@ class RecentPhotos:
             entry.at, entry.paired, entry.digest = row["at"], bool(row["paired"]), row["digest"]
             self._keep(user_id, entry)
 
+    def mark_paired(self, user_id: str, entry: Recent) -> None:
+        """The photo is in a pair now: a next single photo is not offered a pairing with it."""
+        entry.paired = True
+        if self.shared is not None:
+            self.shared.mark_recent_paired(user_id, entry.outfit_id)
+
     def latest(self, user_id: str) -> Recent | None:
         entries = self._by_user.get(user_id)
         return entries[-1] if entries else None

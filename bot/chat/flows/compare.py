@@ -70,7 +70,7 @@ async def compare_with_recent(turn: Turn, earlier: Recent) -> list[Reply]:
         second = await analyse_and_store(turn, 0)
     except BadImage as bad:
         return [turn.bad_image(bad)]
-    earlier.paired = True
+    turn.recent.mark_paired(turn.user_id, earlier)
     turn.recent.remember(turn.user_id, turn.event.photos[0].ref, *second, paired=True)
     return await _compare(turn, (earlier.outfit_id, earlier.outfit), second)
 
@@ -85,7 +85,7 @@ async def ask_pair(turn: Turn, earlier: Recent) -> list[Reply]:
     photo = turn.event.photos[0]
     turn.recent.remember(turn.user_id, photo.ref, outfit_id, outfit, paired=True,
                          digest=photo.digest)
-    earlier.paired = True
+    turn.recent.mark_paired(turn.user_id, earlier)
     pair = f"{earlier.outfit_id}:{outfit_id}"
     return [Reply(turn.say("pair_ask"), buttons=[[
         Button(turn.say("button_compare_them"), f"pair:compare:{pair}"),
