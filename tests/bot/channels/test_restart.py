@@ -65,7 +65,9 @@ def prepare(db: Path, files: Path) -> str:
     return local.date().isoformat()
 
 
-async def start_bot(api: BotApiStandIn, db: Path, files: Path, log: Path):  # noqa: ANN201
+async def start_bot(api: BotApiStandIn, db: Path, files: Path, log: Path,  # noqa: ANN201
+                    *args: str, **extra: str):
+    """`python -m bot run` (with `args`, e.g. --webhook URL; `extra`: more settings)."""
     env = {**os.environ, "STYLEBOT_TELEGRAM__TOKEN": TOKEN,
            "STYLEBOT_TELEGRAM__BASE_URL": api.base_url,
            "STYLEBOT_TELEGRAM__BASE_FILE_URL": api.base_file_url,
@@ -77,11 +79,11 @@ async def start_bot(api: BotApiStandIn, db: Path, files: Path, log: Path):  # no
            "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
            # The shop's first-start catalogue build is not what this test is about.
            "STYLEBOT_CATALOG__DEMO_AT_FIRST_START": "false",
-           "STYLEBOT_CATALOG__INDEX_DIR": str(files / "catalog")}
+           "STYLEBOT_CATALOG__INDEX_DIR": str(files / "catalog"), **extra}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     out = log.open("ab")
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdout=out, stderr=out)
+        sys.executable, "-m", "bot", "run", *args, cwd=ROOT, env=env, stdout=out, stderr=out)
 
 
 async def until(check, timeout: float, what: str) -> None:  # noqa: ANN001

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.probe import Server
 from bot.catalog.build import build_catalog
@@ -67,11 +68,14 @@ def payloads(replies: list[dict], prefix: str) -> list[str]:
             if b.get("payload", "").startswith(prefix)]
 
 
-async def scrape(http: aiohttp.ClientSession, server: Server) -> dict[str, float]:
-    async with http.get(server.url + "/metrics") as resp:
+async def scrape(http: aiohttp.ClientSession, url: str) -> dict[str, float]:
+    """The samples of a worker's /metrics, as 'name{label="value",...}' (labels sorted)."""
+    async with http.get(url + "/metrics") as resp:
         assert resp.status == 200 and resp.content_type == "text/plain"
         text = await resp.text()
-    return {m[1]: float(m[2]) for m in re.finditer(r"^(\w+(?:\{[^}]*\})?) (\S+)$", text, re.M)}
+    return {sample.name + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+            + "}": sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples}
 
 
 @pytest.fixture
@@ -91,15 +95,15 @@ async def test_each_follow_up_works_on_the_other_worker(workers, photo_bytes) ->
     a, b = workers
     jar = aiohttp.CookieJar(unsafe=True)  # one browser; cookies are per host, not per port
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
-        before = await scrape(http, a)
+        before = await scrape(http, a.url)
         [seen, *_] = await say(http, a, photo=photo_bytes[0])
         assert seen["text"].startswith("Here's what I see") and seen["images"]
-        after = await scrape(http, a)
+        after = await scrape(http, a.url)
         photo_count = 'stylebot_reply_seconds_count{channel="web",kind="photo"}'
         assert after[photo_count] == before.get(photo_count, 0) + 1
         ok = 'stylebot_http_requests_total{app="web",route="/api/message",status="200"}'
         assert after[ok] == before.get(ok, 0) + 1
-        assert 'stylebot_inference_queue_depth' in after
+        assert after['stylebot_inference_queue_depth{}'] == 0
 
         # The picture URL worker A gave is served by worker B, to this session only.
         url = seen["images"][0]["url"]
