@@ -78,6 +78,9 @@ class SharedState:
         """Read the bucket (tokens, at, quiet_until), let `step` charge it, write it back: one
         transaction, so two workers charging one user at once both count."""
         with self.store.transaction() as db:
+            # Takes the row's lock first (PostgreSQL; SQLite's BEGIN IMMEDIATE locks it all), so
+            # a second worker's read waits for this write instead of charging a stale bucket.
+            db.execute("update rate_buckets set at = at where user_id = ?", [key])
             row = db.execute("select tokens, at, quiet_until from rate_buckets where user_id = ?",
                              [key]).fetchone()
             (tokens, at, quiet), verdict = step(tuple(row) if row else None)
@@ -107,9 +110,13 @@ class SharedState:
         """The album's parts in message order, removed, for the worker whose own part is still
         there; None when another worker took them already."""
         with self.store.transaction() as db:
+            # One lock per album (its first part's row): two workers taking it queue up, and the
+            # second finds it gone.
+            locked = db.execute("update album_parts set at = at where id = (select min(id) "
+                                "from album_parts where album = ?)", [album]).rowcount
             rows = db.execute("select id, message from album_parts where album = ? "
                               "order by message_id", [album]).fetchall()
-            if part_id not in {row[0] for row in rows}:
+            if not locked or part_id not in {row[0] for row in rows}:
                 return None
             db.execute("delete from album_parts where album = ?", [album])
         return [message for _, message in rows]

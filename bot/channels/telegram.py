@@ -48,7 +48,7 @@ from bot.channels import reminder_jobs as jobs
 from bot.chat.dialog import Dialog, apology_key
 from bot.chat.flows import Say
 from bot.chat.messages import Button, Incoming, PhotoIn, Reply
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.logging_setup import configured_secrets, redact_secrets
 from storage.shared import SharedState
 
@@ -390,6 +390,9 @@ async def start_webhook(application: Application, settings: Settings,
                         url: str) -> web.AppRunner:
     """Serve the webhook on webhook_listen:webhook_port and tell Telegram the URL and secret."""
     tg = settings.telegram
+    if settings.workers.shared and not tg.webhook_secret:  # each would set its own: 403s
+        raise ConfigError("several workers behind one webhook address need one secret: set "
+                          "STYLEBOT_TELEGRAM__WEBHOOK_SECRET")
     secret = (tg.webhook_secret.get_secret_value() if tg.webhook_secret
               else secrets.token_urlsafe(32))
     redact_secrets(secret)  # a made-up one too: PTB logs setWebhook's parameters at DEBUG
