@@ -60,7 +60,10 @@ class Dialog:
         try:
             user = store.ensure_user(event.user_id, event.channel)
             turn = Turn(self.services, event, user, self.recent, self._language(user, event))
-            await self.recent.hydrate(event.user_id, functools.partial(self._reparse, turn))
+            # A new photo needs only the others' pairing state; anything else may need a parse.
+            parse = None if event.photos and event.reply_to is None \
+                else functools.partial(self._reparse, turn)
+            await self.recent.hydrate(event.user_id, parse)
             replies = await self._route(turn)
         except RunnerBusy:  # refused before any model work: try again later, nothing lost
             return [Reply(self.speaker(event.user_id, event.locale)("busy"), busy=True)]

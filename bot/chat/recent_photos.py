@@ -27,7 +27,7 @@ PER_USER = 4
 class Recent:
     ref: str | None
     outfit_id: int
-    outfit: Outfit
+    outfit: Outfit | None  # None: another worker's photo, not parsed here yet (see hydrate)
     at: float
     paired: bool = False
     digest: str = ""  # of the photo's bytes: the same photo sent twice is not a pair
@@ -36,6 +36,8 @@ class Recent:
     def size(self) -> int:
         """Bytes the parse holds: the RGB image and the label and person maps."""
         o = self.outfit
+        if o is None:
+            return 0
         return (o.image.width * o.image.height * 3 + o.labels.nbytes
                 + (o.main.nbytes if o.main is not None else 0)
                 + (o.appearance.nbytes if o.appearance is not None else 0))
@@ -82,20 +84,23 @@ class RecentPhotos:
             if not queue:
                 del self._by_user[oldest_user]
 
-    async def hydrate(self, user_id: str, parse: Callable[[bytes], Awaitable[Outfit]]) -> None:
+    async def hydrate(self, user_id: str,
+                      parse: Callable[[bytes], Awaitable[Outfit]] | None) -> None:
         """Make the user's photos in memory those the store holds (several workers): parses
-        already here are reused, the others parsed again from their kept JPEG by `parse`."""
+        already here are reused, the others parsed again from their kept JPEG by `parse`; with
+        no `parse` (a new photo needs only the others' pairing state) they wait unparsed."""
         if self.shared is None:
             return
         rows = self.shared.recent_photos(user_id, self.clock() - self.ttl)
         here = {e.outfit_id: e for e in self._by_user.pop(user_id, ())}
         for row in rows:
-            entry = here.get(row["outfit_id"])
-            if entry is None:
+            entry = here.get(row["outfit_id"]) or Recent(row["ref"], row["outfit_id"], None,
+                                                         row["at"])
+            if entry.outfit is None and parse is not None:
                 image = self.shared.recent_image(user_id, row["id"])
                 if image is None:  # forgotten or swept meanwhile
                     continue
-                entry = Recent(row["ref"], row["outfit_id"], await parse(image), row["at"])
+                entry.outfit = await parse(image)
             entry.at, entry.paired, entry.digest = row["at"], bool(row["paired"]), row["digest"]
             self._keep(user_id, entry)
 
