@@ -9,10 +9,12 @@ previous one's answer). The bench splits the load itself, as a proxy would:
 - 2 workers, by user: each user's messages to one worker (a proxy hashing the session cookie);
 - 2 workers, round robin: each message to the next worker (the proxy knows nothing), so a
   user's messages alternate.
-The two workers have 1 model thread each, so every setup runs as many model threads as the
-machine has cores. Every reply is checked to be the sender's: its "what I see" summary must be
-the one the 1-worker setup gave for that very photo, and its pictures must load for the sender's
-session from the other worker too. Figures go to docs/scaling.md ("Several workers").
+The one worker runs twice: with its state in memory (the default, workers.shared off) and in the
+store (on), which prices the shared state itself. The two workers have 1 model thread each, so
+every setup runs as many model threads as the machine has cores. Every reply is checked to be
+the sender's: its "what I see" summary must be the one the in-memory worker gave for that very
+photo, and its pictures must load for the sender's session from the other worker (a browser
+loads them too, outside the timed reply). Figures go to docs/scaling.md ("Several workers").
 """
 
 from __future__ import annotations
@@ -84,14 +86,16 @@ async def load(servers: list[Server], split: str, users: int, per_user: int,
             "_seen": seen}
 
 
-async def setup(tmp: Path, n: int, users: int, per_user: int, pool: list[tuple[bytes, str]],
-                expected: dict[int, str] | None, splits: tuple[str, ...]) -> list[dict]:
+async def setup(tmp: Path, n: int, shared: bool, users: int, per_user: int,
+                pool: list[tuple[bytes, str]], expected: dict[int, str] | None,
+                splits: tuple[str, ...]) -> list[dict]:
     cores = os.cpu_count() or 1
-    env = {"STYLEBOT_WORKERS__SHARED": "true", "STYLEBOT_CATALOG__DEMO_AT_FIRST_START": "false",
+    env = {"STYLEBOT_WORKERS__SHARED": str(shared).lower(),
+           "STYLEBOT_CATALOG__DEMO_AT_FIRST_START": "false",
            "STYLEBOT_INFERENCE__WORKERS": str(max(1, cores // n)),
            "STYLEBOT_DIALOG__PAIR_WINDOW_SECONDS": "0",  # each photo its own feedback
            "STYLEBOT_TELEGRAM__RATE_BURST": "1000", "STYLEBOT_WEB__ADDRESS_BURST": "1000"}
-    folder = tmp / f"{n}-workers"
+    folder = tmp / f"{n}-workers-{'shared' if shared else 'memory'}"
     folder.mkdir()
     servers = [Server(folder, env) for _ in range(n)]
     try:
@@ -99,7 +103,8 @@ async def setup(tmp: Path, n: int, users: int, per_user: int, pool: list[tuple[b
             await server.start()
         for server in servers:  # models warm in each
             await first_photo(server, pool[-1])
-        return [await load(servers, split, users, per_user, pool, expected) for split in splits]
+        runs = [await load(servers, split, users, per_user, pool, expected) for split in splits]
+        return [{**run, "shared": shared} for run in runs]
     finally:
         for server in servers:
             server.stop()
@@ -109,9 +114,12 @@ async def main_async(users: int, per_user: int) -> dict:
     pool = photos(users * per_user + 1)
     result: dict = {"machine": f"{os.cpu_count()} cores", "load_before": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory() as tmp:
-        [one] = await setup(Path(tmp), 1, users, per_user, pool, None, ("user",))
-        two = await setup(Path(tmp), 2, users, per_user, pool, one["_seen"], ("user", "message"))
-    result["runs"] = [{k: v for k, v in r.items() if k != "_seen"} for r in (one, *two)]
+        [alone] = await setup(Path(tmp), 1, False, users, per_user, pool, None, ("user",))
+        expected = alone["_seen"]
+        [one] = await setup(Path(tmp), 1, True, users, per_user, pool, expected, ("user",))
+        two = await setup(Path(tmp), 2, True, users, per_user, pool, expected,
+                          ("user", "message"))
+    result["runs"] = [{k: v for k, v in r.items() if k != "_seen"} for r in (alone, one, *two)]
     result["load_after"] = os.getloadavg()[0]
     return result
 
@@ -130,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{result['machine']}, load {result['load_before']:.2f} before, "
           f"{result['load_after']:.2f} after")
     for r in result["runs"]:
-        print(f"{r['workers']} worker(s), split by {r['split']:7s}: {r['photos_per_s']} photos/s, "
+        state = "shared" if r["shared"] else "memory"
+        print(f"{r['workers']} worker(s), {state}, split by {r['split']:7s}: "
+              f"{r['photos_per_s']} photos/s, "
               f"p50 {r['p50_s']} s, p95 {r['p95_s']} s; answered {r['photos_answered']}/"
               f"{r['photos_sent']}, busy {r['refused_busy']}, mixed {r['mixed_replies']}, "
               f"pictures not served {r['pictures_not_served']}")
