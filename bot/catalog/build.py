@@ -20,6 +20,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from bot.config import Settings
+from inference.core.colour_family_model import model_digest as colour_model_digest
 from inference.pipeline import Pipeline
 from inference.shop.index import build_index, current_build
 from inference.shop.kinds import kind_for
@@ -81,9 +82,10 @@ def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progre
     if embedder is None:
         raise RuntimeError(f"no garment embedder: {pipeline.embedder_error}")
     items = [i for i in catalog.items() if i.get("image_path")]
-    # vectors are kept per embedder *and* per product parser (and kind head): new weights
-    # re-embed
-    vectors_key = f"{embedder.name}|{product_masks_key(pipeline.config.parser)}"
+    # vectors are kept per embedder *and* per product parser (and kind head, and colour code):
+    # new weights re-embed
+    vectors_key = (f"{embedder.name}|{product_masks_key(pipeline.config.parser)}"
+                   f"|colour:{colour_model_digest()}")
     if pipeline.kind_head is not None:
         vectors_key += f"|kind:{pipeline.kind_head.digest}"
     cached = catalog.cached_vectors(vectors_key)
