@@ -126,14 +126,14 @@ class Database:
         try:
             with self.conn.cursor() as cursor:
                 cursor.executemany(translate(sql), [[_value(v) for v in r] for r in rows])
+                self._count(cursor)
         except psycopg.Error as err:
             if is_fault(err):
                 self.health.failed("database", err)
             raise
-        self._count(cursor, len(rows))
 
-    def _count(self, cursor: psycopg.Cursor, changed: int | None = None) -> None:
-        if (cursor.statusmessage or "").startswith(_CHANGES) and (changed or cursor.rowcount):
+    def _count(self, cursor: psycopg.Cursor) -> None:
+        if (cursor.statusmessage or "").startswith(_CHANGES) and cursor.rowcount > 0:
             if self.in_transaction:
                 self._changed = True
             else:
