@@ -42,6 +42,7 @@ class Cluster:
         self.dir = Path(tempfile.mkdtemp(prefix="stylebot-pg-"))
         self.port = free_port()
         self._names = itertools.count()
+        self._template = False
         self._as = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
 
     def _run(self, *args: str) -> None:
@@ -72,10 +73,18 @@ class Cluster:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(sql)
 
-    def create_database(self) -> str:
-        """A new empty database; returns its URL."""
+    def create_database(self, migrated: bool = True) -> str:
+        """A new database, empty or (`migrated`) a copy of one the store has migrated once
+        this session (a copy is cheaper than running the migrations); returns its URL."""
         name = f"test_{next(self._names)}"
-        self._admin(f"create database {name}")
+        if migrated and not self._template:
+            from storage import Store
+
+            self._admin("create database migrated")
+            Store(self.url("migrated"), self.dir / "files").close()
+            self._template = True
+        self._admin(f"create database {name}"
+                    + (" template migrated strategy file_copy" if migrated else ""))
         return self.url(name)
 
     def drop_database(self, url: str) -> None:
