@@ -151,6 +151,8 @@ class Store:
         self.health = Health()
         self.photo_quota_bytes = photo_quota_bytes  # kept photos per user; None: no limit
         self._local = threading.local()
+        self._opened: list[Any] = []  # PostgreSQL connections of every thread, for close()
+        self._lock = threading.Lock()
         self._check_database()
         self._check_files_dir()
 
@@ -195,6 +197,8 @@ class Store:
         db = getattr(self._local, "db", None)
         if self.url and (db is None or not db.usable):
             db = self._local.db = postgres.connect(self.url, self.health)
+            with self._lock:
+                self._opened = [d for d in self._opened if d.usable] + [db]
         elif db is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                    factory=_Connection)
@@ -229,10 +233,16 @@ class Store:
         db.execute("COMMIT")
 
     def close(self) -> None:
+        """Close this thread's connection; on PostgreSQL every thread's (a server counts them,
+        while SQLite's cannot be closed from another thread and end with their thread)."""
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()
             self._local.db = None
+        with self._lock:
+            for other in self._opened:
+                other.close()
+            self._opened.clear()
 
     # users -------------------------------------------------------------------------------
     def ensure_user(self, user_id: str, channel: str) -> dict:
