@@ -3,11 +3,11 @@
 
 SQLite: a fresh file in WAL mode (synchronous=NORMAL, as the store opens it). PostgreSQL: a
 throwaway local server (tests/postgres.py, Debian's binaries) with its production defaults
-(fsync, synchronous_commit on), reached over TCP on 127.0.0.1. For each: `n` add_outfit calls
-(one outfit and four items, one transaction each), `n` outfits() reads (the latest 20), `n`
-outfit() reads (one outfit with its items), then `n` add_outfit calls spread over `threads`
-threads (each its own connection, as the bot's handlers and model workers have). Figures for
-docs/scaling.md ("Storage").
+(fsync, synchronous_commit on; `--no-fsync`: both off), reached over TCP on 127.0.0.1. For
+each: `n` add_outfit calls (one outfit and four items, one transaction each), `n` outfits()
+reads (the latest 20), `n` outfit() reads (one outfit with its items), then `n` add_outfit
+calls spread over `threads` threads (each its own connection, as the bot's handlers and model
+workers have). Figures for docs/scaling.md ("Storage").
 """
 
 from __future__ import annotations
@@ -73,6 +73,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-fsync", action="store_true",
+                        help="PostgreSQL without fsync or synchronous commit: what the commits' "
+                             "flushes cost")
     args = parser.parse_args()
     bin_dir = postgres.bindir()
     if bin_dir is None:
@@ -81,7 +84,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         results["sqlite"] = run(Path(tmp) / "bench.db", Path(tmp) / "files", args.n,
                                 args.threads)
-        cluster = postgres.Cluster(bin_dir, durable=True).start()
+        cluster = postgres.Cluster(bin_dir, durable=not args.no_fsync).start()
         try:
             results["postgresql"] = run(cluster.create_database(), Path(tmp) / "files",
                                         args.n, args.threads)
