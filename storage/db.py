@@ -71,6 +71,10 @@ class _RolledBack(Exception):
     """Ends the start-up write check's transaction, undoing its write."""
 
 
+class _Unmigrated(Exception):
+    """Migrations were applied, yet some are still pending (another process's history)."""
+
+
 class FilesFault(OSError):
     """A kept photo could not be written under the files folder."""
 
@@ -168,14 +172,14 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             migrations.apply(self.db)
             if pending := migrations.pending(self.db):
-                raise RuntimeError(
+                raise _Unmigrated(
                     "migrations not applied: " + ", ".join(m.name for m in pending))
             with self.transaction() as db:
                 db.execute("create table _write_check (x int)")
                 raise _RolledBack
         except _RolledBack:
             pass
-        except (*DatabaseError, OSError, RuntimeError) as err:
+        except (*DatabaseError, OSError, _Unmigrated) as err:
             self.close()
             if self.url:
                 raise StorageError("url", postgres.redact(self.url), _reason(err)) from None
