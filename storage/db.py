@@ -50,6 +50,9 @@ class NotFound(LookupError):
     """No such row for this user."""
 
 
+#: PostgreSQL advisory lock held while migrating (any number; this one spells "stylebot").
+MIGRATIONS_LOCK = 0x7374796C65626F74
+
 #: What a query can raise on either database (a constraint broken, a server gone).
 DatabaseError: tuple[type[Exception], ...] = (sqlite3.Error,) + (
     (postgres.Error,) if postgres else ())
@@ -170,7 +173,13 @@ class Store:
         try:
             if self.path:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            migrations.apply(self.db)
+            # One transaction, so workers starting together migrate one at a time: SQLite's
+            # BEGIN IMMEDIATE and PostgreSQL's advisory lock make the others wait, then find
+            # nothing pending (each step runs in a savepoint: no step may be non-transactional).
+            with self.transaction() as db:
+                if self.url:
+                    db.execute("select pg_advisory_xact_lock(?)", [MIGRATIONS_LOCK])
+                migrations.apply(db)
             if pending := migrations.pending(self.db):
                 raise _Unmigrated(
                     "migrations not applied: " + ", ".join(m.name for m in pending))

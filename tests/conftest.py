@@ -96,16 +96,27 @@ def postgres_cluster():
     cluster.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path):
-    """Where a fresh store lives: an SQLite file, or a new database on the session's server."""
+def _fresh_database(request: pytest.FixtureRequest, tmp_path: Path, migrated: bool):
     if request.param == "sqlite":
         yield tmp_path / "db.sqlite"
         return
     cluster = request.getfixturevalue("postgres_cluster")
-    url = cluster.create_database()
+    url = cluster.create_database(migrated)
     yield url
     cluster.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path):
+    """Where a fresh store lives: an SQLite file, or a new database on the session's server
+    (a copy of one already migrated)."""
+    yield from _fresh_database(request, tmp_path, migrated=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path):
+    """As `database`, the PostgreSQL one empty too: the store's first start migrates it."""
+    yield from _fresh_database(request, tmp_path, migrated=False)
 
 
 @pytest.fixture(scope="session")

@@ -21,9 +21,9 @@ def store(database: Path | str, tmp_path: Path) -> Store:
     s.close()
 
 
-def test_schema_applied_once(database: Path | str, tmp_path: Path) -> None:
-    Store(database, tmp_path / "files").close()
-    again = Store(database, tmp_path / "files")  # a restart applies nothing twice
+def test_schema_applied_once(empty_database: Path | str, tmp_path: Path) -> None:
+    Store(empty_database, tmp_path / "files").close()
+    again = Store(empty_database, tmp_path / "files")  # a restart applies nothing twice
     applied = [m.name for m in migrations.applied(again.db)]
     assert applied == ["m001_initial", "m002_comments", "m003_catalog_index", "m004_diary",
                        "m005_web_history", "m006_language", "m007_kinds"]
@@ -188,3 +188,26 @@ def test_migrations_give_both_databases_the_same_schema(postgres_cluster,
     finally:
         pg.close()
         postgres_cluster.drop_database(url)
+
+
+def test_workers_starting_together_migrate_once(empty_database: Path | str,
+                                                tmp_path: Path) -> None:
+    """Several workers started at once on an empty database (a compose file's bot workers):
+    one applies the migrations, the others wait for it and find nothing left to do."""
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            Store(empty_database, tmp_path / "files").close()
+        except BaseException as err:  # noqa: BLE001 - surfaced below
+            errors.append(err)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    store = Store(empty_database, tmp_path / "files")
+    assert len(migrations.applied(store.db)) == len(migrations._migrations)
+    store.close()
