@@ -84,8 +84,11 @@ def _names(columns: Iterable[str]) -> str:
 
 
 def connect(url: str, health: Health) -> Database:
+    # Keepalives: a server gone without closing the socket (a partition, a dead host) fails the
+    # call within about a minute instead of holding a handler thread for good.
     conn = psycopg.connect(url, autocommit=True, connect_timeout=10,
-                           application_name="stylebot")
+                           application_name="stylebot", keepalives=1, keepalives_idle=30,
+                           keepalives_interval=10, keepalives_count=3)
     return Database(conn, health)
 
 
