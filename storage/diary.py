@@ -34,7 +34,7 @@ class DiaryStore:
         self.store = store
 
     @property
-    def db(self):  # noqa: ANN201 - sqlite_utils.Database
+    def db(self):  # noqa: ANN201 - sqlite_utils.Database, or storage.postgres.Database
         return self.store.db
 
     # diary entries ---------------------------------------------------------------------
