@@ -67,7 +67,7 @@ def build_catalog(settings: Settings, pipeline: Pipeline, store: Store | None = 
     it at its next batch of images (BuildCancelled)."""
     started = time.monotonic()
     own = store is None
-    store = store or Store(settings.storage.database, settings.storage.files_dir)
+    store = store or Store(settings.storage.target, settings.storage.files_dir)
     try:
         return _build(settings, pipeline, CatalogStore(store), progress, with_text, started,
                       cancel or threading.Event())
@@ -178,7 +178,7 @@ def ensure_catalog(settings: Settings, pipeline: Pipeline, store: Store | None =
     if current_build(settings.catalog.index_dir) is not None or pipeline.embedder is None:
         return None
     own = store is None
-    store = store or Store(settings.storage.database, settings.storage.files_dir)
+    store = store or Store(settings.storage.target, settings.storage.files_dir)
     try:
         if CatalogStore(store).count() == 0:
             report = import_demo(store, settings)
