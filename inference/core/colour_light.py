@@ -78,8 +78,5 @@ def colours_in_scene(pixels: np.ndarray, scene: np.ndarray | None = None) -> lis
     family = model.family(pixels, colours)
     if family == main.family:
         return colours
-    other = next((c for c in colours[1:] if c.family == family), None)
-    if other is not None:  # another measured colour is the one people name: it leads
-        return [other, *(c for c in colours if c is not other)]
     return [describe(to_lab(np.array(main.rgb, dtype=np.uint8)), main.share, family),
             *colours[1:]]
