@@ -1,6 +1,7 @@
 """The state several workers share through one store (storage/shared.py), each piece used from
-two instances over one SQLite file, as two worker processes would: rate limits, the web chat's
-pictures, recent photos with their pairing state; /forget and /export cover all of it."""
+two stores on one database (SQLite and PostgreSQL), as two worker processes would: rate limits,
+the web chat's pictures, recent photos with their pairing state; /forget and /export cover all
+of it."""
 
 from __future__ import annotations
 
@@ -13,15 +14,14 @@ from storage import Store
 from storage.shared import SharedState
 
 
-def two_stores(tmp_path: Path) -> tuple[Store, Store]:
-    return (Store(tmp_path / "db.sqlite", tmp_path / "files"),
-            Store(tmp_path / "db.sqlite", tmp_path / "files"))
+def two_stores(database: Path | str, tmp_path: Path) -> tuple[Store, Store]:
+    return Store(database, tmp_path / "files"), Store(database, tmp_path / "files")
 
 
-def test_one_bucket_for_both_workers(tmp_path) -> None:
+def test_one_bucket_for_both_workers(database, tmp_path) -> None:
     now = [1000.0]
     a, b = (SharedRateLimiter(SharedState(s), burst=3, refill_per_second=0.5,
-                              clock=lambda: now[0]) for s in two_stores(tmp_path))
+                              clock=lambda: now[0]) for s in two_stores(database, tmp_path))
     assert [bool((a, b)[i % 2].check("web:u")) for i in range(3)] == [True, True, True]
     refused = b.check("web:u")
     assert not refused and refused.notify and refused.seconds == 5  # the quiet period
@@ -35,9 +35,9 @@ def test_one_bucket_for_both_workers(tmp_path) -> None:
     assert a.shared.store.db["rate_buckets"].count == 1
 
 
-def test_a_picture_from_one_worker_is_served_by_the_other(tmp_path) -> None:
+def test_a_picture_from_one_worker_is_served_by_the_other(database, tmp_path) -> None:
     one, two = (SharedBlobCache(SharedState(s), ttl=60, max_bytes=4000, per_owner=2)
-                for s in two_stores(tmp_path))
+                for s in two_stores(database, tmp_path))
     first = one.put(Blob("token-1", b"a" * 500, "image/jpeg", "overlay.jpg", False))
     assert two.has("token-1", first) and not two.has("token-2", first)
     got = two.get("token-1", first)
@@ -47,13 +47,13 @@ def test_a_picture_from_one_worker_is_served_by_the_other(tmp_path) -> None:
     later = [two.put(Blob("token-1", bytes([i]) * 100, "image/png", "p.png", False))
              for i in range(2)]
     assert not one.has("token-1", first) and all(one.has("token-1", k) for k in later)
-    rows = one.shared.store.db["web_blobs"].rows
+    rows = list(one.shared.store.db["web_blobs"].rows)
     assert {r["user_id"] for r in rows} == {user_id_of("token-1")}  # the hash, not the token
 
 
-async def test_recent_photos_pair_across_workers_and_are_parsed_again(tmp_path, pipeline,
-                                                                     photo_bytes) -> None:
-    stores = two_stores(tmp_path)
+async def test_recent_photos_pair_across_workers_and_are_parsed_again(database, tmp_path,
+                                                                     pipeline, photo_bytes):
+    stores = two_stores(database, tmp_path)
     a, b = (RecentPhotos(600, shared=SharedState(s), ttl=3600) for s in stores)
     stores[0].ensure_user("web:u", "web")
     _, outfit = pipeline.load_and_parse_many([photo_bytes[0]])[0]
