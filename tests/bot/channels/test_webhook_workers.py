@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import signal
 
 import aiohttp
@@ -28,11 +27,10 @@ from tests.bot.channels.test_restart import (
     start_bot,
     until,
 )
-from tests.bot.channels.test_workers import scrape
+from tests.bot.channels.test_workers import VERDICT, scrape
 
 SECRET = "webhook-S3cret_for_tests"
 ALBUM_USER = 8100
-VERDICT = re.compile(r"\d+%.*\d+%")  # "I'd go with B (57% vs 43%)", "a close one, 52% to 48%"
 
 
 async def healthy(http: aiohttp.ClientSession, url: str, timeout: float = 240) -> dict:

@@ -1,4 +1,5 @@
-"""Two real web chat workers (`stylebot serve` on two ports, one SQLite database, workers.shared):
+"""Two real web chat workers (`stylebot serve` on two ports, one database: an SQLite file, then
+PostgreSQL; workers.shared):
 one browser's messages alternate between them and every follow-up works on the other worker,
 the picture URLs too; a user's rate limit holds across both; /metrics moved after a photo.
 
@@ -23,6 +24,8 @@ from storage import Store
 from storage.catalog import CatalogStore
 from tests.bot.chat.test_shop import small_demo_feed
 
+#: A Style Check's verdict: "I'd go with B (57% vs 43%)", "It's a close one, 52% to 48%".
+VERDICT = re.compile(r"\d+%.*\d+%")
 BURST = 30  # texts one user may send before the limit (refilled far slower than the test runs)
 
 
@@ -39,12 +42,13 @@ def shared_env(root: Path) -> dict[str, str]:
             "STYLEBOT_WEB__ADDRESS_BURST": "500"}
 
 
-def build_shop(root: Path, pipeline) -> None:  # noqa: ANN001
+def build_shop(root: Path, database: Path | str, pipeline) -> None:  # noqa: ANN001
     settings = load_settings(None, storage__database=str(root / "probe.db"),
                              storage__files_dir=str(root / "files"),
                              catalog__index_dir=str(root / "index"),
-                             catalog__images_dir=str(root / "images"))
-    store = Store(settings.storage.database, settings.storage.files_dir)
+                             catalog__images_dir=str(root / "images"),
+                             **({"storage__url": database} if isinstance(database, str) else {}))
+    store = Store(settings.storage.target, settings.storage.files_dir)
     import_feed(small_demo_feed(root / "demo", 3, False), CatalogStore(store), root / "images",
                 "demo", demo=True, options=FetchOptions(progress=False))
     build_catalog(settings, pipeline, store, progress=False)
@@ -79,9 +83,13 @@ async def scrape(http: aiohttp.ClientSession, url: str) -> dict[str, float]:
 
 
 @pytest.fixture
-async def workers(tmp_path, pipeline):  # noqa: ANN001, ANN201
-    build_shop(tmp_path, pipeline)
-    servers = [Server(tmp_path, shared_env(tmp_path)) for _ in range(2)]
+async def workers(tmp_path, database, pipeline):  # noqa: ANN001, ANN201
+    """Two workers on one database: the SQLite file, or a PostgreSQL database (storage.url)."""
+    build_shop(tmp_path, database, pipeline)
+    env = shared_env(tmp_path)
+    if isinstance(database, str):
+        env["STYLEBOT_STORAGE__URL"] = database
+    servers = [Server(tmp_path, env) for _ in range(2)]
     try:
         for server in servers:
             await server.start()
@@ -124,7 +132,7 @@ async def test_each_follow_up_works_on_the_other_worker(workers, photo_bytes) ->
         [ask] = await say(http, b, photo=photo_bytes[1])
         assert "Two photos" in ask["text"]
         verdict = await say(http, a, callback=payloads([ask], "pair:compare:")[0])
-        assert re.search(r"\((\d+)% vs (\d+)%\)", verdict[0]["text"]), verdict[0]["text"]
+        assert VERDICT.search(verdict[0]["text"]), verdict[0]["text"]
 
         # A search on A, its next page on B.
         [found] = await say(http, a, text="/search black shoes")
