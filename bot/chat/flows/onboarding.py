@@ -18,7 +18,12 @@ async def help_(turn: Turn) -> list[Reply]:
 
 
 async def privacy(turn: Turn) -> list[Reply]:
-    return [Reply(turn.say("privacy_note"))]
+    text = turn.say("privacy_note")
+    workers = turn.services.settings.workers
+    if workers.shared:  # recent photos wait in the database, not only in memory
+        minutes = f"{workers.recent_photo_minutes:g}"
+        text += "\n" + turn.say("privacy_shared_photos", minutes=minutes)
+    return [Reply(text)]
 
 
 

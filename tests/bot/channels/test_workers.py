@@ -139,6 +139,8 @@ async def test_each_follow_up_works_on_the_other_worker(workers, photo_bytes) ->
         assert found["images"] and payloads([found], "shopq:")
         [more] = await say(http, b, callback=payloads([found], "shopq:")[0])
         assert "(from #3)" in more["text"], more["text"]
+        [privacy] = await say(http, b, text="/privacy")
+        assert "held for up to 60 minutes" in privacy["text"]  # said where it is true
 
     # A second user's texts alternate between the workers: one bucket for both.
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as flood:
