@@ -13,7 +13,7 @@ Modes (the bot's buttons and the CLI use the same names):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -118,8 +118,9 @@ def search(index: CatalogIndex, query: GarmentQuery, mode: str = "default", k: i
     filters = filters_for(query, mode, price_max, kind=kind, not_brands=not_brands)
     hits = index.search(query.vector, k, filters, offset, bonus,
                         KIND_BONUS if kind_bonus is None else kind_bonus)
+    asked = replace(query, kind=kind) if kind else query  # "same type (heels)" when asked
     for hit in hits:
-        hit.why = why(hit, query)
+        hit.why = why(hit, asked)
     return hits
 
 
