@@ -27,8 +27,8 @@ import prompts
 INTENTS: tuple[str, ...] = (
     "greeting", "thanks", "bye", "smalltalk", "help", "pair_with", "occasion_fit", "suggest_item",
     "verdict_why", "verdict_which", "verdict_improve", "occasion_advice", "restyle", "shop_this",
-    "search", "refine_cheaper", "refine_colour", "more_like", "refine_brand", "preference", "diary",
-    "other",
+    "search", "refine_cheaper", "refine_colour", "more_like", "refine_brand", "preference",
+    "diary", "other",
 )
 CONTEXTS: tuple[str, ...] = ("none", "photo", "verdict", "shop")
 #: The slots each intent's answer reads. Other slot words in the message are not its arguments
