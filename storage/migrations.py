@@ -162,3 +162,10 @@ def m007_kinds(db: Database) -> None:
     catalogue photo, and the one predicted for a user's garment."""
     db["catalog_vectors"].add_column("kind", str)
     db["shop_queries"].add_column("kind", str)
+
+
+@migrations()
+def m008_brands(db: Database) -> None:
+    """The brand a feed names for a catalogue item (its `brand` column), for "not this brand";
+    none for the demo catalogue and feeds without one."""
+    db["catalog"].add_column("brand", str)
