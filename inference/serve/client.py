@@ -46,6 +46,8 @@ class ServeRunner:
         self.remote = ModelRunner(waiting, inference.threads, inference.max_queue, max_batch=1)
         self._handles: dict[str, Any] = {}
         self._connect = threading.Lock()
+        self._joining: threading.Thread | None = None
+        self._join_error: str | None = None
         self._health: tuple[float, str | None] = (0.0, None)
 
     # the ModelRunner interface -------------------------------------------------------------
@@ -90,12 +92,36 @@ class ServeRunner:
         return ROUTES.get(fn)
 
     def _handle(self, app: str) -> Any:
+        self._join()
         with self._connect:
-            if not ray.is_initialized():  # a process already in the cluster (tests) reuses it
-                ray.init(address=self.address, log_to_driver=False)
             if app not in self._handles:
                 self._handles[app] = serve.get_app_handle(app)
             return self._handles[app]
+
+    def _join(self) -> None:
+        """Join the cluster (once; a process already in it, as the tests', stays), waiting at
+        most one timeout: an unreachable address retries for long inside ray.init, so it runs
+        in its own thread and a later call waits for the same attempt."""
+        with self._connect:
+            if ray.is_initialized():
+                return
+            if self._joining is None:
+                self._joining = threading.Thread(target=self._init, name="ray-join", daemon=True)
+                self._joining.start()
+            joining = self._joining
+        joining.join(self.timeout)
+        if not ray.is_initialized():
+            raise ConnectionError(self._join_error or f"no Ray cluster at {self.address} yet")
+
+    def _init(self) -> None:
+        try:
+            ray.init(address=self.address, log_to_driver=False)
+            self._join_error = None
+        except Exception as err:  # told to the callers waiting and to the next one
+            self._join_error = f"cannot join {self.address}: {type(err).__name__}: {err}"
+        finally:
+            with self._connect:
+                self._joining = None
 
     def _call(self, route: tuple[str, str], *args: Any, **kwargs: Any) -> Any:
         """The deployment's answer (its own exceptions pass up, as a local call's would);

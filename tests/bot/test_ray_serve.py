@@ -7,7 +7,12 @@ models 20 s)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import socket
+import subprocess
+import sys
 import time
 from datetime import date
 
@@ -106,6 +111,42 @@ async def test_the_web_chat_answers_a_photo_through_ray_serve(remote_services, p
     finally:
         await srv.close()
     assert not remote_services.runner.local.batches
+
+
+UNREACHABLE = """
+import asyncio, json, os, sys, time
+from bot.config import load_settings
+from inference.core.runner import InferenceUnavailable
+from inference.pipeline import Pipeline, PipelineConfig
+from inference.serve.client import ServeRunner
+settings = load_settings(None, inference__serve=sys.argv[1], inference__serve_timeout_s=2,
+                         inference__serve_retries=1)
+pipeline = Pipeline(PipelineConfig.from_settings(settings.inference))
+runner = ServeRunner(settings.inference, pipeline)
+photo = open(sys.argv[2], "rb").read()
+start = time.monotonic()
+try:
+    asyncio.run(runner.run_batch_for("u", pipeline.load_and_parse_many, photo))
+    said = "answered"
+except InferenceUnavailable as err:
+    said = str(err)
+print(json.dumps({"seconds": time.monotonic() - start, "error": said}), flush=True)
+os._exit(0)  # the join attempt may still be retrying in its thread
+"""
+
+
+def test_an_unreachable_cluster_is_unavailable_within_the_timeout(photo_paths):
+    """A fresh process (this one is in the test cluster) pointed at a port nobody serves."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done = subprocess.run(
+        [sys.executable, "-c", UNREACHABLE, f"ray://127.0.0.1:{port}", str(photo_paths[0])],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    assert said["seconds"] < 2 * 2 + 1.5  # 1 + 1 retry, 2 s each, and the back-off
+    assert said["error"].startswith("stylebot-parse.parse: ConnectionError")
 
 
 async def test_a_stopped_deployment_gets_the_kind_message_in_time(remote_services, photo_bytes):
