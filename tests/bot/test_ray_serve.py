@@ -16,6 +16,7 @@ import sys
 import time
 from datetime import date
 
+import numpy as np
 import pytest
 from aiohttp.test_utils import TestServer
 
@@ -96,6 +97,11 @@ async def test_the_client_gets_what_the_pipeline_gives(remote_services, pipeline
     assert [c.text for c in comments] == [c.text for c in pipeline.comment(a.as_dict(), 2, 1)]
     embedding = await runner.run(pipeline.embed_outfit, a)
     assert embedding is not None and embedding.tolist() == pipeline.embed_outfit(a).tolist()
+    queries = await runner.run(pipeline.garment_queries, a)
+    local_queries = pipeline.garment_queries(a)
+    assert [q.name for q in queries] == [q.name for q in local_queries] and queries
+    assert all(np.allclose(q.vector, local.vector, atol=1e-5)
+               for q, local in zip(queries, local_queries, strict=True))
     assert await runner.unavailable() is None
 
 
