@@ -37,7 +37,7 @@ class Services:
 
 def build_services(settings: Settings, pipeline: Pipeline | None = None) -> Services:
     """Everything the channels share; pass `pipeline` to reuse models already loaded."""
-    store = Store(settings.storage.database, settings.storage.files_dir,
+    store = Store(settings.storage.target, settings.storage.files_dir,
                   int(settings.storage.photo_quota_mb * 2**20))
     inference = settings.inference
     pipeline = pipeline or Pipeline(PipelineConfig.from_settings(settings.inference))

@@ -68,11 +68,27 @@ class WebSettings(Section):
 
 class StorageSettings(Section):
     database: Path = Path("var/stylebot.db")
+    # postgresql://user:password@host/db: PostgreSQL instead of the SQLite file `database`
+    # (the `postgres` extra); a SecretStr, so a password in it never reaches logs or reprs.
+    url: SecretStr | None = None
     files_dir: Path = Path("var/files")
     keep_photos_default: bool = False
     # Kept photos per user on disk (re-encoded JPEGs); over it the oldest ones are dropped.
     photo_quota_mb: float = Field(100, gt=0)
     kept_jpeg_quality: int = Field(90, ge=50, le=100)
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+                ("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql://")
+        return value
+
+    @property
+    def target(self) -> Path | str:
+        """What the store opens: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.url.get_secret_value() if self.url else self.database
 
 
 class InferenceSettings(Section):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from bot.config import Settings
 
@@ -65,12 +65,15 @@ def redact_secrets(*secrets: str | None) -> None:
 
 def configured_secrets(settings: Settings) -> list[str]:
     """The secrets in the settings: the bot token (and its secret half, after the bot's id),
-    the webhook secret, the LLM server's key."""
+    the webhook secret, the LLM server's key, the database URL's password."""
     held = (settings.telegram.token, settings.telegram.webhook_secret,
             settings.conversation.llm_api_key)
     values = [s.get_secret_value() for s in held if s is not None]
     token = settings.telegram.token
-    return values + ([token.get_secret_value().partition(":")[2]] if token else [])
+    url = settings.storage.url
+    password = url and urlsplit(url.get_secret_value()).password
+    return values + ([token.get_secret_value().partition(":")[2]] if token else []) + (
+        [unquote(password)] if password else [])
 
 
 def setup_logging(settings: Settings) -> None:

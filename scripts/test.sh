@@ -11,6 +11,11 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji) \
     >/dev/null 2>&1 || echo "chromium could not be installed; the browser test will be skipped"
 fi
+# Debian's PostgreSQL for the storage tests on both databases (a throwaway server per run)
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) \
+    >/dev/null 2>&1 || echo "postgresql could not be installed; the PostgreSQL tests will be skipped"
+fi
 bash scripts/install_fonts.sh
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 exec .venv/bin/python -m pytest -q "$@"

@@ -1,4 +1,5 @@
-"""SQLite storage through sqlite-utils: schema migrations and user-scoped queries."""
+"""Storage: SQLite through sqlite-utils (or PostgreSQL, storage.postgres), schema migrations and
+user-scoped queries."""
 
 from storage.db import StorageError, Store
 

@@ -1,5 +1,5 @@
-"""Catalogue rows in SQLite: upserts that report what changed, cached vectors per embedder, index
-builds, and the garment vectors behind a user's "where can I buy this" (user-scoped).
+"""Catalogue rows in the store: upserts that report what changed, cached vectors per embedder,
+index builds, and the garment vectors behind a user's "where can I buy this" (user-scoped).
 
 Plain dicts in and out; nothing here knows about images or models.
 """
@@ -36,7 +36,7 @@ class CatalogStore:
         self.store = store
 
     @property
-    def db(self):  # noqa: ANN201 - sqlite_utils.Database
+    def db(self):  # noqa: ANN201 - sqlite_utils.Database, or storage.postgres.Database
         return self.store.db
 
     # items -------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
-"""The store: one SQLite file in WAL mode, one connection per thread, every query user-scoped.
+"""The store: one SQLite file in WAL mode (or a PostgreSQL database), one connection per thread,
+every query user-scoped.
 
 Each thread gets its own sqlite-utils Database (sqlite3 connections are not shareable across
 threads); WAL plus a busy timeout lets handlers, the model worker thread and the CLI write
-concurrently. Methods that touch user data take the user id and filter by it, so one user's rows
-can never come back to another.
+concurrently. With a postgresql:// URL each thread gets its own psycopg connection behind the
+same calls (storage.postgres): the threads that touch the store are few and long-lived (the
+event loop, the model workers, asyncio's default pool), so a pool would only add a check-out
+around every call. Methods that touch user data take the user id and filter by it, so one
+user's rows can never come back to another.
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ from sqlite_utils import Database
 
 from storage.migrations import migrations
 
+try:
+    from storage import postgres
+except ImportError:  # psycopg is not installed (the `postgres` extra): SQLite only
+    postgres = None
+
 log = logging.getLogger(__name__)
 
 #: Tables holding a user's rows, children first so deletes respect foreign keys.
@@ -41,11 +50,21 @@ class NotFound(LookupError):
     """No such row for this user."""
 
 
+#: PostgreSQL advisory lock held while migrating (any number; this one spells "stylebot").
+MIGRATIONS_LOCK = 0x7374796C65626F74
+
+#: What a query can raise on either database (a constraint broken, a server gone).
+DatabaseError: tuple[type[Exception], ...] = (sqlite3.Error,) + (
+    (postgres.Error,) if postgres else ())
+IntegrityError: tuple[type[Exception], ...] = (sqlite3.IntegrityError,) + (
+    (postgres.IntegrityError,) if postgres else ())
+
+
 class StorageError(RuntimeError):
     """The database or the files folder cannot be written at start-up: one line naming the path,
     the setting that chose it and the OS's reason, for the command line to print."""
 
-    def __init__(self, setting: str, path: Path, reason: str) -> None:
+    def __init__(self, setting: str, path: Path | str, reason: str) -> None:
         super().__init__(f"cannot write {path} (setting storage.{setting}, environment "
                          f"STYLEBOT_STORAGE__{setting.upper()}): {reason}")
         self.setting, self.path, self.reason = setting, path, reason
@@ -53,6 +72,10 @@ class StorageError(RuntimeError):
 
 class _RolledBack(Exception):
     """Ends the start-up write check's transaction, undoing its write."""
+
+
+class _Unmigrated(Exception):
+    """Migrations were applied, yet some are still pending (another process's history)."""
 
 
 class FilesFault(OSError):
@@ -65,7 +88,7 @@ DISK_FAULT_CODES = ("SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CA
 
 def is_storage_fault(err: BaseException) -> bool:
     """Whether `err` means nothing could be saved (so the user hears that, not "all is safe")."""
-    if isinstance(err, FilesFault):
+    if isinstance(err, FilesFault) or (postgres and postgres.is_fault(err)):
         return True
     code = getattr(err, "sqlite_errorname", "") if isinstance(err, sqlite3.Error) else ""
     return code.startswith(DISK_FAULT_CODES)
@@ -75,7 +98,7 @@ def _reason(err: BaseException) -> str:
     """The OS's or SQLite's words, with the path it was about (a parent that is a file)."""
     if isinstance(err, OSError) and err.strerror:
         return f"{err.strerror}: {err.filename}" if err.filename else err.strerror
-    return str(err)
+    return postgres.reason(err) if postgres and isinstance(err, postgres.Error) else str(err)
 
 
 class Health:
@@ -125,32 +148,50 @@ class StoredPhoto:
 
 
 class Store:
-    def __init__(self, path: Path, files_dir: Path, photo_quota_bytes: int | None = None) -> None:
-        self.path = Path(path)
+    def __init__(self, database: Path | str, files_dir: Path,
+                 photo_quota_bytes: int | None = None) -> None:
+        """`database`: an SQLite file's path, or a postgresql:// URL."""
+        self.url = database if isinstance(database, str) and database.startswith(
+            ("postgresql://", "postgres://")) else None
+        self.path = None if self.url else Path(database)
         self.files_dir = Path(files_dir)
         self.health = Health()
         self.photo_quota_bytes = photo_quota_bytes  # kept photos per user; None: no limit
         self._local = threading.local()
+        self._opened: list[Any] = []  # PostgreSQL connections of every thread, for close()
+        self._lock = threading.Lock()
         self._check_database()
         self._check_files_dir()
 
     def _check_database(self) -> None:
         """Open and migrate the database, then prove it takes a write (rolled back: in WAL mode
         a read-only file still grants BEGIN IMMEDIATE and refuses only the write itself);
-        StorageError if not."""
+        StorageError if not, naming the setting (and a URL without its password)."""
+        if self.url and postgres is None:
+            raise StorageError("url", self.url.split("@")[-1], "psycopg is not installed "
+                               "(pip install 'stylebot[postgres]')")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            migrations.apply(self.db)
+            if self.path:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            # One transaction, so workers starting together migrate one at a time: SQLite's
+            # BEGIN IMMEDIATE and PostgreSQL's advisory lock make the others wait, then find
+            # nothing pending (each step runs in a savepoint: no step may be non-transactional).
+            with self.transaction() as db:
+                if self.url:
+                    db.execute("select pg_advisory_xact_lock(?)", [MIGRATIONS_LOCK])
+                migrations.apply(db)
             if pending := migrations.pending(self.db):
-                raise sqlite3.OperationalError(
+                raise _Unmigrated(
                     "migrations not applied: " + ", ".join(m.name for m in pending))
             with self.transaction() as db:
-                db.execute("create table _write_check (x)")
+                db.execute("create table _write_check (x int)")
                 raise _RolledBack
         except _RolledBack:
             pass
-        except (sqlite3.Error, OSError) as err:
+        except (*DatabaseError, OSError, _Unmigrated) as err:
             self.close()
+            if self.url:
+                raise StorageError("url", postgres.redact(self.url), _reason(err)) from None
             raise StorageError("database", self.path, _reason(err)) from None
 
     def _check_files_dir(self) -> None:
@@ -165,8 +206,13 @@ class Store:
 
     @property
     def db(self) -> Database:
+        """This thread's connection (on PostgreSQL a new one when the last was lost)."""
         db = getattr(self._local, "db", None)
-        if db is None:
+        if self.url and (db is None or not db.usable):
+            db = self._local.db = postgres.connect(self.url, self.health)
+            with self._lock:
+                self._opened = [d for d in self._opened if d.usable] + [db]
+        elif db is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                    factory=_Connection)
             conn.health = self.health
@@ -183,6 +229,10 @@ class Store:
     def transaction(self) -> Iterator[Database]:
         """All or nothing; inside another transaction it joins that one."""
         db = self.db
+        if self.url:
+            with db.transaction():
+                yield db
+            return
         if db.conn.in_transaction:
             yield db
             return
@@ -196,10 +246,16 @@ class Store:
         db.execute("COMMIT")
 
     def close(self) -> None:
+        """Close this thread's connection; on PostgreSQL every thread's (a server counts them,
+        while SQLite's cannot be closed from another thread and end with their thread)."""
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()
             self._local.db = None
+        with self._lock:
+            for other in self._opened:
+                other.close()
+            self._opened.clear()
 
     # users -------------------------------------------------------------------------------
     def ensure_user(self, user_id: str, channel: str) -> dict:
@@ -440,7 +496,11 @@ class Store:
 
     def _checkpoint(self) -> None:
         """Copy the WAL into the database and empty it: the WAL still holds the pages as they
-        were before a delete, so without this the forgotten rows stay readable in it."""
+        were before a delete, so without this the forgotten rows stay readable in it.
+        PostgreSQL keeps deleted rows until (auto)vacuum reuses their space, and its WAL per
+        its archiving settings: that is the server's operator's to configure (README)."""
+        if self.url:
+            return
         busy, _, _ = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy:  # a long reader held on past the busy timeout; the next checkpoint will do
             log.warning("the WAL could not be emptied after a forget (busy)")

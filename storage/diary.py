@@ -1,4 +1,4 @@
-"""The outfit diary and reminders in SQLite: user-scoped queries over the outfits table's diary
+"""The outfit diary and reminders in the store: user-scoped queries over the outfits table's diary
 columns, and the reminder log whose rows are claimed *before* a reminder is sent.
 
 A reminder is claimed with one compare-and-set on `users.last_daily_sent` (or
@@ -10,12 +10,11 @@ that one reminder at most; no restart can ever send it twice.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from storage.db import Store, now
+from storage.db import IntegrityError, Store, now
 
 #: The column of `users` each reminder kind is claimed on.
 CLAIM_COLUMN = {"daily": "last_daily_sent", "weekly": "last_weekly_sent"}
@@ -35,7 +34,7 @@ class DiaryStore:
         self.store = store
 
     @property
-    def db(self):  # noqa: ANN201 - sqlite_utils.Database
+    def db(self):  # noqa: ANN201 - sqlite_utils.Database, or storage.postgres.Database
         return self.store.db
 
     # diary entries ---------------------------------------------------------------------
@@ -123,7 +122,7 @@ class DiaryStore:
                 return int(db["reminders"].insert(
                     {"user_id": user_id, "kind": kind, "local_date": local_day,
                      "claimed_at": now(), "sent_at": None}).last_pk)
-        except sqlite3.IntegrityError:  # already in the log (or the user was just forgotten)
+        except IntegrityError:  # already in the log (or the user was just forgotten)
             return None
 
     def mark_sent(self, user_id: str, reminder_id: int) -> None:

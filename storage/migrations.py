@@ -1,10 +1,28 @@
-"""The schema, as sqlite-utils Migrations applied at start-up (append new steps, never edit)."""
+"""The schema, as sqlite-utils Migrations applied at start-up (append new steps, never edit).
+
+One history for both databases: each step is written against the few table calls
+storage.postgres also answers (create with Python column types, add_column, create_index) or
+SQL both dialects read, and the steps applied are recorded in the same `_sqlite_migrations`
+table on both.
+"""
 
 from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-migrations = Migrations("stylebot")
+
+class _Migrations(Migrations):
+    def applied(self, db: Database) -> list[Migrations._AppliedMigration]:
+        """As sqlite-utils has it, ordered by `id` (SQLite's rowid there) rather than `rowid`,
+        which PostgreSQL does not have."""
+        table = db[self.migrations_table]
+        if not table.exists():
+            return []
+        return [self._AppliedMigration(row["name"], row["applied_at"])
+                for row in table.rows_where("migration_set = ?", [self.name], order_by="id")]
+
+
+migrations = _Migrations("stylebot")
 
 
 @migrations()

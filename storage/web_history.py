@@ -1,4 +1,4 @@
-"""The web chat's conversation in SQLite, so that the page shows it again after a reload.
+"""The web chat's conversation in the store, so that the page shows it again after a reload.
 
 One row per message: the user's (their text, how many photos, the label of a button they
 pressed) or one reply of the bot's (text, button labels and payloads, and the ids of pictures and

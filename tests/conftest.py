@@ -83,6 +83,43 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def postgres_cluster():
+    """The session's throwaway PostgreSQL server (tests/postgres.py); skips without one."""
+    from tests import postgres
+
+    if postgres.bindir() is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql; scripts/test.sh "
+                    "installs it)")
+    pytest.importorskip("psycopg", reason="psycopg is not installed (the postgres extra)")
+    cluster = postgres.Cluster(postgres.bindir()).start()
+    yield cluster
+    cluster.stop()
+
+
+def _fresh_database(request: pytest.FixtureRequest, tmp_path: Path, migrated: bool):
+    if request.param == "sqlite":
+        yield tmp_path / "db.sqlite"
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.create_database(migrated)
+    yield url
+    cluster.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path):
+    """Where a fresh store lives: an SQLite file, or a new database on the session's server
+    (a copy of one already migrated)."""
+    yield from _fresh_database(request, tmp_path, migrated=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path):
+    """As `database`, the PostgreSQL one empty too: the store's first start migrates it."""
+    yield from _fresh_database(request, tmp_path, migrated=False)
+
+
+@pytest.fixture(scope="session")
 def pipeline() -> Pipeline:
     """The real default models, loaded once for the whole run."""
     return Pipeline(PipelineConfig())

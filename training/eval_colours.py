@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from inference.core.colour import FAMILIES, Colour
+from inference.core.colour import CLOSE_FAMILIES, FAMILIES, Colour
 from inference.core.colour_light import colours_in_scene
 from inference.core.colour_names import FASHION_COLOURS
-from inference.shop.catalog_terms import BASE_COLOUR_TO_FAMILY, CLOSE_FAMILIES
+from inference.shop.catalog_terms import BASE_COLOUR_TO_FAMILY
 from inference.shop.crop import product_colours
 
 #: baseColour words whose own fashion name is in the vocabulary under another spelling.

@@ -20,6 +20,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from bot.config import Settings
+from inference.core.colour_family_model import model_digest as colour_model_digest
 from inference.pipeline import Pipeline
 from inference.shop.index import build_index, current_build
 from inference.shop.kinds import kind_for
@@ -66,7 +67,7 @@ def build_catalog(settings: Settings, pipeline: Pipeline, store: Store | None = 
     it at its next batch of images (BuildCancelled)."""
     started = time.monotonic()
     own = store is None
-    store = store or Store(settings.storage.database, settings.storage.files_dir)
+    store = store or Store(settings.storage.target, settings.storage.files_dir)
     try:
         return _build(settings, pipeline, CatalogStore(store), progress, with_text, started,
                       cancel or threading.Event())
@@ -81,9 +82,10 @@ def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progre
     if embedder is None:
         raise RuntimeError(f"no garment embedder: {pipeline.embedder_error}")
     items = [i for i in catalog.items() if i.get("image_path")]
-    # vectors are kept per embedder *and* per product parser (and kind head): new weights
-    # re-embed
-    vectors_key = f"{embedder.name}|{product_masks_key(pipeline.config.parser)}"
+    # vectors are kept per embedder *and* per product parser (and kind head, and colour code):
+    # new weights re-embed
+    vectors_key = (f"{embedder.name}|{product_masks_key(pipeline.config.parser)}"
+                   f"|colour:{colour_model_digest()}")
     if pipeline.kind_head is not None:
         vectors_key += f"|kind:{pipeline.kind_head.digest}"
     cached = catalog.cached_vectors(vectors_key)
@@ -176,7 +178,7 @@ def ensure_catalog(settings: Settings, pipeline: Pipeline, store: Store | None =
     if current_build(settings.catalog.index_dir) is not None or pipeline.embedder is None:
         return None
     own = store is None
-    store = store or Store(settings.storage.database, settings.storage.files_dir)
+    store = store or Store(settings.storage.target, settings.storage.files_dir)
     try:
         if CatalogStore(store).count() == 0:
             report = import_demo(store, settings)

@@ -132,10 +132,10 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     user_rows: list[dict] = []
     all_rows: list[dict] = []
     profile = Profile()  # no user: no taste, nothing avoided
-    if settings.storage.database.exists():
+    if settings.storage.url or settings.storage.database.exists():
         from bot.chat.flows.preferences import profile_of  # the chat's loader, so both agree
 
-        store = Store(settings.storage.database, settings.storage.files_dir)
+        store = Store(settings.storage.target, settings.storage.files_dir)
         all_rows = store.verdict_examples()
         if args.user:
             user_rows = store.verdict_examples(args.user)

@@ -147,7 +147,7 @@ def cmd_catalog(args: argparse.Namespace, settings: Settings) -> int:
     from storage import Store
     from storage.catalog import CatalogStore
 
-    store = Store(settings.storage.database, settings.storage.files_dir)
+    store = Store(settings.storage.target, settings.storage.files_dir)
     try:
         if args.action == "import":
             if not args.feed:

@@ -1,4 +1,4 @@
-"""`stylebot train parser|embedder|kind|intents|compatibility` and `stylebot eval
+"""`stylebot train parser|embedder|kind|colour|intents|compatibility` and `stylebot eval
 parser|phantoms|retrieval|text-search|comments|repeats|colours|talk|complete|recolour|suggestions`:
 thin wrappers over training/ (imported only when one of these runs, never by the bot)."""
 
@@ -59,7 +59,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     train = sub.add_parser("train", add_help=False,  # --help goes to the trainer
                            help="train a bundled model (options after: --help)")
-    train.add_argument("what", choices=["parser", "embedder", "kind", "intents",
+    train.add_argument("what", choices=["parser", "embedder", "kind", "colour", "intents",
                                         "compatibility"])
     train.set_defaults(handler=None)  # main passes the trainer its own arguments
 
@@ -260,6 +260,10 @@ def cmd_train(args: argparse.Namespace, rest: list[str]) -> int:
         from training.train_kind import main as train_kind
 
         print(json.dumps(train_kind(rest), indent=2, default=str))
+    elif args.what == "colour":
+        from training.train_colour import main as train_colour
+
+        print(json.dumps(train_colour(rest), indent=2))
     elif args.what == "compatibility":
         from training.train_compatibility import main as train_compatibility
 

@@ -51,6 +51,17 @@ KINDRED_FAMILIES = frozenset(
                                  ("gray", "black"))
 )
 
+#: Families that read as "close" in a "why" line and in the default ranking's colour bonus.
+CLOSE_FAMILIES: dict[str, frozenset[str]] = {
+    "black": frozenset({"navy", "gray"}), "white": frozenset({"beige", "gray"}),
+    "gray": frozenset({"white", "black"}), "beige": frozenset({"white", "brown"}),
+    "brown": frozenset({"beige", "orange"}), "red": frozenset({"pink", "orange"}),
+    "pink": frozenset({"red", "purple"}), "orange": frozenset({"red", "yellow", "brown"}),
+    "yellow": frozenset({"orange", "beige"}), "green": frozenset(),
+    "blue": frozenset({"navy"}), "navy": frozenset({"blue", "black"}),
+    "purple": frozenset({"pink"}),
+}
+
 
 @dataclass(frozen=True)
 class Colour:
@@ -210,7 +221,7 @@ def css_name(lab: np.ndarray) -> str:
     """The nearest CSS colour name (CIEDE2000) to one CIELAB colour (3,) that does not say
     another family than the colour's own (`names_another_family`)."""
     lightness, a, b = (float(v) for v in np.asarray(lab).reshape(3))
-    return _nearest_name(lightness, a, b)
+    return _nearest_name(lightness, a, b, colour_family(np.array([lightness, a, b])))
 
 
 def names_another_family(name: str, family: str) -> bool:
@@ -226,10 +237,9 @@ def names_another_family(name: str, family: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _nearest_name(lightness: float, a: float, b: float) -> str:
+def _nearest_name(lightness: float, a: float, b: float, family: str) -> str:
     names, table = _name_table()
     lab = np.array([lightness, a, b])
-    family = colour_family(lab)
     order = np.argsort(deltaE_ciede2000(table, np.broadcast_to(lab, table.shape)))
     return next((names[i] for i in order if not names_another_family(names[i], family)),
                 names[order[0]])
@@ -283,10 +293,15 @@ def colour_family(lab: np.ndarray) -> str:
     return "green"  # 112 <= hue < 208
 
 
-def describe(lab: np.ndarray, share: float = 1.0) -> Colour:
+def describe(lab: np.ndarray, share: float = 1.0, family: str | None = None) -> Colour:
+    """A CIELAB colour named within `family` (the rules' family when not given)."""
     rgb = np.clip(np.round(_lab_to_rgb(lab)), 0, 255).astype(int)
-    return Colour((int(rgb[0]), int(rgb[1]), int(rgb[2])), share, colour_name(lab),
-                  colour_family(lab), css_name(lab))
+    lightness, a, b = (float(v) for v in np.asarray(lab).reshape(3))
+    rule = colour_family(lab)
+    family = family or rule
+    name = colour_name(lab) if family == rule else fashion_name(lab, family)
+    return Colour((int(rgb[0]), int(rgb[1]), int(rgb[2])), share, name, family,
+                  _nearest_name(lightness, a, b, family))
 
 
 def _lab_to_rgb(lab: np.ndarray) -> np.ndarray:

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference.core.colour import Colour, dominant_colours
+from inference.core.colour import Colour, describe, dominant_colours, to_lab
+from inference.core.colour_family_model import bundled_model
+
+MAX_POINTS = 1000
 
 MIN_CAST = 0.08
 GAIN_RANGE = (0.6, 1.7)
@@ -51,9 +54,29 @@ def balanced(pixels: np.ndarray, gains: np.ndarray | None) -> np.ndarray:
     return np.clip(np.asarray(pixels, dtype=np.float64) * gains, 0, 255).astype(np.uint8)
 
 
+def measured_colours(pixels: np.ndarray, scene: np.ndarray | None = None,
+                     ) -> tuple[np.ndarray, list[Colour]]:
+    """The pixels measured (light undone, at most `MAX_POINTS` by a fixed stride) and their
+    main colours by the family rules, largest first: what the learned family reads."""
+    gains = None if scene is None else white_patch_gains(scene)
+    pixels = balanced(np.asarray(pixels).reshape(-1, 3), gains)
+    if len(pixels) > MAX_POINTS:
+        pixels = pixels[:: len(pixels) // MAX_POINTS + 1]
+    return pixels, dominant_colours(pixels, k=3, max_points=MAX_POINTS)
+
+
 def colours_in_scene(pixels: np.ndarray, scene: np.ndarray | None = None) -> list[Colour]:
     """An object's main colours, largest first, after undoing a strong light cast estimated
-    from `scene` (the pixels around it). Garments from the parser, product photos and
+    from `scene` (the pixels around it); the main colour's family is the learned one
+    (`colour_family_model`), named within it. Garments from the parser, product photos and
     `stylebot colour` all go through here."""
-    gains = None if scene is None else white_patch_gains(scene)
-    return dominant_colours(balanced(pixels, gains), k=3, max_points=1000)
+    pixels, colours = measured_colours(pixels, scene)
+    model = bundled_model()
+    if model is None or not colours:
+        return colours
+    main = colours[0]
+    family = model.family(pixels, colours)
+    if family == main.family:
+        return colours
+    return [describe(to_lab(np.array(main.rgb, dtype=np.uint8)), main.share, family),
+            *colours[1:]]

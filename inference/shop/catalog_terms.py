@@ -100,16 +100,6 @@ BASE_COLOUR_TO_FAMILY: dict[str, str | None] = {
     "Multi": None, "NA": None,
 }
 
-#: Families that read as "close" in a "why" line and in the default ranking's colour bonus.
-CLOSE_FAMILIES: dict[str, frozenset[str]] = {
-    "black": frozenset({"navy", "gray"}), "white": frozenset({"beige", "gray"}),
-    "gray": frozenset({"white", "black"}), "beige": frozenset({"white", "brown"}),
-    "brown": frozenset({"beige", "orange"}), "red": frozenset({"pink", "orange"}),
-    "pink": frozenset({"red", "purple"}), "orange": frozenset({"red", "yellow", "brown"}),
-    "yellow": frozenset({"orange", "beige"}), "green": frozenset(),
-    "blue": frozenset({"navy"}), "navy": frozenset({"blue", "black"}),
-    "purple": frozenset({"pink"}),
-}
 
 
 def category_for(shop_category: str | None, title: str | None = None,

@@ -31,8 +31,8 @@ from annoy import AnnoyIndex
 
 import prompts
 from inference.core import wording
+from inference.core.colour import CLOSE_FAMILIES
 from inference.core.garments import DISPLAY_NAME
-from inference.shop.catalog_terms import CLOSE_FAMILIES
 
 log = logging.getLogger(__name__)
 

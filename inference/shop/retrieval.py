@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
+from inference.core.colour import CLOSE_FAMILIES
 from inference.core.colour_light import colours_in_scene
 from inference.core.garments import CLASS_INDEX
 from inference.parsing.outfit import Item, Outfit
-from inference.shop.catalog_terms import CLOSE_FAMILIES
 from inference.shop.crop import WORN, GarmentCrop, crop_garment, product_mask
 from inference.shop.index import CatalogIndex, Filters, Hit, Reason
 from inference.shop.kinds import kinds_of

@@ -22,12 +22,11 @@ import numpy as np
 from PIL import Image
 from skimage.color import rgb2lab
 
-from inference.core.colour import FAMILY_RGB, NEUTRAL_FAMILIES
+from inference.core.colour import CLOSE_FAMILIES, FAMILY_RGB, NEUTRAL_FAMILIES
 from inference.core.colour_names import fashion_name
 from inference.core.garments import DISPLAY_NAME
 from inference.core.recolour import recolour_to
 from inference.parsing.outfit import Outfit, garment_colours, scene_pixels
-from inference.shop.catalog_terms import CLOSE_FAMILIES
 from inference.stylecheck.features import ALL_FEATURES, FEATURE_NAMES, outfit_features
 from inference.stylecheck.model import PRIOR, vector
 from inference.styles.compatibility import pieces_of, shipped

@@ -80,6 +80,19 @@ def test_conversation_llm_is_off_by_default_and_built_from_config(
         load_settings(path)
 
 
+def test_storage_url_chooses_postgresql_and_keeps_its_password_secret(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().storage.target == Path("var/stylebot.db")  # SQLite by default
+    url = "postgresql://stylebot:pg-secret@db.example.org/stylebot"
+    monkeypatch.setenv("STYLEBOT_STORAGE__URL", url)
+    settings = load_settings()
+    assert settings.storage.target == url and "pg-secret" not in repr(settings)
+    monkeypatch.setenv("STYLEBOT_STORAGE__URL", "mysql://u:pg-secret@db.example.org/stylebot")
+    with pytest.raises(ConfigError, match=r"storage\.url") as raised:
+        load_settings()
+    assert "pg-secret" not in str(raised.value)
+
+
 def test_inference_serve_takes_ray_addresses_only(tmp_path: Path) -> None:
     for address in ("", "auto", "ray://head:10001", "10.0.0.5:6379"):
         assert load_settings(None, inference__serve=address).inference.serve == address

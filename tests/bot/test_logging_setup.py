@@ -88,3 +88,14 @@ def test_redact_covers_args_url_forms_and_tracebacks(captured):
     # A bad format is left for the handler to report: the filter itself never raises.
     bad = logging.LogRecord("x", logging.INFO, __file__, 1, "bad %d", ("x",), None)
     assert Redact([secret]).filter(bad) and bad.args == ("x",)
+
+
+def test_the_database_password_is_a_configured_secret(monkeypatch) -> None:
+    from bot.config import load_settings
+    from bot.logging_setup import configured_secrets
+
+    monkeypatch.setenv("STYLEBOT_STORAGE__URL", "postgresql://bot:p%40ss@db.example.org/bot")
+    assert "p@ss" in configured_secrets(load_settings())  # quoted forms follow (Redact)
+    monkeypatch.delenv("STYLEBOT_STORAGE__URL")
+    monkeypatch.setenv("STYLEBOT_TELEGRAM__TOKEN", "1:x")
+    assert configured_secrets(load_settings()) == ["1:x", "x"]

@@ -1,9 +1,8 @@
-"""The store on real SQLite files: migrations, user scoping, concurrent writers, restart,
-forget."""
+"""The store on real databases, each test on both an SQLite file and a PostgreSQL server (the
+`database` fixture): migrations, user scoping, concurrent writers, restart, forget."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from pathlib import Path
 
@@ -16,20 +15,20 @@ from storage.web_history import WebHistory
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "db.sqlite", tmp_path / "files")
+def store(database: Path | str, tmp_path: Path) -> Store:
+    s = Store(database, tmp_path / "files")
     yield s
     s.close()
 
 
-def test_schema_applied_once_and_wal(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite"
-    Store(path, tmp_path / "files").close()
-    again = Store(path, tmp_path / "files")  # a restart applies nothing twice
+def test_schema_applied_once(empty_database: Path | str, tmp_path: Path) -> None:
+    Store(empty_database, tmp_path / "files").close()
+    again = Store(empty_database, tmp_path / "files")  # a restart applies nothing twice
     applied = [m.name for m in migrations.applied(again.db)]
     assert applied == ["m001_initial", "m002_comments", "m003_catalog_index", "m004_diary",
                        "m005_web_history", "m006_language", "m007_kinds"]
-    assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if again.path:
+        assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert {
         "users",
         "photos",
@@ -42,14 +41,13 @@ def test_schema_applied_once_and_wal(tmp_path: Path) -> None:
     } <= set(again.db.table_names())
 
 
-def test_rows_survive_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite"
-    first = Store(path, tmp_path / "files")
+def test_rows_survive_a_restart(database: Path | str, tmp_path: Path) -> None:
+    first = Store(database, tmp_path / "files")
     first.ensure_user("tg:1", "telegram")
     verdict = first.add_verdict("tg:1", None, None, 0.6, {"colour": 1.0}, [])
     first.add_feedback("tg:1", "verdict", verdict, "a")
     first.close()
-    second = Store(path, tmp_path / "files")
+    second = Store(database, tmp_path / "files")
     assert [f["value"] for f in second.feedback("tg:1")] == ["a"]
     assert second.verdict("tg:1", verdict)["features"] == {"colour": 1.0}
 
@@ -73,7 +71,7 @@ def test_queries_are_scoped_to_the_user(store: Store) -> None:
     assert all(exported[t] == [] for t in ("outfits", "items", "verdicts", "photos"))
 
 
-def test_concurrent_writers_lose_nothing(store: Store) -> None:
+def test_concurrent_writers_lose_nothing(store: Store, tmp_path: Path) -> None:
     users = [f"web:{i}" for i in range(4)]
     for user in users:
         store.ensure_user(user, "web")
@@ -96,9 +94,10 @@ def test_concurrent_writers_lose_nothing(store: Store) -> None:
     for user in users:
         assert len(store.outfits(user, limit=1000)) == 50
         assert len(store.feedback(user)) == 50
-    # A second process-level connection sees everything committed.
-    conn = sqlite3.connect(store.path)
-    assert conn.execute("select count(*) from items").fetchone()[0] == 4 * 50 * 3
+    # Another store on the same database (a second process's) sees everything committed.
+    other = Store(store.path or store.url, tmp_path / "files")
+    assert other.db["items"].count == 4 * 50 * 3
+    other.close()
 
 
 def test_forget_removes_rows_and_files(store: Store) -> None:
@@ -151,3 +150,64 @@ def test_web_history_is_scoped_capped_exported_and_forgotten(store: Store) -> No
     assert history.messages("web:a") == []
     assert not history.add_turn("web:a", [("user", {"text": "after forget"})])
     assert history.messages("web:b")[0]["text"] == "b's secret"
+
+
+def test_a_database_made_before_postgresql_support_opens_unchanged(tmp_path: Path) -> None:
+    """tests/data/storage/db-772b177.sql: an SQLite database written by the code of commit
+    772b177 (the last before PostgreSQL), dumped as SQL. The store opens it, applies nothing
+    again and reads every row as that code wrote it."""
+    import sqlite3
+
+    dump = Path(__file__).parent.parent / "data" / "storage" / "db-772b177.sql"
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(dump.read_text())
+    conn.close()
+    store = Store(path, tmp_path / "files")
+    assert not migrations.pending(store.db)
+    [outfit] = store.outfits("tg:old")
+    assert outfit["summary"]["palette"] == ["navy"] and outfit["embedding"] == b"\x01\x02\x03\x04"
+    assert store.outfit("tg:old", outfit["id"])["items"][0]["area"] == 0.4
+    assert store.preferences("tg:old") == {"avoid_colours": ["yellow"]}
+    assert store.user("tg:old")["daily_time"] == "08:30"
+    assert WebHistory(store).messages("tg:old") == [{"role": "user", "text": "привіт"}]
+    assert store.add_outfit("tg:old", None, {}, []) == outfit["id"] + 1  # and takes new rows
+
+
+def test_migrations_give_both_databases_the_same_schema(postgres_cluster,
+                                                         tmp_path: Path) -> None:
+    sqlite = Store(tmp_path / "db.sqlite", tmp_path / "files")
+    url = postgres_cluster.create_database(migrated=False)  # every step run here
+    pg = Store(url, tmp_path / "files")
+    try:
+        tables = sorted(t for t in sqlite.db.table_names() if not t.startswith("sqlite_"))
+        assert tables == pg.db.table_names()
+        for table in tables:
+            assert sqlite.db[table].columns_dict == pg.db[table].columns_dict, table
+            assert sqlite.db[table].pks == pg.db[table].pks, table
+    finally:
+        pg.close()
+        postgres_cluster.drop_database(url)
+
+
+def test_workers_starting_together_migrate_once(empty_database: Path | str,
+                                                tmp_path: Path) -> None:
+    """Several workers started at once on an empty database (a compose file's bot workers):
+    one applies the migrations, the others wait for it and find nothing left to do."""
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            Store(empty_database, tmp_path / "files").close()
+        except BaseException as err:  # noqa: BLE001 - surfaced below
+            errors.append(err)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    store = Store(empty_database, tmp_path / "files")
+    assert len(migrations.applied(store.db)) == len(migrations._migrations)
+    store.close()

@@ -5,7 +5,6 @@ yellow". Every feature reads them through `profile_of(...)` (see inference/style
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -20,7 +19,7 @@ from inference.diary import pictures as pics
 from inference.styles.detection import rules as style_rules
 from inference.styles.taste import KINDS, Corrections, Profile, learn
 from storage import Store
-from storage.db import NotFound, now
+from storage.db import DatabaseError, NotFound, now
 
 MAX_SIGNALS = 300
 MAX_STATEMENT_CHARS = 160  # longer texts are not read as a correction
@@ -48,7 +47,7 @@ def _signals(store: Store, user_id: str, since: str | None) -> list[tuple[str, d
             elif row["kind"] == "comment" and row["value"] == "another":
                 out.append(("comment_more",
                             store.outfit(user_id, int(row["target_id"]))["summary"]))
-        except (NotFound, TypeError, ValueError, IndexError, sqlite3.Error):
+        except (NotFound, TypeError, ValueError, IndexError, *DatabaseError):
             continue  # the outfit or verdict is gone; the row itself stays
     return out
 

@@ -1,5 +1,6 @@
 """Daily reminders and weekly summaries: the real python-telegram-bot Application and JobQueue
-against the local Bot API stand-in, a fresh SQLite file per test; due times and claims."""
+against the local Bot API stand-in, a fresh SQLite file per test; due times and claims (on
+SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -67,13 +68,13 @@ def test_due_in_the_users_own_time_zone() -> None:
     assert due(weekly_only, evening, grace, "18:00") == [("weekly", "2026-11-29")]
 
 
-def test_a_claim_is_taken_once_even_by_racing_threads(tmp_path) -> None:
-    store = Store(tmp_path / "db.sqlite", tmp_path / "files")
+def test_a_claim_is_taken_once_even_by_racing_threads(database, tmp_path) -> None:
+    store = Store(database, tmp_path / "files")  # an SQLite file, or a PostgreSQL database
     store.ensure_user("tg:1", "telegram")
     results: list[int | None] = []
 
     def claim() -> None:
-        other = Store(tmp_path / "db.sqlite", tmp_path / "files")  # a connection per "process"
+        other = Store(database, tmp_path / "files")  # a connection per "process"
         results.append(DiaryStore(other).claim("tg:1", "daily", "2026-11-29"))
         other.close()
 
