@@ -91,17 +91,17 @@ class ServeRunner:
             return ROUTES.get(fn.__func__)
         return ROUTES.get(fn)
 
-    def _handle(self, app: str) -> Any:
-        self._join()
+    def _handle(self, app: str, wait: float | None = None) -> Any:
+        self._join(self.timeout if wait is None else wait)
         with self._connect:
             if app not in self._handles:
                 self._handles[app] = serve.get_app_handle(app)
             return self._handles[app]
 
-    def _join(self) -> None:
+    def _join(self, wait: float) -> None:
         """Join the cluster (once; a process already in it, as the tests', stays), waiting at
-        most one timeout: an unreachable address retries for long inside ray.init, so it runs
-        in its own thread and a later call waits for the same attempt."""
+        most `wait` seconds: an unreachable address retries for long inside ray.init, so it
+        runs in its own thread and a later call waits for the same attempt."""
         with self._connect:
             if ray.is_initialized():
                 return
@@ -109,7 +109,7 @@ class ServeRunner:
                 self._joining = threading.Thread(target=self._init, name="ray-join", daemon=True)
                 self._joining.start()
             joining = self._joining
-        joining.join(self.timeout)
+        joining.join(wait)
         if not ray.is_initialized():
             raise ConnectionError(self._join_error or f"no Ray cluster at {self.address} yet")
 
@@ -145,9 +145,10 @@ class ServeRunner:
         raise InferenceUnavailable(failure)
 
     def _ping(self) -> str | None:
+        wait = min(self.timeout, 2.0)  # /healthz answers within seconds, up or down
         for app in (PARSE_APP, STEPS_APP):
             try:
-                self._handle(app).ping.remote().result(timeout_s=min(self.timeout, 2.0))
+                self._handle(app, wait).ping.remote().result(timeout_s=wait)
             except TRANSIENT as err:
                 self._handles.pop(app, None)
                 return f"{app}: {type(err).__name__}: {err}"

@@ -131,12 +131,15 @@ pipeline = Pipeline(PipelineConfig.from_settings(settings.inference))
 runner = ServeRunner(settings.inference, pipeline)
 photo = open(sys.argv[2], "rb").read()
 start = time.monotonic()
+health = asyncio.run(runner.unavailable())  # what /healthz says, before any call
+health_seconds, start = time.monotonic() - start, time.monotonic()
 try:
     asyncio.run(runner.run_batch_for("u", pipeline.load_and_parse_many, photo))
     said = "answered"
 except InferenceUnavailable as err:
     said = str(err)
-print(json.dumps({"seconds": time.monotonic() - start, "error": said}), flush=True)
+print(json.dumps({"seconds": time.monotonic() - start, "error": said, "health": health,
+                  "health_seconds": health_seconds}), flush=True)
 os._exit(0)  # the join attempt may still be retrying in its thread
 """
 
@@ -153,6 +156,8 @@ def test_an_unreachable_cluster_is_unavailable_within_the_timeout(photo_paths):
     said = json.loads(done.stdout.strip().splitlines()[-1])
     assert said["seconds"] < 2 * 2 + 1.5  # 1 + 1 retry, 2 s each, and the back-off
     assert said["error"].startswith("stylebot-parse.parse: ConnectionError")
+    assert said["health"].startswith("stylebot-parse: ConnectionError")  # /healthz: 503
+    assert said["health_seconds"] < 2 + 1
 
 
 async def test_a_stopped_deployment_gets_the_kind_message_in_time(remote_services, photo_bytes):
