@@ -277,12 +277,17 @@ async def index(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 while storage takes writes; 503 naming the fault while the last write of the database
-    or of a kept photo failed (the store's Health, kept as writes happen: nothing is probed)."""
-    faults = request.app[DIALOG].services.store.health.faults
+    """200 while storage takes writes and the models answer; 503 naming the fault while the last
+    write of the database or of a kept photo failed (the store's Health, kept as writes happen:
+    nothing is probed), or while remote inference (inference.serve) does not answer a ping."""
+    services = request.app[DIALOG].services
+    faults = services.store.health.faults
     if faults:
         return web.json_response({"ok": False, "reason": "the last storage write failed",
                                   "storage": dict(faults)}, status=503)
+    if down := await services.runner.unavailable():
+        return web.json_response({"ok": False, "reason": "inference unavailable",
+                                  "inference": down}, status=503)
     return web.json_response({"ok": True})
 
 
