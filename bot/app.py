@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class Services:
     settings: Settings
     store: Store
-    runner: ModelRunner
+    runner: ModelRunner  # or inference.serve.client.ServeRunner, its interface
     pipeline: Pipeline
     first_build: FirstBuild = field(default_factory=FirstBuild)
     llm: ChatBackend | None = None  # the optional LLM for open questions (config: conversation)
@@ -40,9 +40,14 @@ def build_services(settings: Settings, pipeline: Pipeline | None = None) -> Serv
     store = Store(settings.storage.target, settings.storage.files_dir,
                   int(settings.storage.photo_quota_mb * 2**20))
     inference = settings.inference
-    runner = ModelRunner(inference.workers, inference.threads, inference.max_queue,
-                         inference.max_batch, inference.batch_wait_ms / 1000)
     pipeline = pipeline or Pipeline(PipelineConfig.from_settings(settings.inference))
+    if inference.serve:  # model steps on Ray Serve; imports ray only then (the `ray` extra)
+        from inference.serve.client import ServeRunner
+
+        runner = ServeRunner(inference, pipeline)
+    else:
+        runner = ModelRunner(inference.workers, inference.threads, inference.max_queue,
+                             inference.max_batch, inference.batch_wait_ms / 1000)
     return Services(settings, store, runner, pipeline,
                     llm=create_chat_backend(settings.conversation))
 

@@ -109,6 +109,14 @@ class InferenceSettings(Section):
     max_batch: int = Field(4, ge=1)
     batch_wait_ms: float = Field(5, ge=0)
     max_pixels: int = Field(40_000_000, ge=1_000_000)
+    # "" runs the models in this process. A Ray address ("ray://head:10001", or "auto" / a GCS
+    # "host:6379" to join as a driver) sends parsing, embeddings, comments and Style Check to the
+    # Ray Serve deployments `stylebot serve-inference` started (the `ray` extra). An http://
+    # address of a Serve app is not supported yet: refused here rather than failing at a photo.
+    serve: str = Field("", pattern=r"^(|auto|ray://\S+|[\w.-]+:\d+)$")
+    serve_replicas: int = Field(1, ge=1)  # per deployment, one CPU each
+    serve_timeout_s: float = Field(10, gt=0)  # one call's wait for its answer
+    serve_retries: int = Field(2, ge=0)  # more tries after a timeout or a lost replica
     hub_models: dict[str, str] = {
         "segformer-clothes": "mattmdjaga/segformer_b2_clothes",
         "fashion-clip": "patrickjohncyh/fashion-clip",

@@ -16,8 +16,9 @@ from storage.db import NotFound, Store, now
 log = logging.getLogger(__name__)
 
 #: Columns a feed row may set (the rest are bookkeeping).
-ITEM_FIELDS = ("id", "title", "category", "shop_category", "colour_name", "colour_family", "price",
-               "currency", "url", "image", "image_path", "image_sha256", "demo", "source", "feed")
+ITEM_FIELDS = ("id", "title", "brand", "category", "shop_category", "colour_name", "colour_family",
+               "price", "currency", "url", "image", "image_path", "image_sha256", "demo", "source",
+               "feed")
 #: Fields whose change means the item is different (bookkeeping such as `feed` is not).
 _COMPARED = tuple(f for f in ITEM_FIELDS if f not in ("id", "feed"))
 

@@ -165,7 +165,14 @@ def m007_kinds(db: Database) -> None:
 
 
 @migrations()
-def m008_shared_state(db: Database) -> None:
+def m008_brands(db: Database) -> None:
+    """The brand a feed names for a catalogue item (its `brand` column), for "not this brand";
+    none for the demo catalogue and feeds without one."""
+    db["catalog"].add_column("brand", str)
+
+
+@migrations()
+def m009_shared_state(db: Database) -> None:
     """What several bot workers on one database share (workers.shared, docs/scaling.md): recent
     photos for pairing, the web chat's pictures waiting to be fetched, rate-limit buckets and
     the parts of Telegram albums still arriving. Times are seconds since the epoch (a float), so

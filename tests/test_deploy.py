@@ -76,7 +76,7 @@ def test_every_setting_is_a_real_one(compose) -> None:
     assert {"STYLEBOT_STORAGE__URL", "STYLEBOT_INFERENCE__SERVE"} <= seen
     assert bot["STYLEBOT_WORKERS__SHARED"] == "true"
     assert bot["STYLEBOT_STORAGE__URL"].startswith("postgresql://")
-    assert bot["STYLEBOT_INFERENCE__SERVE"].startswith("ray://ray-head:")
+    assert bot["STYLEBOT_INFERENCE__SERVE"] == "ray-head:6379"  # the head's GCS port
     # The proxy's fixed address is the one trusted for X-Forwarded-For.
     proxy_ip = compose["services"]["proxy"]["networks"]["back"]["ipv4_address"]
     assert yaml.safe_load(bot["STYLEBOT_WEB__TRUSTED_PROXIES"]) == [proxy_ip]
@@ -93,7 +93,7 @@ def test_every_stylebot_command_parses(compose) -> None:
             assert not rest and args.command == argv[0], (name, argv)
     assert sorted(ran) == ["catalog", "run", "run", "serve-inference", "web", "web"]
     head = command_line(compose["services"]["ray-head"])
-    assert "--ray-client-server-port=10001" in head  # what STYLEBOT_INFERENCE__SERVE names
+    assert "--port=6379" in head  # what STYLEBOT_INFERENCE__SERVE names
     assert "ray-head:6379" in command_line(compose["services"]["ray-worker"])
 
 

@@ -3,7 +3,8 @@
 A feed row needs an id and an image (a local path, relative to the feed's folder, or an http(s)
 URL); everything else is optional and never invented: no price or link in the feed means none
 in the catalogue. Columns are matched by common names (`title`/`name`/`productDisplayName`,
-`articleType`/`product_type`, `colour`/`color`/`baseColour`, `url`/`link`, `image`/`image_url`),
+`articleType`/`product_type`, `colour`/`color`/`baseColour`, `brand`, `url`/`link`,
+`image`/`image_url`),
 so ../shared/data/products/catalog.csv imports as it is (its images are `images/<id>.jpg`).
 Classes and colour families come from inference.shop.catalog_terms.
 
@@ -43,6 +44,7 @@ MAX_IMAGE_PIXELS = 40_000_000
 ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "sku", "product_id", "item_id"),
     "title": ("title", "name", "productdisplayname", "product_name"),
+    "brand": ("brand", "brand_name"),
     "category": ("category", "class"),
     "shop_category": ("shop_category", "articletype", "product_type", "type", "subcategory"),
     "colour": ("colour", "color", "basecolour", "basecolor", "colour_name", "color_name"),
@@ -172,11 +174,13 @@ def normalise_row(raw: dict[str, Any], source: str, base: Path,
     if url is not None and urlparse(str(url)).scheme not in ("http", "https"):
         raise ValueError(f"link {str(url)[:60]!r} is not an http(s) address")
     colour = _pick(raw, "colour")
+    brand = _pick(raw, "brand")
     category = category_for(shop_category, title, _pick(raw, "category"))
     flagged = str(_pick(raw, "demo") or "").lower() in ("1", "true", "yes")
     return {
         "id": f"{source}:{raw_id}",
         "title": str(title) if title else f"{shop_category or category} {raw_id}",
+        "brand": " ".join(str(brand).split())[:60] if brand else None,
         "category": category,
         "shop_category": str(shop_category) if shop_category else None,
         "colour_name": str(colour).lower() if colour else None,

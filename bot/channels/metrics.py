@@ -3,8 +3,9 @@
 `/metrics` in Prometheus' text format (prometheus_client): HTTP requests by app, route and
 status, their latency, the dialog's reply latency by kind of event (photo replies apart), the
 model queue's depth (the ModelRunner's jobs running or waiting), users answered in the last five
-minutes and users in the store. `/healthz`: storage (the last writes) and models (threads alive),
-200 or 503. The metrics are process-wide, as Prometheus scrapes each worker on its own.
+minutes and users in the store. `/healthz`: storage (the last writes), models (threads alive)
+and remote inference (inference.serve answers), 200 or 503. The metrics are process-wide, as
+Prometheus scrapes each worker on its own.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def track(app: web.Application, name: str, services: Services) -> None:
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def healthz(_: web.Request) -> web.Response:
-        ok, body = health(services)
+        ok, body = await health(services)
         return web.json_response(body, status=200 if ok else 503)
 
     app.middlewares.insert(0, measured)
@@ -101,15 +102,20 @@ def track(app: web.Application, name: str, services: Services) -> None:
     app.router.add_get("/healthz", healthz)
 
 
-def health(services: Services) -> tuple[bool, dict]:
-    """Storage takes writes (the store's Health, kept as writes happen: nothing is probed) and
-    the models can run (model threads alive)."""
+async def health(services: Services) -> tuple[bool, dict]:
+    """Storage takes writes (the store's Health, kept as writes happen: nothing is probed), the
+    models can run here (model threads alive) and, with inference.serve, the deployments answer
+    a ping (the runner's, at most every few seconds)."""
     faults = services.store.health.faults
     models = {"parser": services.settings.inference.parser, "threads": services.runner.alive,
               "queue": services.runner.pending}
-    body: dict = {"ok": not faults and models["threads"] > 0, "models": models}
+    body: dict = {"ok": False, "models": models}
     if faults:
         body |= {"reason": "the last storage write failed", "storage": dict(faults)}
     elif not models["threads"]:
         body["reason"] = "no model thread is running"
+    elif down := await services.runner.unavailable():
+        body |= {"reason": "inference unavailable", "inference": down}
+    else:
+        body["ok"] = True
     return body["ok"], body

@@ -16,7 +16,7 @@ from bot.chat.flows import Turn, compare, outfit, shop, talk
 from bot.chat.messages import Incoming, Reply
 from bot.chat.ratelimit import event_cost, limiter
 from bot.chat.recent_photos import RecentPhotos
-from inference.core.runner import RunnerBusy
+from inference.core.runner import InferenceUnavailable, RunnerBusy
 from inference.parsing.outfit import Outfit
 from inference.text.language import language_of
 from storage.db import is_storage_fault
@@ -67,6 +67,9 @@ class Dialog:
             replies = await self._route(turn)
         except RunnerBusy:  # refused before any model work: try again later, nothing lost
             return [Reply(self.speaker(event.user_id, event.locale)("busy"), busy=True)]
+        except InferenceUnavailable as err:  # Ray Serve did not answer: said kindly, logged once
+            log.error("inference unavailable: %s", err)
+            return [Reply(self.speaker(event.user_id, event.locale)("inference_unavailable"))]
         except Exception as err:
             log.exception("failed to handle an event from a %s user", event.channel)
             return [Reply(self.speaker(event.user_id, event.locale)(apology_key(err)))]

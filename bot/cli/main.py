@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.cli import analyse, shop, train_eval
+from bot.cli import analyse, serve_inference, shop, train_eval
 from bot.cli.common import load
 from bot.config import ConfigError, Settings
 from storage.db import StorageError
@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook", default=None, help="public HTTPS URL Telegram should call")
     run.set_defaults(handler=cmd_run)
 
-    for group in (analyse, shop, train_eval):
+    for group in (analyse, shop, train_eval, serve_inference):
         group.add_commands(sub)
     return parser
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import warnings
 
@@ -24,6 +25,11 @@ class BadImage(ValueError):
         super().__init__(code if not values else f"{code} {values}")
         self.code = code
         self.values = values
+
+    def __reduce__(self) -> tuple:
+        """Pickled with its code and values (a Ray Serve replica sends it back), not as the
+        message alone."""
+        return functools.partial(BadImage, self.code, **self.values), ()
 
 
 def load_photo(data: bytes, max_pixels: int = 40_000_000) -> Image.Image:

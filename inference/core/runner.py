@@ -25,6 +25,10 @@ class RunnerBusy(RuntimeError):
     """The queue is full: the job was refused without running (the caller says "busy")."""
 
 
+class InferenceUnavailable(RuntimeError):
+    """Remote inference did not answer within its timeout and retries (the caller apologises)."""
+
+
 @dataclass
 class Job:
     owner: str
@@ -161,6 +165,10 @@ class ModelRunner:
             return [(not isinstance(r, BaseException), r) for r in results]
         except BaseException as err:  # the callers get it, the worker goes on
             return [(False, err)] * len(jobs)
+
+    async def unavailable(self) -> str | None:
+        """Why model work cannot run now, None when it can: in this process it always can."""
+        return None
 
     def close(self) -> None:
         """Stop taking jobs; the ones already queued and running finish first."""

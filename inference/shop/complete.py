@@ -52,7 +52,8 @@ def _why(model: Compatibility, category: str, family: str, others: list[Piece]) 
 
 def complete_the_look(index: CatalogIndex, outfit: dict, category: str, k: int = 5,
                       offset: int = 0, price_max: float | None = None,
-                      model: Compatibility | None = None) -> list[Hit]:
+                      model: Compatibility | None = None,
+                      not_brands: frozenset[str] = frozenset()) -> list[Hit]:
     """The catalogue's items of `category` (at most `price_max`), ranked by how likely their
     colour family is given the outfit's other pieces; equal scores keep the catalogue's order.
     Items without a family the model knows go last. [] when the catalogue has none."""
@@ -61,7 +62,7 @@ def complete_the_look(index: CatalogIndex, outfit: dict, category: str, k: int =
     if model is None or not rows:
         return []
     others = _others(outfit, category)
-    accepts = Filters(category=category, price_max=price_max).accepts
+    accepts = Filters(category=category, price_max=price_max, exclude_brands=not_brands).accepts
     scores = {f: s for f, s in model.rank(category, others)}
     ranked = sorted(
         (index.items[r] for r in rows if accepts(index.items[r])),

@@ -42,7 +42,7 @@ DEFAULT_TREES = 40
 SEARCH_K_FLOOR = 8000
 KEEP_BUILDS = 2
 #: Items carried into meta.json (what a reply needs without the database).
-META_FIELDS = ("id", "title", "category", "kind", "shop_category", "colour_name",
+META_FIELDS = ("id", "title", "brand", "category", "kind", "shop_category", "colour_name",
                "colour_family", "price", "currency", "url", "image", "image_path", "demo")
 
 
@@ -56,15 +56,18 @@ class Filters:
     price_min: float | None = None
     price_max: float | None = None
     exclude: frozenset[str] = frozenset()
+    exclude_brands: frozenset[str] = frozenset()  # brand_key()s: "not this brand", "no Nike"
 
     @property
     def over_fetch(self) -> bool:
         return bool(self.colour_family or self.price_min is not None or self.kind
                     or self.price_max is not None or self.exclude or self.prefer_family
-                    or self.prefer_kind)
+                    or self.prefer_kind or self.exclude_brands)
 
     def accepts(self, item: dict) -> bool:
         if item["id"] in self.exclude:
+            return False
+        if self.exclude_brands and brand_key(item.get("brand")) in self.exclude_brands:
             return False
         if self.kind and item.get("kind") != self.kind:
             return False
@@ -74,6 +77,11 @@ class Filters:
         if self.price_min is not None and (price is None or price < self.price_min):
             return False
         return self.price_max is None or (price is not None and price <= self.price_max)
+
+
+def brand_key(brand: str | None) -> str:
+    """A brand as compared: "Levi's" and "LEVI'S " are one brand; "" for none."""
+    return " ".join((brand or "").casefold().split())
 
 
 #: Why a hit was chosen: a key of the replies' `shop_reasons` and the values it names
@@ -100,7 +108,7 @@ class Hit:
     why: list[Reason] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        keep = ("id", "title", "category", "kind", "shop_category", "colour_name",
+        keep = ("id", "title", "brand", "category", "kind", "shop_category", "colour_name",
                 "colour_family", "price", "currency", "url", "demo")
         return {**{k: self.item.get(k) for k in keep},
                 "colour": self.item.get("colour_family") or self.item.get("colour_name"),

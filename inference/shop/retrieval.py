@@ -13,7 +13,7 @@ Modes (the bot's buttons and the CLI use the same names):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -90,29 +90,37 @@ def embed_with_kinds(crops: list[GarmentCrop], categories: list[str], embedder, 
 
 
 def filters_for(query: GarmentQuery, mode: str, price_max: float | None = None,
-                exclude: Iterable[str] = ()) -> Filters:
+                exclude: Iterable[str] = (), kind: str | None = None,
+                not_brands: frozenset[str] = frozenset()) -> Filters:
+    """The filters of a mode; `kind` keeps only that kind of item ("show me boots" after the
+    photo's matches), `not_brands` leaves those brands out (brand_key()s)."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
     if mode == "visual":
-        return Filters(exclude=frozenset(exclude))
+        return Filters(exclude=frozenset(exclude), exclude_brands=not_brands)
     return Filters(
         category=query.category,
+        kind=kind,
         colour_family=query.colour_family if mode == "colour" else None,
         prefer_family=query.colour_family if mode in ("default", "cheaper") else None,
         prefer_kind=query.kind,
         price_max=price_max if mode == "cheaper" else None,
         exclude=frozenset(exclude),
+        exclude_brands=not_brands,
     )
 
 
 def search(index: CatalogIndex, query: GarmentQuery, mode: str = "default", k: int = 10,
            offset: int = 0, price_max: float | None = None,
-           colour_bonus: float | None = None, kind_bonus: float | None = None) -> list[Hit]:
+           colour_bonus: float | None = None, kind_bonus: float | None = None,
+           kind: str | None = None, not_brands: frozenset[str] = frozenset()) -> list[Hit]:
     bonus = COLOUR_BONUS if colour_bonus is None else colour_bonus
-    hits = index.search(query.vector, k, filters_for(query, mode, price_max), offset, bonus,
+    filters = filters_for(query, mode, price_max, kind=kind, not_brands=not_brands)
+    hits = index.search(query.vector, k, filters, offset, bonus,
                         KIND_BONUS if kind_bonus is None else kind_bonus)
+    asked = replace(query, kind=kind) if kind else query  # "same type (heels)" when asked
     for hit in hits:
-        hit.why = why(hit, query)
+        hit.why = why(hit, asked)
     return hits
 
 

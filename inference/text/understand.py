@@ -27,7 +27,8 @@ import prompts
 INTENTS: tuple[str, ...] = (
     "greeting", "thanks", "bye", "smalltalk", "help", "pair_with", "occasion_fit", "suggest_item",
     "verdict_why", "verdict_which", "verdict_improve", "occasion_advice", "restyle", "shop_this",
-    "search", "refine_cheaper", "refine_colour", "more_like", "preference", "diary", "other",
+    "search", "refine_cheaper", "refine_colour", "more_like", "refine_brand", "preference",
+    "diary", "other",
 )
 CONTEXTS: tuple[str, ...] = ("none", "photo", "verdict", "shop")
 #: The slots each intent's answer reads. Other slot words in the message are not its arguments
@@ -40,7 +41,8 @@ INTENT_SLOTS: dict[str, tuple[str, ...]] = {
     "search": ("garment", "kind", "colour", "price", "occasion"),
     "refine_cheaper": ("price", "ordinal"),
     "refine_colour": ("colour", "ordinal", "garment", "kind"),
-    "more_like": ("ordinal", "garment", "colour"), "preference": ("garment", "colour", "style"),
+    "more_like": ("ordinal", "garment", "colour"), "refine_brand": ("ordinal",),
+    "preference": ("garment", "colour", "style"),
     "diary": ("day", "garment", "colour"),
 }
 MODEL_PATH = Path(__file__).with_name("intent_model.npz")

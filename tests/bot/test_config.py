@@ -91,3 +91,12 @@ def test_storage_url_chooses_postgresql_and_keeps_its_password_secret(
     with pytest.raises(ConfigError, match=r"storage\.url") as raised:
         load_settings()
     assert "pg-secret" not in str(raised.value)
+
+
+def test_inference_serve_takes_ray_addresses_only(tmp_path: Path) -> None:
+    for address in ("", "auto", "ray://head:10001", "10.0.0.5:6379"):
+        assert load_settings(None, inference__serve=address).inference.serve == address
+    path = tmp_path / "config.yaml"
+    path.write_text("inference:\n  serve: http://head:8000\n")  # not supported yet: said at start
+    with pytest.raises(ConfigError, match=r"inference\.serve"):
+        load_settings(path)

@@ -26,7 +26,8 @@ def test_schema_applied_once(empty_database: Path | str, tmp_path: Path) -> None
     again = Store(empty_database, tmp_path / "files")  # a restart applies nothing twice
     applied = [m.name for m in migrations.applied(again.db)]
     assert applied == ["m001_initial", "m002_comments", "m003_catalog_index", "m004_diary",
-                       "m005_web_history", "m006_language", "m007_kinds", "m008_shared_state"]
+                       "m005_web_history", "m006_language", "m007_kinds", "m008_brands",
+                       "m009_shared_state"]
     if again.path:
         assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert {
@@ -172,6 +173,29 @@ def test_a_database_made_before_postgresql_support_opens_unchanged(tmp_path: Pat
     assert store.user("tg:old")["daily_time"] == "08:30"
     assert WebHistory(store).messages("tg:old") == [{"role": "user", "text": "привіт"}]
     assert store.add_outfit("tg:old", None, {}, []) == outfit["id"] + 1  # and takes new rows
+
+
+def test_an_old_database_gets_the_brand_column(tmp_path: Path) -> None:
+    """The dump above was written before brands (up to m007): opening it adds the catalogue's
+    `brand` column (m008), the old item reads no brand, and a feed's brand is then kept."""
+    import sqlite3
+
+    from storage.catalog import CatalogStore
+
+    dump = Path(__file__).parent.parent / "data" / "storage" / "db-772b177.sql"
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(dump.read_text())
+        assert "brand" not in [c[1] for c in conn.execute("pragma table_info(catalog)")]
+    conn.close()
+    store = Store(path, tmp_path / "files")
+    assert "m008_brands" in [m.name for m in migrations.applied(store.db)]
+    catalog = CatalogStore(store)
+    old = catalog.item("demo-1")
+    assert old["brand"] is None and old["title"] == "Navy coat"
+    result = catalog.upsert([{**old, "brand": "Zara"}])
+    assert result.updated == ["demo-1"] and catalog.item("demo-1")["brand"] == "Zara"
+    store.close()
 
 
 def test_migrations_give_both_databases_the_same_schema(postgres_cluster,

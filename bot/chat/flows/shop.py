@@ -6,13 +6,19 @@ catalogue has one, a short "why"), shop links as link buttons; "More", "Same col
 
 Button payloads (≤ 64 bytes):
     shop:<outfit>                              the garment buttons of an outfit
-    shopi:<outfit>:<item>:<mode>:<offset>[:<max price>]   matches; mode d(efault) c(olour)
-                                               p (cheaper)
+    shopi:<outfit>:<item>:<mode>:<offset>[:<max price>[:<kind>]]   matches; mode d(efault)
+                                               c(olour) p (cheaper); only that kind of item
+                                               ("show me boots" after them) when given
     shopq:<offset>                             more results of the user's last text search
     look:<outfit>[:<category>:<offset>[:<max price>]]   "complete the look": catalogue pieces of
                                                a category the photo lacks (the first one the
                                                catalogue stocks when none is given), ranked by
                                                the compatibility model
+Results remember what they showed (the conversation state's `last_shop`), so that words refine
+them: "cheaper", "in black", "more like the second one", "show me boots", "not this brand"
+(bot/chat/flows/talk.py). A brand left out holds for the words that refine those results next
+("cheaper", another brand, "show me boots"); the buttons' payloads have no room for it, so ➡️ More
+and the others bring every brand again.
 A garment's vector is stored (user-scoped, deleted by /forget) when its buttons are shown, so the
 buttons keep working after the in-memory photo is gone.
 """
@@ -20,6 +26,8 @@ buttons keep working after the in-memory photo is gone.
 from __future__ import annotations
 
 import logging
+import re
+from functools import partial
 
 from bot.chat.flows import Turn, button, command
 from bot.chat.flows.outfit import analyse_and_store
@@ -32,7 +40,7 @@ from inference.core.garments import DISPLAY_NAME, GARMENT_CLASSES
 from inference.parsing.outfit import Outfit
 from inference.shop.complete import COMPLETING, complete_the_look, missing_pieces
 from inference.shop.grid import Tile, results_grid
-from inference.shop.index import CatalogIndex, Hit, reason_text
+from inference.shop.index import CatalogIndex, Filters, Hit, brand_key, reason_text
 from inference.shop.kinds import kinds_of
 from inference.shop.retrieval import GarmentQuery, search
 from storage.catalog import CatalogStore
@@ -43,14 +51,19 @@ log = logging.getLogger(__name__)
 MODE_CODES = {"d": "default", "c": "colour", "p": "cheaper"}
 #: The prompts key of the words a mode adds to "nothing found for the top ...".
 FILTER_KEYS = {"default": None, "colour": "shop_filter_colour", "cheaper": "shop_filter_cheaper"}
+#: Brands left out of a refinement (inference.shop.index.brand_key()s).
+NoBrands = frozenset[str]
 
 
-def _filter_words(turn: Turn, mode: str) -> str:
+def _filter_words(turn: Turn, mode: str, not_brands: NoBrands = frozenset()) -> str:
     key = FILTER_KEYS[mode]
-    return " " + turn.say(key) if key else ""
+    words = [turn.say(key)] if key else []
+    if not_brands:
+        words.append(turn.say("shop_filter_brand"))
+    return "".join(" " + w for w in words)
 
 
-def _lacking(turn: Turn, key: str, **values: object) -> Reply:
+def lacking(turn: Turn, key: str, **values: object) -> Reply:
     """The catalogue has nothing of a kind (the demo has no bags or jewellery): say so, and how
     the bot's owner adds a shop's feed that has."""
     return Reply(turn.say(key, **values).rstrip() + "\n" + turn.say("shop_add_feed"))
@@ -105,12 +118,15 @@ async def shop_button(turn: Turn, payload: str) -> list[Reply]:
     return await _menu_or_results(turn, outfit_id, queries)
 
 
-async def shop_item(turn: Turn, payload: str) -> list[Reply]:
-    """shopi:<outfit>:<item>:<mode>:<offset>[:<max price>]."""
+async def shop_item(turn: Turn, payload: str,
+                    not_brands: NoBrands = frozenset()) -> list[Reply]:
+    """shopi:<outfit>:<item>:<mode>:<offset>[:<max price>[:<kind>]] (an empty max price for a
+    kind without one); `not_brands` when "not this brand" refines them."""
     parts = payload.split(":")
     try:
         outfit_id, index, code, offset = int(parts[0]), int(parts[1]), parts[2], int(parts[3])
-        price_max = float(parts[4]) if len(parts) > 4 else None
+        price_max = float(parts[4]) if len(parts) > 4 and parts[4] else None
+        kind = parts[5] if len(parts) > 5 else None
         mode = MODE_CODES[code]
     except (IndexError, ValueError, KeyError):
         return [Reply(turn.say("feedback_stale"))]
@@ -118,10 +134,12 @@ async def shop_item(turn: Turn, payload: str) -> list[Reply]:
     query = next((GarmentQuery.from_row(r) for r in rows if r["item_index"] == index), None)
     if query is None:
         return [Reply(turn.say("shop_photo_gone"))]
+    if kind is not None and kind not in kinds_of(query.category):
+        return [Reply(turn.say("feedback_stale"))]
     if mode == "cheaper" and price_max is None:
         return [Reply(turn.say("shop_no_prices"))]
     turn.store.add_feedback(turn.user_id, "shop_item", outfit_id, f"{mode}:{index}:{offset}")
-    return await _results(turn, outfit_id, query, mode, offset, price_max)
+    return await _results(turn, outfit_id, query, mode, offset, price_max, kind, not_brands)
 
 
 # the garment menu --------------------------------------------------------------------------
@@ -147,7 +165,7 @@ async def _menu_or_results(turn: Turn, outfit_id: int,
     names = _names(turn, outfit_id, queries)
     missing = [names[q.index] for q in queries if q not in stocked]
     if not stocked:
-        return [_lacking(turn, "shop_none_stocked", items=wording.joined(missing, turn.lang))]
+        return [lacking(turn, "shop_none_stocked", items=wording.joined(missing, turn.lang))]
     if len(stocked) == 1 and not missing:
         return await _results(turn, outfit_id, stocked[0], "default", 0)
     [reply] = _menu_reply(turn, outfit_id, stocked, names)
@@ -209,18 +227,23 @@ def catalogue(turn: Turn) -> CatalogIndex | None:
 
 # results -----------------------------------------------------------------------------------
 async def _results(turn: Turn, outfit_id: int, query: GarmentQuery, mode: str, offset: int,
-                   price_max: float | None = None) -> list[Reply]:
+                   price_max: float | None = None, kind: str | None = None,
+                   not_brands: NoBrands = frozenset()) -> list[Reply]:
+    """A page of the garment's matches; only `kind` of item when given, without `not_brands`."""
     problem = _catalogue_problem(turn)
     if problem:
         return [problem]
     index = catalogue(turn)
     assert index is not None
     k = turn.services.settings.catalog.results_per_page
-    hits = await turn.run(search, index, query, mode, k + 1, offset, price_max)
+    hits = await turn.run(partial(search, kind=kind, not_brands=not_brands), index, query, mode,
+                          k + 1, offset, price_max)
     what = _names(turn, outfit_id, [query])[query.index]
+    if not hits and kind and not offset and not not_brands:  # no boots at all: say so
+        return [lacking(turn, "search_no_category", noun=wording.noun_word(kind, turn.lang))]
     if not hits:
         key = "shop_no_more" if offset else "shop_no_matches"
-        return [Reply(turn.say(key, what=what, filter=_filter_words(turn, mode)),
+        return [Reply(turn.say(key, what=what, filter=_filter_words(turn, mode, not_brands)),
                       buttons=[[Button(turn.say("button_other_piece"),
                                        f"shop:{outfit_id}")]])]
     more, hits = len(hits) > k, hits[:k]
@@ -232,16 +255,24 @@ async def _results(turn: Turn, outfit_id: int, query: GarmentQuery, mode: str, o
     code = {v: k for k, v in MODE_CODES.items()}[mode]
     nav = []
     if more:
-        tail = f":{price_max:g}" if price_max is not None else ""
-        nav.append(Button(turn.say("button_more"), f"{base}:{code}:{offset + k}{tail}"))
-    nav.append(Button(turn.say("button_same_colour"), f"{base}:c:0"))
+        nav.append(Button(turn.say("button_more"),
+                          f"{base}:{code}:{offset + k}{item_tail(price_max, kind)}"))
+    nav.append(Button(turn.say("button_same_colour"), f"{base}:c:0{item_tail(None, kind)}"))
     if (cheaper := _cheaper_than(hits)) is not None:  # no prices shown: nothing to undercut
-        nav.append(Button(turn.say("button_cheaper"), f"{base}:p:0:{cheaper:g}"))
+        nav.append(Button(turn.say("button_cheaper"), f"{base}:p:0{item_tail(cheaper, kind)}"))
     reply = await _grid(turn, header, hits, [
         nav, [Button(turn.say("button_other_piece"), f"shop:{outfit_id}")]])
-    _remember_results(turn, hits, kind="item", outfit=outfit_id, item=query.index,
-                      noun=_kind_noun(query.category, query.kind))
+    _remember_results(turn, hits, not_brands, kind="item", outfit=outfit_id, item=query.index,
+                      category=query.category, only_kind=kind,
+                      noun=_kind_noun(query.category, kind or query.kind))
     return [reply]
+
+
+def item_tail(price_max: float | None, kind: str | None) -> str:
+    """The optional end of a shopi payload: ":<max price>[:<kind>]", the price empty before a
+    kind without one."""
+    price = f"{price_max:g}" if price_max is not None else ""
+    return f":{price}:{kind}" if kind else (f":{price}" if price else "")
 
 
 def _cheaper_than(hits: list[Hit]) -> float | None:
@@ -251,40 +282,71 @@ def _cheaper_than(hits: list[Hit]) -> float | None:
     return round(max(0.0, min(prices) - 0.01), 2) if prices else None
 
 
-def _remember_results(turn: Turn, hits: list[Hit], **what: object) -> None:
-    """What was shown, so "cheaper", "in black" and "the second one" refer to it."""
+def _remember_results(turn: Turn, hits: list[Hit], not_brands: NoBrands = frozenset(),
+                      **what: object) -> None:
+    """What was shown, so "cheaper", "in black", "the second one" and "not this brand" refer to
+    it (user-scoped: the state is the user's own)."""
     turn.remember(last="shop", last_shop={**what, "hits": [h.item["id"] for h in hits],
+                                          "not_brands": sorted(not_brands),
                                           "cheaper_than": _cheaper_than(hits)})
 
 
-async def more_like_item(turn: Turn, item_id: str,
-                         price_max: float | None = None) -> list[Reply]:
-    """Catalogue items that look like one already shown ("more like the second one"), at most
-    `price_max` when given ("cheaper" after them)."""
-    from inference.shop.index import Filters
+def item_row(index: CatalogIndex, item_id: str) -> int | None:
+    """The index row of a catalogue item (None when this build no longer has it)."""
+    return next((i for i, item in enumerate(index.items) if item["id"] == item_id), None)
 
+
+async def more_like_item(turn: Turn, item_id: str, price_max: float | None = None,
+                         not_brands: NoBrands = frozenset()) -> list[Reply]:
+    """Catalogue items that look like one already shown ("more like the second one"), at most
+    `price_max` when given ("cheaper" after them), without `not_brands`."""
     index = catalogue(turn)
     if index is None:
         return [Reply(turn.say(_no_index_key(turn)))]
-    row = next((i for i, item in enumerate(index.items) if item["id"] == item_id), None)
+    row = item_row(index, item_id)
     if row is None:
         return [Reply(turn.say("feedback_stale"))]
     item = index.items[row]
     k = turn.services.settings.catalog.results_per_page
     filters = Filters(category=item.get("category"), price_max=price_max,
-                      exclude=frozenset({item_id}))
+                      exclude=frozenset({item_id}), exclude_brands=not_brands)
     hits = await turn.run(index.search, index.vector(row), k, filters)
     if not hits:
         mode = "cheaper" if price_max is not None else "default"
-        return [Reply(turn.say("shop_no_matches", what=item["title"],
-                               filter=_filter_words(turn, mode)))]
+        return [Reply(turn.say("shop_no_matches", what=shown_title(item),
+                               filter=_filter_words(turn, mode, not_brands)))]
     matches = turn.say("shop_matches_one" if len(hits) == 1 else "shop_matches_many",
                        n=len(hits))
-    header = turn.say("shop_results", what=item["title"], matches=matches, page="")
+    header = turn.say("shop_results", what=shown_title(item), matches=matches, page="")
     reply = await _grid(turn, header, hits)
-    _remember_results(turn, hits, kind="like", item_id=item_id,
+    _remember_results(turn, hits, not_brands, kind="like", item_id=item_id,
                       noun=DISPLAY_NAME.get(item.get("category") or "", ""))
     return [reply]
+
+
+def brands(index: CatalogIndex) -> dict[str, str]:
+    """The catalogue's brands: brand_key() -> the feed's spelling ({} for the demo shop)."""
+    return {brand_key(i["brand"]): i["brand"] for i in index.items if i.get("brand")}
+
+
+def brand_named(text: str, known: dict[str, str]) -> str | None:
+    """The catalogue brand a message names ("no more Nike", "不要Nike"), longest first; Latin
+    names are whole words even between Chinese characters."""
+    said = brand_key(text)
+    for key in sorted(known, key=len, reverse=True):
+        edge = "a-z0-9" if key.isascii() else r"\w"
+        if re.search(rf"(?<![{edge}]){re.escape(key)}(?![{edge}])", said):
+            return known[key]
+    return None
+
+
+def shown_title(item: dict) -> str:
+    """The title a result shows, with the feed's brand where it has one and the title does not
+    already name it: "White sneakers (Nike)"."""
+    brand, title = item.get("brand"), item["title"]
+    if not brand or brand.casefold() in title.casefold():
+        return title
+    return f"{title} ({brand})"
 
 
 def _price(item: dict) -> str | None:
@@ -297,7 +359,7 @@ def describe_hit(turn: Turn, n: int, hit: Hit) -> str:
     """"2. Blue jacket · demo item · why: same type (jacket), same colour (blue)": the tile's
     number, title and price, and why it was chosen (the link is a button)."""
     item = hit.item
-    bits = [f"{n}. {item['title']}", _price(item) or (
+    bits = [f"{n}. {shown_title(item)}", _price(item) or (
         turn.say("shop_demo_item") if item.get("demo") else None)]
     if hit.why:
         reasons = wording.joined([reason_text(r, turn.lang) for r in hit.why], turn.lang)
@@ -319,7 +381,7 @@ async def _grid(turn: Turn, header: str, hits: list[Hit],
 
 
 def _grid_picture(hits: list[Hit]) -> ImageOut:
-    tiles = [Tile(h.item.get("image_path"), h.item["title"], _price(h.item),
+    tiles = [Tile(h.item.get("image_path"), shown_title(h.item), _price(h.item),
                   FAMILY_RGB.get(h.item.get("colour_family") or "")) for h in hits]
     return ImageOut(jpeg_bytes(results_grid(tiles)), name="results.jpg")
 
@@ -336,9 +398,10 @@ def _look_buttons(turn: Turn, outfit_id: int, categories: list[str]) -> list[But
                    f"look:{outfit_id}:{c}:0") for c, n in nouns.items()]
 
 
-async def complete_look(turn: Turn, payload: str) -> list[Reply]:
+async def complete_look(turn: Turn, payload: str,
+                        not_brands: NoBrands = frozenset()) -> list[Reply]:
     """look:<outfit>[:<category>:<offset>[:<max price>]]; works from the stored parse, so it
-    still answers after the photo has left memory."""
+    still answers after the photo has left memory. `not_brands`: "not this brand" after them."""
     parts = payload.split(":")
     try:
         outfit_id = int(parts[0])
@@ -363,24 +426,25 @@ async def complete_look(turn: Turn, payload: str) -> list[Reply]:
             return [Reply(turn.say("look_nothing_missing"), buttons=[buttons] if buttons else [])]
         if not stocked:
             nouns = wording.joined([_noun(turn, c) for c in missing], turn.lang)
-            return [_lacking(turn, "look_not_stocked", noun=nouns)]
+            return [lacking(turn, "look_not_stocked", noun=nouns)]
         category = stocked[0]
     return await _look_results(turn, index, outfit_id, outfit, category, offset, price_max,
-                               missing)
+                               missing, not_brands)
 
 
 async def _look_results(turn: Turn, index: CatalogIndex, outfit_id: int, outfit: dict,
                         category: str, offset: int, price_max: float | None,
-                        missing: list[str]) -> list[Reply]:
+                        missing: list[str], not_brands: NoBrands) -> list[Reply]:
     noun = _noun(turn, category)
     if not index.categories.get(category):
-        return [_lacking(turn, "look_not_stocked", noun=noun)]
+        return [lacking(turn, "look_not_stocked", noun=noun)]
     k = turn.services.settings.catalog.results_per_page
-    hits = await turn.run(complete_the_look, index, outfit, category, k + 1, offset, price_max)
+    hits = await turn.run(partial(complete_the_look, not_brands=not_brands), index, outfit,
+                          category, k + 1, offset, price_max)
     if not hits:
         mode = "cheaper" if price_max is not None else "default"
         return [Reply(turn.say("shop_no_more" if offset else "shop_no_matches", what=noun,
-                               filter=_filter_words(turn, mode)))]
+                               filter=_filter_words(turn, mode, not_brands)))]
     more, hits = len(hits) > k, hits[:k]
     base = f"look:{outfit_id}:{category}"
     tail = f":{price_max:g}" if price_max is not None else ""
@@ -394,7 +458,7 @@ async def _look_results(turn: Turn, index: CatalogIndex, outfit_id: int, outfit:
     if unstocked := [_noun(turn, c) for c in others if c not in stocked]:
         reply.text += "\n" + turn.say("shop_not_stocked",
                                       items=wording.joined(unstocked, turn.lang))
-    _remember_results(turn, hits, kind="look", outfit=outfit_id, category=category,
+    _remember_results(turn, hits, not_brands, kind="look", outfit=outfit_id, category=category,
                       noun=DISPLAY_NAME.get(category, category))
     return [reply]
 
@@ -407,8 +471,8 @@ async def search_command(turn: Turn) -> list[Reply]:
     return await search_text(turn, turn.event.args)
 
 
-async def search_text(turn: Turn, query: str, offset: int = 0,
-                      price_max: float | None = None) -> list[Reply]:
+async def search_text(turn: Turn, query: str, offset: int = 0, price_max: float | None = None,
+                      not_brands: NoBrands = frozenset()) -> list[Reply]:
     from inference.shop.text_search import text_search
 
     query = query.strip()[:200]
@@ -421,14 +485,18 @@ async def search_text(turn: Turn, query: str, offset: int = 0,
     turn.store.set_state(turn.user_id, {**state, "shop_query": query})
     k = turn.services.settings.catalog.results_per_page
     encoder = await turn.run(turn.services.pipeline.text_encoder)
-    fetch = (k + 1) * (8 if price_max is not None else 1)
+    narrowed = price_max is not None or bool(not_brands)
+    fetch = (k + 1) * (8 if narrowed else 1)
     parsed, hits = await turn.run(text_search, index, encoder, query, fetch, offset)
-    if price_max is not None:  # "cheaper": the same search, under the cheapest shown
-        hits = [h for h in hits if h.item.get("price") is not None
-                and h.item["price"] <= price_max][:k + 1]
+    if narrowed:  # "cheaper" (under the cheapest shown) or "not this brand": the same search
+        accepts = Filters(price_max=price_max, exclude_brands=not_brands).accepts
+        hits = [h for h in hits if accepts(h.item)][:k + 1]
     noun = _kind_noun(parsed.category, parsed.kind)
     if not hits and noun and not offset:
-        return [_lacking(turn, "search_no_category", noun=wording.noun_word(noun, turn.lang))]
+        return [lacking(turn, "search_no_category", noun=wording.noun_word(noun, turn.lang))]
+    if not hits and not_brands:
+        return [Reply(turn.say("shop_no_matches", what=query,
+                               filter=_filter_words(turn, "default", not_brands)))]
     if not hits:
         return [Reply(turn.say("search_nothing", query=query))]
     more, hits = len(hits) > k, hits[:k]
@@ -445,7 +513,7 @@ async def search_text(turn: Turn, query: str, offset: int = 0,
         page=_page(turn, offset))
     reply = await _grid(turn, header, hits,
                         [[Button(turn.say("button_more"), f"shopq:{offset + k}")]] if more else [])
-    _remember_results(turn, hits, kind="query", query=query, noun=noun)
+    _remember_results(turn, hits, not_brands, kind="query", query=query, noun=noun)
     return [reply]
 
 

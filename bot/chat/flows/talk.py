@@ -25,6 +25,8 @@ from bot.chat.messages import Button, Reply
 from inference.core import wording
 from inference.core.colour import FAMILY_RGB
 from inference.core.garments import DISPLAY_NAME
+from inference.shop.index import brand_key
+from inference.shop.kinds import kinds_of
 from inference.styles import pairing
 from inference.text.understand import Understood
 from storage.db import NotFound
@@ -414,6 +416,27 @@ def _query_noun(turn: Turn, understood: Understood, last: dict) -> str:
     return str(last.get("noun") or "")
 
 
+async def _again(turn: Turn, last: dict, price_max: float | None = None,
+                 not_brands: frozenset[str] | None = None) -> list[Reply]:
+    """The user's last results again, narrowed: at most `price_max`, without `not_brands` (by
+    default the brands already left out of them), the kind of item they were kept to."""
+    if not_brands is None:
+        not_brands = frozenset(last.get("not_brands") or ())
+    price = f":{price_max:g}" if price_max is not None else ""
+    if last.get("kind") == "item":
+        mode = "p" if price_max is not None else "d"
+        tail = shop.item_tail(price_max, last.get("only_kind"))
+        return await shop.shop_item(turn, f"{last['outfit']}:{last['item']}:{mode}:0{tail}",
+                                    not_brands)
+    if last.get("kind") == "look":
+        return await shop.complete_look(turn, f"{last['outfit']}:{last['category']}:0{price}",
+                                        not_brands)
+    if last.get("kind") == "like":
+        return await shop.more_like_item(turn, last["item_id"], price_max, not_brands)
+    return await shop.search_text(turn, last["query"], price_max=price_max,
+                                  not_brands=not_brands)
+
+
 async def refine_cheaper(turn: Turn, understood: Understood) -> list[Reply]:
     last = _last_shop(turn)
     if last is None:
@@ -421,14 +444,39 @@ async def refine_cheaper(turn: Turn, understood: Understood) -> list[Reply]:
     price = understood.slots.get("price") or last.get("cheaper_than")
     if price is None:  # nothing shown has a price, so there is nothing to go under
         return [Reply(turn.say("shop_no_prices"))]
-    price = float(price)
-    if last.get("kind") == "item":
-        return await shop.shop_item(turn, f"{last['outfit']}:{last['item']}:p:0:{price:g}")
-    if last.get("kind") == "look":
-        return await shop.complete_look(turn, f"{last['outfit']}:{last['category']}:0:{price:g}")
-    if last.get("kind") == "like":
-        return await shop.more_like_item(turn, last["item_id"], price)
-    return await shop.search_text(turn, last["query"], price_max=price)
+    return await _again(turn, last, float(price))
+
+
+async def refine_brand(turn: Turn, understood: Understood) -> list[Reply]:
+    """"Not this brand" (the first or only item shown), "not the second one's brand", "no more
+    Nike": the last results again without that brand, and without the ones left out before."""
+    last = _last_shop(turn)
+    index = shop.catalogue(turn)
+    if last is None or not last.get("hits") or index is None:
+        return [Reply(turn.say("need_shop"))]
+    known = shop.brands(index)
+    if not known:  # the demo shop and feeds without a brand column
+        return [Reply(turn.say("shop_no_brands"))]
+    brand = shop.brand_named(turn.event.text, known)
+    if brand is None and understood.by != "pattern" and "ordinal" not in understood.slots:
+        # the classifier's guess ("no more Nike"), but no catalogue brand named and no tile
+        # pointed at ("nope"): ask rather than drop the first tile's brand
+        return [Reply(turn.say("shop_brand_which"))]
+    if brand is None:
+        ordinal = int(understood.slots.get("ordinal") or 1)
+        hits = last["hits"]
+        if ordinal > len(hits):
+            return [Reply(turn.say("more_like_which"))]
+        row = shop.item_row(index, hits[ordinal - 1 if ordinal > 0 else -1])
+        brand = index.items[row].get("brand") if row is not None else None
+    if not brand:
+        return [Reply(turn.say("shop_brand_unknown"))]
+    not_brands = frozenset(last.get("not_brands") or ()) | {brand_key(brand)}
+    replies = await _again(turn, last, not_brands=not_brands)
+    names = [known.get(b, b) for b in sorted(not_brands)]
+    replies[0].text = (turn.say("shop_brand_left_out", brands=wording.list_words(names, turn.lang))
+                       + "\n" + replies[0].text)
+    return replies
 
 
 async def refine_colour(turn: Turn, understood: Understood) -> list[Reply]:
@@ -478,9 +526,28 @@ async def more_like(turn: Turn, understood: Understood) -> list[Reply]:
     return await shop.more_like_item(turn, hits[ordinal - 1 if ordinal > 0 else -1])
 
 
+def _kind_of_shown(turn: Turn, understood: Understood) -> str | None:
+    """The kind a search names when it only narrows the photo's matches just shown ("show me
+    boots" after a shoe's matches): a kind of that garment's class, and nothing else asked (a
+    colour or a price makes it a search of its own)."""
+    last = _last_shop(turn)
+    kind = understood.slots.get("kind")
+    if (last is None or last.get("kind") != "item" or not kind
+            or turn.store.state(turn.user_id).get("last") != "shop"
+            or {"colour", "price", "occasion"} & set(understood.slots)):
+        return None
+    return str(kind) if kind in kinds_of(str(last.get("category"))) else None
+
+
 async def search(turn: Turn, understood: Understood) -> list[Reply]:
     """"Show me black boots": the user's own words in English (the title model reads English),
-    the slots otherwise."""
+    the slots otherwise; "show me boots" right after a photo's matches narrows those."""
+    if kind := _kind_of_shown(turn, understood):
+        last = _last_shop(turn)
+        assert last is not None
+        tail = shop.item_tail(None, kind)
+        return await shop.shop_item(turn, f"{last['outfit']}:{last['item']}:d:0{tail}",
+                                    frozenset(last.get("not_brands") or ()))
     text = turn.event.text.strip()
     if turn.lang == "en":
         wanted = SEARCH_WORDS.match(text)
@@ -541,7 +608,8 @@ HANDLERS: dict[str, Handler] = {
     "verdict_why": verdict_why, "verdict_which": verdict_which,
     "verdict_improve": verdict_improve, "occasion_advice": occasion_advice, "restyle": restyle,
     "shop_this": shop_this, "search": search, "refine_cheaper": refine_cheaper,
-    "refine_colour": refine_colour, "more_like": more_like, "preference": preference,
+    "refine_colour": refine_colour, "more_like": more_like, "refine_brand": refine_brand,
+    "preference": preference,
     "diary": diary_day,
 }
 

@@ -91,7 +91,7 @@ def test_csv_and_json_with_paths_urls_bad_rows_and_dead_links(tmp_path, store, i
     write_csv(feed / "feed.csv", [
         {"id": "a1", "title": "Navy wool blazer", "product_type": "Blazers", "color": "Navy Blue",
          "price": "79.90", "currency": "eur", "link": "https://shop.example/a1",
-         "image": f"pics/{local[0].name}"},
+         "image": f"pics/{local[0].name}", "brand": "  Hugo   Boss "},
         {"id": "a2", "title": "Floral midi dress", "color": "burgundy",
          "image": f"pics/{local[1].name}"},  # no price, no link: stays without
         {"id": "a3", "title": "Denim shorts", "price": "£25", "image": f"{base}/1.jpg"},
@@ -105,7 +105,7 @@ def test_csv_and_json_with_paths_urls_bad_rows_and_dead_links(tmp_path, store, i
     ])
     (feed / "more.json").write_text(json.dumps({"items": [
         {"sku": "j1", "name": "Black leather ankle boots", "price": "€89,50",
-         "image_url": f"{base}/2.jpg", "url": "https://shop.example/j1"},
+         "image_url": f"{base}/2.jpg", "url": "https://shop.example/j1", "brand": "Dr. Martens"},
         {"sku": "j2", "name": "White sneakers", "colour": "White", "image_url": f"{base}/3.jpg"},
         "not an object",
     ]}))
@@ -134,9 +134,12 @@ def test_csv_and_json_with_paths_urls_bad_rows_and_dead_links(tmp_path, store, i
         ("outer", "Blazers", "navy")
     assert (blazer["price"], blazer["currency"], blazer["url"]) == \
         (79.9, "EUR", "https://shop.example/a1")
+    assert blazer["brand"] == "Hugo Boss"  # the feed's brand, spaces tidied
+    assert rows["spring:j1"]["brand"] == "Dr. Martens"  # JSON feeds name it the same way
     dress = rows["spring:a2"]
     assert dress["category"] == "dress" and dress["colour_family"] == "red"
     assert dress["price"] is None and dress["url"] is None and dress["currency"] is None
+    assert dress["brand"] is None  # none in the feed: none invented
     assert rows["spring:a3"]["category"] == "shorts" and rows["spring:a3"]["currency"] == "GBP"
     assert rows["spring:j1"]["category"] == "footwear" and rows["spring:j1"]["price"] == 89.5
     assert rows["spring:j1"]["currency"] == "EUR"

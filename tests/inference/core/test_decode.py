@@ -84,3 +84,11 @@ def test_wide_grey_photos_decode_like_their_8_bit_grey(photo_bytes: list[bytes],
     assert decoded.shape == (*np.asarray(grey).shape, 3)
     difference = np.abs(decoded - np.asarray(grey, dtype=np.float64)[..., None])
     assert difference.mean() < 1.0 and decoded.mean() < 200  # white would be 255
+
+
+def test_bad_image_pickles_with_its_code_and_values():
+    """A Ray Serve replica sends it back pickled: the reason must survive, not just the text."""
+    import pickle
+
+    bad = pickle.loads(pickle.dumps(BadImage("too_small", width=3, height=2)))
+    assert (bad.code, bad.values) == ("too_small", {"width": 3, "height": 2})
