@@ -33,10 +33,12 @@ def side_by_side(png: bytes) -> bool:
 async def test_a_photo_with_a_weak_point_gets_one_suggestion_shown_on_the_photo(
         services, photo_bytes) -> None:
     dialog = Dialog(services)
-    # 0350: olive shoes under a maroon outfit; Style Check's prior finds black shoes better
+    # 0350: a magenta dress with olive sandals: one change of a listed garment's colour, why
     [feedback, *_] = await dialog.handle(event("cli:s", photos=(PhotoIn(photo_bytes[2]),)))
-    assert "One idea: your " in feedback.text and " in black " in feedback.text
-    assert "(shoes match)" in feedback.text or "(" in feedback.text.split("One idea:")[1]
+    idea = feedback.text.split("One idea: your ")[1]
+    listed = feedback.text.split("Here's what I see: ")[1].split("\n")[0].split(" · ")
+    assert any(idea.startswith(garment + " in ") for garment in listed), (idea, listed)
+    assert "(" in idea and ")" in idea  # the reason, named
     assert names(feedback) == ["overlay.jpg", "palette.png", "before-after.jpg"]
     assert side_by_side(feedback.images[-1].data)
     assert "body" not in feedback.text.split("One idea:")[1]
@@ -53,7 +55,7 @@ async def test_the_suggestion_in_ukrainian(services, photo_bytes) -> None:
     dialog = Dialog(services)
     await dialog.handle(event("cli:u", text="/lang uk"))
     [feedback, *_] = await dialog.handle(event("cli:u", photos=(PhotoIn(photo_bytes[2]),)))
-    assert "Одна ідея:" in feedback.text and "чорний" in feedback.text
+    assert "Одна ідея:" in feedback.text
     assert "before-after.jpg" in names(feedback)
 
 
