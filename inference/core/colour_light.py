@@ -58,10 +58,10 @@ def measured_colours(pixels: np.ndarray, scene: np.ndarray | None = None,
                      ) -> tuple[np.ndarray, list[Colour]]:
     """The pixels measured (light undone, at most `MAX_POINTS` by a fixed stride) and their
     main colours by the family rules, largest first: what the learned family reads."""
-    gains = None if scene is None else white_patch_gains(scene)
-    pixels = balanced(np.asarray(pixels).reshape(-1, 3), gains)
-    if len(pixels) > MAX_POINTS:
+    pixels = np.asarray(pixels).reshape(-1, 3)
+    if len(pixels) > MAX_POINTS:  # a fixed stride keeps the result deterministic
         pixels = pixels[:: len(pixels) // MAX_POINTS + 1]
+    pixels = balanced(pixels, None if scene is None else white_patch_gains(scene))
     return pixels, dominant_colours(pixels, k=3, max_points=MAX_POINTS)
 
 
