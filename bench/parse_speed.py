@@ -109,11 +109,14 @@ def vm_hwm_mb() -> float | None:
 
 
 def child_memory(path: str, max_photos: int, runs: int) -> dict[str, Any]:
-    """Run in a fresh process: peak RSS after imports, after loading, after parsing photos."""
-    import torch
-
-    torch.set_num_threads(THREADS)
+    """Run in a fresh process: peak RSS after imports, after loading, after parsing photos
+    (the served Lite0 imports no torch; SegFormer does)."""
+    from inference.core.onnx_models import set_threads
     from inference.parsing.outfit import parse_outfit
+
+    if path != "lite0":
+        import torch  # noqa: F401 - set_threads sets its threads too
+    set_threads(THREADS)
 
     photos = load_photos(photo_paths(max_photos))
     stages = {"imports_and_photos": peak_rss_mb()}
@@ -155,9 +158,12 @@ def run(runs: int, warmup: int, max_photos: int, memory_runs: int) -> dict[str, 
     import torch
     from PIL import Image
 
-    torch.set_num_threads(THREADS)
+    from inference.core.onnx_models import set_threads
+
+    set_threads(THREADS)
     from inference.core.backbone import create_feature_extractor
-    from inference.parsing.lite0 import Lite0Parser, resize_long_side, to_tensor
+    from inference.parsing.lite0 import DEFAULT_WEIGHTS, Lite0Parser, resize_long_side, to_input
+    from inference.parsing.net import load_parser_net
     from inference.parsing.outfit import PARSE_LONG_SIDE, parse_outfit
 
     paths = photo_paths(max_photos)
@@ -166,9 +172,9 @@ def run(runs: int, warmup: int, max_photos: int, memory_runs: int) -> dict[str, 
     log(f"{len(photos)} photos, {THREADS} threads, load average {load_before[0]:.2f}")
 
     parsed = [resize_long_side(p, PARSE_LONG_SIDE) for p in photos]
-    parse_tensors = [to_tensor(p) for p in parsed]
+    parse_inputs = [to_input(p) for p in parsed]
     height, width = FIXED_SIZE
-    fixed = [to_tensor(p.resize((width, height), Image.Resampling.BILINEAR)) for p in photos]
+    fixed = [to_input(p.resize((width, height), Image.Resampling.BILINEAR)) for p in photos]
     segformer_inputs = [_imagenet(p.resize((width, height), Image.Resampling.BILINEAR))
                         for p in photos]
 
@@ -187,13 +193,17 @@ def run(runs: int, warmup: int, max_photos: int, memory_runs: int) -> dict[str, 
            f"photo -> {PARSE_LONG_SIDE} long side ({', '.join(parse_sizes)})")
     record("Lite0 segment() (tensor, forward, argmax)", lite0.segment, parsed,
            ", ".join(parse_sizes))
-    record("Lite0 parser forward", lite0.model, parse_tensors, ", ".join(parse_sizes))
-    record("Lite0 parser forward @512x352", lite0.model, fixed, "512x352")
-    record("Lite0 backbone forward @512x352", backbone, fixed, "512x352")
+    record("Lite0 parser forward (ONNX Runtime, as served)", lambda x: lite0.net.run(x=x),
+           parse_inputs, ", ".join(parse_sizes))
+    record("Lite0 parser forward @512x352 (ONNX Runtime)", lambda x: lite0.net.run(x=x), fixed,
+           "512x352")
+    record("Lite0 backbone forward @512x352 (torch)", backbone,
+           [torch.from_numpy(x) for x in fixed], "512x352")
     b2 = segformer_b2()
     record("SegFormer-b2 forward @512x352 (random init)", lambda x: b2(pixel_values=x).logits,
            segformer_inputs, "512x352")
-    params = {"lite0_parser": _count(lite0.model), "segformer_b2": _count(b2)}
+    params = {"lite0_parser": _count(load_parser_net(DEFAULT_WEIGHTS)[0]),
+              "segformer_b2": _count(b2)}
     return {
         "threads": THREADS, "runs": runs, "warmup": warmup,
         "photos": len(photos), "photo_dirs": [str(d) for d in PHOTO_DIRS if d.is_dir()],

@@ -14,6 +14,8 @@ database and times, from outside, as issue 25 asks:
 5. the bare EfficientNet-Lite0 backbone (timm's, batch norms not folded, as the issue measured
    it) forwards per second at 512x352 on 2 threads, in a subprocess of its own while the
    server is idle, in the same run; the ratio photos/s (10 users) / forwards/s is the figure.
+   Also the same backbone exported and run in ONNX Runtime (as the bot now runs its networks),
+   and the ratio against that.
 Figures go to BENCHMARKS.md ("Throughput").
 """
 
@@ -50,6 +52,27 @@ with torch.inference_mode():
         model(x)
 print(runs / (time.perf_counter() - start))
 """
+#: The same backbone as the bot now runs its networks: exported to ONNX, in ONNX Runtime on 2
+#: threads (the stricter denominator: the network's own speed in the bot's runtime).
+BACKBONE_ORT = """
+import tempfile, time, numpy as np, torch
+from pathlib import Path
+from inference.core.backbone import create_feature_extractor
+from inference.core.onnx_export import export_module
+from inference.core.onnx_models import CompiledModel, set_threads
+set_threads(2)
+path = Path(tempfile.mkdtemp()) / "backbone.onnx"
+export_module(create_feature_extractor(), (torch.zeros(1, 3, 512, 352),), path,
+              inputs={"x": {}}, outputs={f"f{i}": {} for i in range(4)})
+model = CompiledModel(path)
+x = np.random.randn(1, 3, 512, 352).astype(np.float32)
+for _ in range(5):
+    model.run(x=x)
+runs, start = 40, time.perf_counter()
+for _ in range(runs):
+    model.run(x=x)
+print(runs / (time.perf_counter() - start))
+"""
 
 
 def photos(n: int = 30) -> list[tuple[bytes, str]]:
@@ -68,8 +91,8 @@ def status_kb(pid: int, field: str) -> int:
     return 0
 
 
-def backbone_rate() -> float:
-    done = subprocess.run([sys.executable, "-c", BACKBONE], cwd=ROOT, capture_output=True,
+def backbone_rate(script: str = BACKBONE) -> float:
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                           text=True, check=True)
     return float(done.stdout.strip().splitlines()[-1])
 
@@ -131,6 +154,8 @@ async def main_async(per_user: int, user_counts: list[int]) -> dict:
             pid = server.process.pid
             result["idle_rss_mb"] = round(status_kb(pid, "VmRSS") / 1024)
             result["backbone_forwards_per_s"] = round(await asyncio.to_thread(backbone_rate), 2)
+            result["backbone_onnx_forwards_per_s"] = round(
+                await asyncio.to_thread(backbone_rate, BACKBONE_ORT), 2)
             result["load"] = [await load(server, n, per_user, pool) for n in user_counts]
             result["peak_rss_mb"] = round(status_kb(pid, "VmHWM") / 1024)
             result["rss_after_mb"] = round(status_kb(pid, "VmRSS") / 1024)
@@ -138,6 +163,8 @@ async def main_async(per_user: int, user_counts: list[int]) -> dict:
             server.stop()
     ten = next((r for r in result["load"] if r["users"] == 10), result["load"][-1])
     result["ratio_10_users"] = round(ten["photos_per_s"] / result["backbone_forwards_per_s"], 3)
+    result["ratio_10_users_onnx"] = round(
+        ten["photos_per_s"] / result["backbone_onnx_forwards_per_s"], 3)
     return result
 
 
@@ -155,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"start-up: /healthz {result['startup_to_healthz_s']} s, first photo answered "
           f"{result['startup_to_first_photo_s']} s; idle {result['idle_rss_mb']} MB, "
           f"peak {result['peak_rss_mb']} MB")
-    print(f"bare Lite0 backbone 512x352, 2 threads: {result['backbone_forwards_per_s']} /s")
+    print(f"bare Lite0 backbone 512x352, 2 threads: {result['backbone_forwards_per_s']} /s "
+          f"(torch), {result['backbone_onnx_forwards_per_s']} /s (ONNX Runtime)")
     for r in result["load"]:
         print(f"{r['users']:3d} users x {args.photos}: {r['photos_per_s']} photos/s, "
               f"p50 {r['p50_s']} s, p95 {r['p95_s']} s, busy {r['refused_busy']}")

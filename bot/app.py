@@ -46,7 +46,7 @@ def build_services(settings: Settings, pipeline: Pipeline | None = None) -> Serv
 
         runner = ServeRunner(inference, pipeline)
     else:
-        runner = ModelRunner(inference.workers, inference.threads, inference.max_queue,
+        runner = ModelRunner(inference.workers, inference.max_queue,
                              inference.max_batch, inference.batch_wait_ms / 1000)
     return Services(settings, store, runner, pipeline,
                     llm=create_chat_backend(settings.conversation))

@@ -100,6 +100,6 @@ def lite0_raw_embedder(**options: Any) -> Any:
 @register("embedder", "fashion-clip")
 def clip_embedder(**options: Any) -> Any:
     """FashionCLIP (or any CLIP, model_id from inference.hub_models) through transformers."""
-    from inference.shop.embedders import ClipEmbedder
+    from inference.shop.clip import ClipEmbedder
 
     return ClipEmbedder.from_pretrained(**options)

@@ -15,6 +15,7 @@ from PIL import Image
 from inference import backends
 from inference.comments import Comment, Commenter
 from inference.core.decode import BadImage, load_photo
+from inference.core.onnx_models import set_threads
 from inference.diary.repeats import OutfitEmbedder
 from inference.parsing.outfit import Outfit, Parser, parse_outfit, parse_outfits
 from inference.text.understand import Understanding
@@ -29,16 +30,18 @@ class PipelineConfig:
     max_pixels: int = 40_000_000
     hub_models: dict[str, str] = field(default_factory=dict)  # backend name -> hub model id
     embedder: str = "lite0"
+    threads: int = 1  # each model call's threads (a worker per core, one thread each)
 
     @classmethod
     def from_settings(cls, inference) -> PipelineConfig:  # noqa: ANN001 - InferenceSettings
         return cls(inference.parser, inference.comments, inference.max_pixels,
-                   dict(inference.hub_models), inference.embedder)
+                   dict(inference.hub_models), inference.embedder, inference.threads)
 
 
 class Pipeline:
     def __init__(self, config: PipelineConfig) -> None:
         self.config = config
+        set_threads(config.threads)  # before the sessions are made
         self.parser: Parser = backends.create("parser", config.parser,
                                               **self._options(config.parser))
         self.commenter: Commenter = backends.create("comments", config.comments,
@@ -64,6 +67,7 @@ class Pipeline:
         self._text_encoder = None
         self.text_encoder_error: str | None = None
         self._product_segmenter = None
+        set_threads(config.threads)  # again for torch, if a hub backend brought it in
 
     def _options(self, backend: str) -> dict:
         hub = self.config.hub_models

@@ -14,7 +14,6 @@ import itertools
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from inference.core.garments import CLASSES, NON_GARMENT
 from inference.parsing import outfit as parse
@@ -49,7 +48,7 @@ def main() -> None:
         parser.vote_share = share
         prepared = []
         for photo_id, tags in photos:
-            raw = torch.from_numpy(stored[photo_id].astype(np.float32))
+            raw = stored[photo_id].astype(np.float32)
             labels, scores = parser.decode(raw, (raw.shape[3] * 4, raw.shape[2] * 4))
             _, _, main = parse._find_people(labels != 0)
             found, person = candidates(labels, scores, main)

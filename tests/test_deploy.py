@@ -117,5 +117,7 @@ def test_dockerfile_copies_the_packages_and_runs_the_cli() -> None:
     for package in ("bot", "inference", "storage", "prompts"):
         assert f"COPY {package} {package}" in dockerfile
         assert (ROOT / package).is_dir()
+    # the graphs the bot runs are exported at build time, where the image will read them
+    assert "STYLEBOT_COMPILED_DIR=/app/models" in dockerfile and "stylebot prepare" in dockerfile
     assert 'CMD ["stylebot", "web"]' in dockerfile
     assert 'stylebot = "bot.cli.main:main"' in (ROOT / "pyproject.toml").read_text()

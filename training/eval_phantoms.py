@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image
 from scipy import ndimage
 from tqdm import tqdm
@@ -122,10 +121,9 @@ class CachedScores:
     def segment_scored(self, image: Image.Image) -> tuple[np.ndarray, dict[int, float]]:
         if self.photo_id not in self.scores:
             raw = self.parser.raw_scores(image)  # type: ignore[attr-defined]
-            self.scores[self.photo_id] = raw.numpy().astype(np.float16)
+            self.scores[self.photo_id] = raw.astype(np.float16)
             self.added = True
-        raw = torch.from_numpy(self.scores[self.photo_id].astype(np.float32))
-        return self.parser.decode(raw, image.size)  # type: ignore[attr-defined]
+        return self.parser.decode(self.scores[self.photo_id], image.size)  # type: ignore[attr-defined]
 
     def segment(self, image: Image.Image) -> np.ndarray:
         return self.segment_scored(image)[0]

@@ -107,18 +107,12 @@ def vectors_for(rows: list[dict], embedder, parser: str = "lite0-fpn",  # noqa: 
                 cache: Path | None = CACHE,
                 progress: Callable[[int], None] | None = None) -> np.ndarray:
     """Catalogue vectors for any embedder, reusing the caches where the embedder allows."""
-    import torch
-
     from inference.shop.embedders import Lite0Embedder, combine
 
     masks = product_masks(rows, parser, cache)
     if isinstance(embedder, Lite0Embedder):
         pooled, colours, _ = lite0_features(rows, masks, embedder, parser, cache)
-        visual = pooled
-        if embedder.head is not None:
-            with torch.inference_mode():
-                visual = embedder.head(torch.from_numpy(pooled)).numpy()
-        return combine(visual, colours, embedder.colour_weight)
+        return combine(embedder.project(pooled), colours, embedder.colour_weight)
     out = []
     crops: list[GarmentCrop] = []
     for crop in clean_crops(rows, masks):

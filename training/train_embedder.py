@@ -38,10 +38,10 @@ from inference.shop.crop import GarmentCrop, crop_garment
 from inference.shop.embedders import (
     PROJECTION_WEIGHTS,
     Lite0Embedder,
-    Projection,
     colour_descriptor,
     combine,
 )
+from inference.shop.heads import Projection
 from training.ccp_data import labelled_photos, load_merged_mask, merged_mask_lut, train_val_split
 from training.train_parser import seed_everything
 

@@ -36,7 +36,8 @@ from inference.parsing.lite0 import parser_digest
 from inference.parsing.outfit import parse_outfit
 from inference.shop.crop import crop_garment
 from inference.shop.embedders import Lite0Embedder
-from inference.shop.kind_head import KIND_WEIGHTS, KindNet, allowed
+from inference.shop.heads import KindNet
+from inference.shop.kind_head import KIND_WEIGHTS, allowed
 from inference.shop.kinds import CLASS_KINDS, kind_for
 from training.ccp_data import labelled_photos, merged_mask_lut, split_photos
 from training.train_parser import seed_everything
@@ -116,9 +117,9 @@ def accuracy(net: KindNet, kinds: list[str], feats: np.ndarray, truth: np.ndarra
     with torch.no_grad():
         logits = net(torch.from_numpy(feats.astype(np.float32)))
     mask = allowed(kinds, list(categories))
-    pred = logits.masked_fill(~mask, -torch.inf).argmax(1).numpy()
+    pred = np.where(mask, logits.numpy(), -np.inf).argmax(1)
     names = np.array(kinds)[pred]
-    ok = (names == truth) & mask.any(1).numpy()
+    ok = (names == truth) & mask.any(1)
     return round(float(ok.mean()), 4)
 
 
@@ -136,8 +137,8 @@ def train(args: argparse.Namespace) -> dict:
         np.concatenate([street["gt"], street["parsed"]]).astype(np.float32))
     y_shop = torch.tensor([index[k] for k in shop["kind"][train_shop]])
     y_street = torch.tensor([index[k] for k in np.concatenate([street["kind"]] * 2)])
-    m_shop = allowed(kinds, list(shop["category"][train_shop]))
-    m_street = allowed(kinds, list(np.concatenate([street["category"]] * 2)))
+    m_shop = torch.from_numpy(allowed(kinds, list(shop["category"][train_shop])))
+    m_street = torch.from_numpy(allowed(kinds, list(np.concatenate([street["category"]] * 2))))
     log.info("%d product crops, %d street crops (%d garments), %d kinds: %s", len(y_shop),
              len(y_street), len(street["kind"]), len(kinds), dict(Counter(street["kind"])))
 

@@ -38,10 +38,10 @@ import torchvision.transforms.v2.functional as TF
 from PIL import Image
 from tqdm import tqdm
 
-from inference.core.backbone import MEAN, STD
 from inference.core.garments import CLASSES, NUM_CLASSES
-from inference.parsing.lite0 import DEFAULT_WEIGHTS, Lite0Parser, save_weights
-from inference.parsing.net import ParserNet
+from inference.core.lite0_spec import MEAN, STD
+from inference.parsing.lite0 import DEFAULT_WEIGHTS, Lite0Parser
+from inference.parsing.net import ParserNet, load_parser_net, save_weights
 from training.ccp_data import labelled_photos, load_merged_mask, merged_mask_lut, train_val_split
 from training.eval_parser import evaluate_items
 
@@ -227,11 +227,11 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
     )
     stages: list[dict] = []
     if init is not None:  # continue from earlier weights: same network, frozen part as bundled
-        previous = Lite0Parser(init, fold_norms=False)
-        model = previous.model.train()
-        channels = previous.meta["channels"]
-        stages = previous.meta.get("stages") or [  # weights from before stages were recorded
-            {k: previous.meta[k] for k in ("seed", "epochs", "crop") if k in previous.meta}
+        model, previous = load_parser_net(init, fold_norms=False)
+        model.train()
+        channels = previous["channels"]
+        stages = previous.get("stages") or [  # weights from before stages were recorded
+            {k: previous[k] for k in ("seed", "epochs", "crop") if k in previous}
         ]
     else:
         channels = recipe.channels

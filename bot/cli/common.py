@@ -22,10 +22,15 @@ def load(args: argparse.Namespace) -> Settings:
 
 
 def pipeline_for(settings: Settings):  # noqa: ANN201 - inference.pipeline.Pipeline
-    """The models, created once from config, as the servers create them."""
+    """The models, created once from config, as the servers create them, but with all the
+    cores for each call (a command is one process alone; a server runs a worker per core)."""
+    from dataclasses import replace
+
     from inference.pipeline import Pipeline, PipelineConfig
 
-    return Pipeline(PipelineConfig.from_settings(settings.inference))
+    inference = settings.inference
+    return Pipeline(replace(PipelineConfig.from_settings(inference),
+                            threads=inference.threads * inference.workers))
 
 
 def parse_photo(pipeline, photo: str):  # noqa: ANN001, ANN201 - Pipeline -> Outfit | None

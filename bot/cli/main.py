@@ -46,6 +46,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_prepare(args: argparse.Namespace, settings: Settings) -> int:
+    """Export the bundled models' graphs now (inference/core/onnx_models.py), so that the first
+    start answers at once; without it each is exported on first use."""
+    from bot.cli.common import pipeline_for
+    from inference.core.onnx_models import compiled_dir
+
+    pipeline_for(settings).product_segmenter()
+    print(f"models ready in {compiled_dir()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stylebot", description=__doc__)
     parser.add_argument("--config", type=Path, default=None, help="config.yaml to use")
@@ -60,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="Telegram bot (polling, or --webhook URL)")
     run.add_argument("--webhook", default=None, help="public HTTPS URL Telegram should call")
     run.set_defaults(handler=cmd_run)
+    sub.add_parser("prepare", help="export the bundled models' graphs (else done on first use)")\
+        .set_defaults(handler=cmd_prepare)
 
     for group in (analyse, shop, train_eval, serve_inference):
         group.add_commands(sub)

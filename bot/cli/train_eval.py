@@ -219,10 +219,10 @@ def _eval_retrieval(args: argparse.Namespace, settings: Settings) -> int:
         print("stylebot eval retrieval: --queries DIR and --catalog DIR are needed",
               file=sys.stderr)
         return 2
-    import torch
+    from inference.core.onnx_models import set_threads
 
     # one process alone on the machine: all the cores (the server's threads setting is per worker)
-    torch.set_num_threads(settings.inference.threads * settings.inference.workers)
+    set_threads(settings.inference.threads * settings.inference.workers)
     result = evaluate(Path(args.queries), Path(args.catalog),
                       args.embedder or settings.inference.embedder, settings.inference.parser,
                       args.split, args.limit, query_masks=args.query_masks, match=args.match,

@@ -13,14 +13,6 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-#: The checkpoint was ported from the TF-Lite model, which expects pixels in [-1, 1].
-MEAN = (0.5, 0.5, 0.5)
-STD = (0.5, 0.5, 0.5)
-#: Channels and strides of `features_only` out_indices (1, 2, 3, 4).
-FEATURE_CHANNELS = (24, 40, 112, 320)
-FEATURE_STRIDES = (4, 8, 16, 32)
-
-
 #: Batch norms `fold_batch_norms` folds: plain, and timm's norm + activation.
 FOLDABLE = (nn.BatchNorm2d, timm.layers.BatchNormAct2d)
 

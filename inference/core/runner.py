@@ -1,4 +1,4 @@
-"""Keeps torch off the event loop: model calls run in a few worker threads, taken in fair turns
+"""Keeps models off the event loop: model calls run in a few worker threads, taken in fair turns
 between users, and calls of the same kind that wait together run as one batch."""
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
-
-import torch
 
 T = TypeVar("T")
 #: A batch function: the items of several waiting jobs in, one result (or the exception that
@@ -50,9 +48,8 @@ class ModelRunner:
     room; more are refused at once (RunnerBusy), so a flood cannot make everyone's answer
     minutes late."""
 
-    def __init__(self, workers: int = 1, threads: int = 2, max_queue: int = 8,
-                 max_batch: int = 4, batch_wait: float = 0.005) -> None:
-        torch.set_num_threads(threads)
+    def __init__(self, workers: int = 1, max_queue: int = 8, max_batch: int = 4,
+                 batch_wait: float = 0.005) -> None:
         self.capacity = workers + max_queue
         self.per_owner = max(1, self.capacity // 4)
         self.max_batch, self.batch_wait = max(1, max_batch), batch_wait

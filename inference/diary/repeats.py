@@ -21,13 +21,12 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-import torch
 from PIL import Image
 from scipy import ndimage
 from skimage.color import rgb2lab
 
-from inference.core.backbone import FEATURE_CHANNELS
 from inference.core.garments import GARMENT_IDS
+from inference.core.lite0_spec import FEATURE_CHANNELS
 from inference.parsing.outfit import PARSE_LONG_SIDE, Outfit, masked_mean
 
 APPEARANCE_DIM = FEATURE_CHANNELS[-1]
@@ -61,13 +60,14 @@ def colour_descriptor(image: Image.Image, mask: np.ndarray, max_pixels: int = 60
 
 class OutfitEmbedder:
     """Embeds parsed outfits for repeat detection; made once by the pipeline and safe to call
-    from several threads. The ImageNet backbone loads only for a parser that gives no features."""
+    from several threads. The ImageNet backbone (torch: such parsers are hub-backed and bring it
+    in anyway) loads only for a parser that gives no features."""
 
-    def __init__(self, model: torch.nn.Module | None = None) -> None:
-        self._model = model
+    def __init__(self) -> None:
+        self._model = None
         self._lock = threading.Lock()
 
-    def _backbone(self) -> torch.nn.Module:
+    def _backbone(self):  # noqa: ANN202 - a torch module
         if self._model is None:
             from inference.core.backbone import create_feature_extractor, fold_batch_norms
 
@@ -78,9 +78,11 @@ class OutfitEmbedder:
         """The parse's own pooled features, else the ImageNet backbone's pooled the same way."""
         if outfit.appearance is not None:
             return outfit.appearance
-        from inference.parsing.lite0 import resize_long_side, to_tensor
+        import torch
 
-        x = to_tensor(resize_long_side(outfit.image, PARSE_LONG_SIDE))
+        from inference.parsing.lite0 import resize_long_side, to_input
+
+        x = torch.from_numpy(to_input(resize_long_side(outfit.image, PARSE_LONG_SIDE)))
         with self._lock, torch.inference_mode():
             deep = self._backbone()(x)[-1][0].numpy()
         return masked_mean(deep, mask)

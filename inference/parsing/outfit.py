@@ -8,8 +8,6 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from PIL import Image
 from scipy import ndimage
 
@@ -324,10 +322,23 @@ def _outfit(photo: Image.Image, image: Image.Image, labels: np.ndarray,
 def masked_mean(features: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     """`features` (C, h, w) averaged over `mask` (H, W, any size) brought to their grid (each
     cell weighted by the share of it the mask covers), L2-normalised; None for an empty mask."""
-    weights = F.adaptive_avg_pool2d(torch.from_numpy(mask.astype(np.float32))[None],
-                                    features.shape[1:])[0].numpy()
+    weights = adaptive_mean(mask.astype(np.float32), features.shape[1:])
     total = float(weights.sum())
     if total <= 0:
         return None
     vec = np.einsum("chw,hw->c", features, weights / total).astype(np.float64)
     return vec / (np.linalg.norm(vec) + 1e-12)
+
+
+def adaptive_mean(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(H, W) averaged into a (h, w) grid of cells, cell i spanning rows floor(i*H/h) to
+    ceil((i+1)*H/h) (torch's adaptive_avg_pool2d), from cumulative sums."""
+    def bounds(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+        i = np.arange(n_out)
+        return (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+
+    table = np.zeros((values.shape[0] + 1, values.shape[1] + 1), np.float64)
+    table[1:, 1:] = values.cumsum(0).cumsum(1)
+    (r0, r1), (c0, c1) = bounds(values.shape[0], size[0]), bounds(values.shape[1], size[1])
+    total = (table[r1][:, c1] - table[r0][:, c1] - table[r1][:, c0] + table[r0][:, c0])
+    return total / np.outer(r1 - r0, c1 - c0)

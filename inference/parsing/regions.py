@@ -5,8 +5,8 @@ probability, and those with a small share of the vote give their pixels to the o
 from __future__ import annotations
 
 import numpy as np
-import torch
 from scipy import ndimage
+from scipy.special import softmax
 
 from inference.core.garments import CLASS_INDEX
 
@@ -30,10 +30,10 @@ def region_votes(probs: np.ndarray, regions: np.ndarray, count: int, ids: list[i
 
 
 def vote_regions(
-    logits: torch.Tensor,
+    logits: np.ndarray,
     min_share: float = VOTE_MIN_SHARE,
     zones: tuple[tuple[str, ...], ...] = VOTING_ZONES,
-) -> torch.Tensor:
+) -> np.ndarray:
     """Decided logits (1, C, h, w) with each zone's losing classes ruled out region by region
     (a copy). Zones are the classes that are mistaken for one another on one part of the body;
     a top and pants meet at the waist but are never rivals, so they never vote together.
@@ -41,11 +41,11 @@ def vote_regions(
     copied or computed on every parse."""
     if not zones:
         return logits
-    out = logits.clone()
-    probs = logits[0].softmax(0).numpy()
+    out = logits.copy()
+    probs = softmax(logits[0], axis=0)
     for zone in zones:
         ids = [CLASS_INDEX[name] for name in zone]
-        labels = out[0].argmax(0).numpy()
+        labels = out[0].argmax(0)
         regions, count = ndimage.label(np.isin(labels, ids))
         if count == 0:
             continue
@@ -54,5 +54,5 @@ def vote_regions(
             losing = np.nonzero(share[row] < min_share)[0] + 1
             if losing.size:
                 # finite, as in decide_classes: bilinear resizing of -inf would give NaN
-                out[0, cls][torch.from_numpy(np.isin(regions, losing))] = -1e4
+                out[0, cls][np.isin(regions, losing)] = -1e4
     return out

@@ -26,18 +26,10 @@ from inference.stylecheck import StyleCheck, check
 PARSE_APP, STEPS_APP = "stylebot-parse", "stylebot-steps"
 
 
-def _pipeline(config: PipelineConfig, threads: int) -> Pipeline:
-    import torch
-
-    torch.set_num_threads(threads)  # as the in-process runner does: one core per replica
-    return Pipeline(config)
-
-
 @serve.deployment
 class ParseDeployment:
-    def __init__(self, config: PipelineConfig, threads: int, max_batch: int,
-                 batch_wait_s: float) -> None:
-        self.pipeline = _pipeline(config, threads)
+    def __init__(self, config: PipelineConfig, max_batch: int, batch_wait_s: float) -> None:
+        self.pipeline = Pipeline(config)  # config.threads: one core per replica
         self.parse.set_max_batch_size(max_batch)
         self.parse.set_batch_wait_timeout_s(batch_wait_s)
 
@@ -53,8 +45,8 @@ class ParseDeployment:
 
 @serve.deployment
 class StepsDeployment:
-    def __init__(self, config: PipelineConfig, threads: int) -> None:
-        self.pipeline = _pipeline(config, threads)
+    def __init__(self, config: PipelineConfig) -> None:
+        self.pipeline = Pipeline(config)
 
     def embed_outfit(self, outfit: Outfit):  # noqa: ANN201 - np.ndarray | None
         return self.pipeline.embed_outfit(outfit)
@@ -84,10 +76,9 @@ def deploy(inference, runtime_env: dict | None = None) -> None:  # noqa: ANN001 
     parse = ParseDeployment.options(**options, max_ongoing_requests=2 * inference.max_batch)
     steps = StepsDeployment.options(**options)
     serve.run_many([  # both start at once: their replicas load the models side by side
-        serve.RunTarget(parse.bind(config, inference.threads, inference.max_batch,
-                                   inference.batch_wait_ms / 1000),
+        serve.RunTarget(parse.bind(config, inference.max_batch, inference.batch_wait_ms / 1000),
                         name=PARSE_APP, route_prefix=None),
-        serve.RunTarget(steps.bind(config, inference.threads), name=STEPS_APP,
+        serve.RunTarget(steps.bind(config), name=STEPS_APP,
                         route_prefix=None)])
 
 

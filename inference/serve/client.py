@@ -39,11 +39,11 @@ class ServeRunner:
         self.address = inference.serve
         self.timeout, self.retries = inference.serve_timeout_s, inference.serve_retries
         self.pipeline = pipeline
-        self.local = ModelRunner(inference.workers, inference.threads, inference.max_queue,
+        self.local = ModelRunner(inference.workers, inference.max_queue,
                                  inference.max_batch, inference.batch_wait_ms / 1000)
         # Enough waiting threads to fill every replica's batches; they hold no model.
         waiting = 2 * inference.serve_replicas * inference.max_batch
-        self.remote = ModelRunner(waiting, inference.threads, inference.max_queue, max_batch=1)
+        self.remote = ModelRunner(waiting, inference.max_queue, max_batch=1)
         self._handles: dict[str, Any] = {}
         self._connect = threading.Lock()
         self._joining: threading.Thread | None = None

@@ -7,23 +7,26 @@ w_v² + w_c² = 1, so the whole is unit length and an angular (cosine) index com
   projection (1280 -> 128) trained with a batch-hard triplet loss on augmented street and product
   garment crops (`stylebot train embedder`, weights in inference/shop/weights/).
 - `lite0-raw`: the same backbone's pooled features without the projection (the baseline).
-- `fashion-clip` (or any CLIP on the hub): CLIP's image embedding through transformers.
+- `fashion-clip` (or any CLIP on the hub): CLIP's image embedding through transformers
+  (inference/shop/clip.py).
+The Lite0 parts run from graphs exported once (inference/core/onnx_models.py); their torch
+modules are in inference/shop/heads.py.
 The colour part is a soft CIELAB histogram of the garment's own pixels (background excluded).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import torch
 from PIL import Image
-from torch import nn
 
-from inference.core.backbone import MEAN, STD, create_classifier, fold_batch_norms
 from inference.core.colour import to_lab
+from inference.core.lite0_spec import MEAN, POOLED_CHANNELS, STD, bundled_weights
+from inference.core.onnx_models import CompiledModel, compiled, shared_model
 from inference.shop.crop import GarmentCrop
 
 log = logging.getLogger(__name__)
@@ -70,31 +73,31 @@ def combine(visual: np.ndarray, colour: np.ndarray, colour_weight: float) -> np.
     return np.concatenate([_unit(visual) * wv, _unit(colour) * wc], axis=1).astype(np.float32)
 
 
-class Projection(nn.Module):
-    """1280 -> hidden -> out, the small head trained by training.train_embedder."""
-
-    def __init__(self, in_dim: int = 1280, hidden: int = 512, out_dim: int = 128) -> None:
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(in_dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),
-                                 nn.Dropout(0.1), nn.Linear(hidden, out_dim))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return nn.functional.normalize(self.net(x), dim=-1)
-
-
-def load_projection(path: Path) -> tuple[Projection, dict]:
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    meta = checkpoint["meta"]
-    head = Projection(meta["in_dim"], meta["hidden"], meta["out_dim"])
-    head.load_state_dict({k: v.float() for k, v in checkpoint["state_dict"].items()})
-    return head.eval(), meta
-
-
-def crops_to_tensor(crops: list[GarmentCrop], size: int, mean, std) -> torch.Tensor:  # noqa: ANN001
+def crops_to_array(crops: list[GarmentCrop], size: int, mean, std) -> np.ndarray:  # noqa: ANN001
+    """(n, 3, size, size) float32, normalised with the model's mean and std."""
     arrays = [np.asarray(c.image.convert("RGB").resize((size, size), Image.Resampling.BILINEAR),
                          dtype=np.float32) / 255.0 for c in crops]
-    x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
-    return (x - torch.tensor(mean)[:, None, None]) / torch.tensor(std)[:, None, None]
+    x = (np.stack(arrays) - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)
+    return np.ascontiguousarray(x.transpose(0, 3, 1, 2), dtype=np.float32)
+
+
+def pooled_backbone() -> CompiledModel:
+    """The bundled ImageNet Lite0's pooled features (n, 3, H, W) -> (n, 1280), exported once."""
+    def export(path: Path) -> None:
+        from inference.shop.heads import export_pooled_backbone
+
+        export_pooled_backbone(path)
+
+    return shared_model(compiled("lite0-pooled", [bundled_weights()], export))
+
+
+def projection_model(weights: Path) -> CompiledModel:
+    def export(path: Path) -> None:
+        from inference.shop.heads import export_projection
+
+        export_projection(weights, path)
+
+    return shared_model(compiled("projection", [Path(weights)], export))
 
 
 class Lite0Embedder:
@@ -102,88 +105,42 @@ class Lite0Embedder:
 
     def __init__(self, projection: Path | None = PROJECTION_WEIGHTS, batch: int = 32,
                  colour_weight: float | None = None) -> None:
-        self.backbone = create_classifier()
-        self.backbone.reset_classifier(0)
-        fold_batch_norms(self.backbone)
-        self.head: Projection | None = None
+        self.backbone = pooled_backbone()
+        self.head: CompiledModel | None = None
         meta: dict = {}
         if projection is not None:
             if not Path(projection).exists():
                 raise FileNotFoundError(
                     f"{projection} is missing; train it with `stylebot train embedder`"
                     " or use the embedder 'lite0-raw'")
-            self.head, meta = load_projection(Path(projection))
+            self.head = projection_model(Path(projection))
+            meta = json.loads(self.head.session.get_modelmeta().custom_metadata_map["meta"])
         self.name = "lite0" if self.head is not None else "lite0-raw"
-        self.visual_dim = meta.get("out_dim", 1280)
+        self.visual_dim = meta.get("out_dim", POOLED_CHANNELS)
         self.colour_weight = (colour_weight if colour_weight is not None
                               else meta.get("colour_weight", DEFAULT_COLOUR_WEIGHT))
         self.dim = self.visual_dim + COLOUR_DIM
         self.batch = batch
 
-    @torch.inference_mode()
     def pooled(self, crops: list[GarmentCrop]) -> np.ndarray:
         """(n, 1280) backbone features (before the projection)."""
-        out = [self.backbone(crops_to_tensor(crops[i:i + self.batch], 224, MEAN, STD))
+        out = [self.backbone.run(x=crops_to_array(crops[i:i + self.batch], 224, MEAN, STD))[0]
                for i in range(0, len(crops), self.batch)]
-        return torch.cat(out).numpy() if out else np.zeros((0, 1280), np.float32)
+        return np.concatenate(out) if out else np.zeros((0, POOLED_CHANNELS), np.float32)
+
+    def project(self, pooled: np.ndarray) -> np.ndarray:
+        """The visual part from pooled features: projected, or as they are without a head."""
+        return pooled if self.head is None else self.head.run(features=pooled)[0]
 
     def embed(self, crops: list[GarmentCrop]) -> np.ndarray:
         return self.embed_pooled(crops)[0]
 
-    @torch.inference_mode()
     def embed_pooled(self, crops: list[GarmentCrop]) -> tuple[np.ndarray, np.ndarray]:
         """The vectors and the backbone features they came from (what the kind head reads),
         from one backbone pass."""
         if not crops:
-            return np.zeros((0, self.dim), np.float32), np.zeros((0, 1280), np.float32)
+            return (np.zeros((0, self.dim), np.float32),
+                    np.zeros((0, POOLED_CHANNELS), np.float32))
         feats = self.pooled(crops)
-        visual = feats if self.head is None else self.head(torch.from_numpy(feats)).numpy()
         colours = np.stack([colour_descriptor(c.pixels) for c in crops])
-        return combine(visual, colours, self.colour_weight), feats
-
-
-class ClipEmbedder:
-    """CLIP's image tower (e.g. patrickjohncyh/fashion-clip) behind the same interface."""
-
-    def __init__(self, model, name: str = "fashion-clip", batch: int = 16,  # noqa: ANN001
-                 colour_weight: float = DEFAULT_COLOUR_WEIGHT) -> None:
-        self.model = model.eval()
-        vision = model.config.vision_config
-        self.size = int(vision.image_size)
-        self.mean = (0.48145466, 0.4578275, 0.40821073)  # CLIP's own preprocessing
-        self.std = (0.26862954, 0.26130258, 0.27577711)
-        self.name = name
-        self.visual_dim = int(model.config.projection_dim)
-        self.dim = self.visual_dim + COLOUR_DIM
-        self.batch = batch
-        self.colour_weight = colour_weight
-
-    @classmethod
-    def from_pretrained(cls, model_id: str = "patrickjohncyh/fashion-clip",
-                        name: str = "fashion-clip") -> ClipEmbedder:
-        from transformers import CLIPModel
-
-        try:
-            model = CLIPModel.from_pretrained(model_id)
-        except OSError as err:
-            raise RuntimeError(
-                f"cannot load {model_id}: download it once with network access "
-                f"(huggingface-cli download {model_id}) or choose the embedder 'lite0'") from err
-        return cls(model, name)
-
-    @torch.inference_mode()
-    def visual(self, crops: list[GarmentCrop]) -> np.ndarray:
-        out = []
-        for i in range(0, len(crops), self.batch):
-            x = crops_to_tensor(crops[i:i + self.batch], self.size, self.mean, self.std)
-            feats = self.model.get_image_features(pixel_values=x)
-            if not isinstance(feats, torch.Tensor):  # newer transformers return an output object
-                feats = feats.pooler_output
-            out.append(feats)
-        return torch.cat(out).numpy()
-
-    def embed(self, crops: list[GarmentCrop]) -> np.ndarray:
-        if not crops:
-            return np.zeros((0, self.dim), np.float32)
-        colours = np.stack([colour_descriptor(c.pixels) for c in crops])
-        return combine(self.visual(crops), colours, self.colour_weight)
+        return combine(self.project(feats), colours, self.colour_weight), feats

@@ -1,41 +1,28 @@
 """The kind-of-item head: the bundled Lite0 backbone's pooled features (1280) -> one of the kinds
 of inference/shop/kinds.py, chosen among the garment class's own kinds (the parser already said
 "shoes"; the head says "boots"). Trained by `stylebot train kind` (training/train_kind.py) on
-product photos and CCP street crops; weights in inference/shop/weights/kind_head.pt.
+product photos and CCP street crops; weights in inference/shop/weights/kind_head.pt, the network
+in inference/shop/heads.py, run here from its exported graph.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
-import torch
-from torch import nn
 
+from inference.core.onnx_models import compiled, shared_model
 from inference.shop.kinds import CLASS_KINDS, kinds_of
 
 KIND_WEIGHTS = Path(__file__).parent / "weights" / "kind_head.pt"
 
 
-class KindNet(nn.Module):
-    """Standardised features -> hidden -> kind logits (a small MLP on frozen features)."""
-
-    def __init__(self, in_dim: int, hidden: int, n_kinds: int) -> None:
-        super().__init__()
-        self.register_buffer("mean", torch.zeros(in_dim))
-        self.register_buffer("std", torch.ones(in_dim))
-        self.net = nn.Sequential(nn.Dropout(0.2), nn.Linear(in_dim, hidden), nn.ReLU(),
-                                 nn.Dropout(0.2), nn.Linear(hidden, n_kinds))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net((x - self.mean) / self.std)
-
-
-def allowed(kinds: list[str], categories: list[str]) -> torch.Tensor:
+def allowed(kinds: list[str], categories: list[str]) -> np.ndarray:
     """(n, K) bool: which of the head's kinds belong to each row's garment class."""
-    return torch.tensor([[k in CLASS_KINDS.get(c, ()) for k in kinds] for c in categories],
-                        dtype=torch.bool).reshape(len(categories), len(kinds))
+    return np.array([[k in CLASS_KINDS.get(c, ()) for k in kinds] for c in categories],
+                    dtype=bool).reshape(len(categories), len(kinds))
 
 
 class KindHead:
@@ -44,14 +31,16 @@ class KindHead:
     def __init__(self, path: Path = KIND_WEIGHTS) -> None:
         #: Names these weights: kinds cached under another digest came from another head.
         self.digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        self.meta: dict = checkpoint["meta"]
-        self.kinds: list[str] = list(self.meta["kinds"])
-        self.net = KindNet(self.meta["in_dim"], self.meta["hidden"], len(self.kinds))
-        self.net.load_state_dict({k: v.float() for k, v in checkpoint["state_dict"].items()})
-        self.net.eval()
 
-    @torch.inference_mode()
+        def export(target: Path) -> None:
+            from inference.shop.heads import export_kind_net
+
+            export_kind_net(path, target)
+
+        self.net = shared_model(compiled("kind-head", [Path(path)], export))
+        self.meta: dict = json.loads(self.net.session.get_modelmeta().custom_metadata_map["meta"])
+        self.kinds: list[str] = list(self.meta["kinds"])
+
     def predict(self, features: np.ndarray, categories: list[str]) -> list[str | None]:
         """The most likely kind of each garment among its class's kinds; a one-kind class is
         that kind without looking; None for classes without kinds ("other")."""
@@ -64,9 +53,9 @@ class KindHead:
             elif category != "other":
                 out[i] = kinds[0]
         if rows:
-            logits = self.net(torch.from_numpy(np.asarray(features, np.float32)[rows]))
+            (logits,) = self.net.run(features=np.asarray(features, np.float32)[rows])
             mask = allowed(self.kinds, [categories[i] for i in rows])
-            best = logits.masked_fill(~mask, -torch.inf).argmax(1).tolist()
+            best = np.where(mask, logits, -np.inf).argmax(1).tolist()
             for i, b in zip(rows, best, strict=True):
                 out[i] = self.kinds[b]
         return out

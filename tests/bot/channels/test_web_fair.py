@@ -137,7 +137,7 @@ async def test_behind_a_trusted_proxy_the_forwarded_address_counts(services):
 # ---- 3. a bounded model queue ------------------------------------------------------------------
 async def test_a_full_model_queue_answers_busy_without_running_the_model(services, photo_bytes):
     services.runner.close()
-    services.runner = ModelRunner(workers=1, threads=2, max_queue=1)
+    services.runner = ModelRunner(workers=1, max_queue=1)
     gate = threading.Event()
     slow = [asyncio.ensure_future(services.runner.run(gate.wait, 30)) for _ in range(2)]
     await asyncio.sleep(0.05)
@@ -166,7 +166,7 @@ async def test_a_full_model_queue_answers_busy_without_running_the_model(service
 
 async def test_one_address_cannot_take_the_whole_queue(services, photo_bytes):
     services.runner.close()
-    services.runner = ModelRunner(workers=2, threads=2, max_queue=2)  # a share: 1 of 4
+    services.runner = ModelRunner(workers=2, max_queue=2)  # a share: 1 of 4
     gate = threading.Event()
     slow = asyncio.ensure_future(services.runner.run_for("addr:127.0.0.1", gate.wait, 30))
     server = await started(services)

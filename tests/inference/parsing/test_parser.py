@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from PIL import Image
+from scipy.special import softmax
 
 from inference.core.backbone import create_classifier, fold_batch_norms, pretrained_state_dict
 from inference.core.drawing import cutout_picture, overlay_picture, palette_picture
@@ -20,7 +23,10 @@ from inference.parsing.lite0 import (
     Lite0Parser,
     decide_classes,
     pixel_confidence,
+    resize_long_side,
+    to_input,
 )
+from inference.parsing.net import load_parser_net
 from inference.parsing.outfit import items_from_labels, parse_outfit
 from inference.pipeline import Pipeline
 from tests.conftest import SAMPLE, run_cli
@@ -44,17 +50,29 @@ def test_backbone_loads_offline_and_classifies() -> None:
     assert out.shape == (1, 1000)
 
 
-def test_folded_batch_norms_give_the_same_numbers(photo_paths: list[Path]) -> None:
-    """The served parser and classifier run with their batch norms folded into the convolutions:
-    no batch norm is left, and outputs and labels on real photos are those of the unfolded net."""
-    folded, plain = Lite0Parser(), Lite0Parser(fold_norms=False)
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.model.modules())
-    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in plain.model.modules())
+def test_served_graph_gives_the_trained_networks_numbers(
+    photo_paths: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot runs the parser from its exported graph (ONNX Runtime), batch norms folded into
+    the convolutions: exported here into an empty folder, on real photos its logits and labels
+    are those of the torch network as training left it; the folding alone changes nothing."""
+    monkeypatch.setenv("STYLEBOT_COMPILED_DIR", str(tmp_path))
+    served = Lite0Parser()
+    assert sorted(p.name.split("-")[0] for p in tmp_path.glob("*.onnx")) == ["parser", "upsample"]
+    plain, _ = load_parser_net(DEFAULT_WEIGHTS, fold_norms=False)
+    folded, _ = load_parser_net(DEFAULT_WEIGHTS)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in plain.modules())
     for path in photo_paths[:3]:
         image = Image.open(path).convert("RGB")
-        a, b = folded.raw_scores(image), plain.raw_scores(image)
-        assert torch.allclose(a, b, atol=1e-3 * float(b.abs().max()))
-        assert (folded.segment(image) == plain.segment(image)).mean() > 0.999
+        x = torch.from_numpy(to_input(resize_long_side(image, served.long_side)))
+        with torch.inference_mode():
+            want = plain.decoder(plain.backbone(x)).numpy()
+            assert np.allclose(folded.decoder(folded.backbone(x)).numpy(), want,
+                               atol=1e-3 * float(np.abs(want).max()))
+        got = served.raw_scores(image)
+        assert np.allclose(got, want, atol=1e-3 * float(np.abs(want).max()))
+        assert (served.segment(image) == served.decode(want, image.size)[0]).mean() > 0.999
     classifier = create_classifier().eval()
     x = torch.randn(2, 3, 224, 224)
     with torch.inference_mode():
@@ -62,6 +80,21 @@ def test_folded_batch_norms_give_the_same_numbers(photo_paths: list[Path]) -> No
         got = fold_batch_norms(classifier)(x)
     assert torch.allclose(got, want, atol=1e-3 * float(want.abs().max()))
     assert int(got.argmax(1)[0]) == int(want.argmax(1)[0])
+
+
+def test_serving_imports_no_torch(pipeline: Pipeline) -> None:
+    """The models load and parse a photo without torch (850 MB resident on its own with the
+    pinned build): a fresh process, its graphs exported by the `pipeline` fixture's."""
+    code = ("import sys, numpy as np; from PIL import Image; "
+            "from inference.pipeline import Pipeline, PipelineConfig; "
+            "p = Pipeline(PipelineConfig()); "
+            "o = p.parse(Image.fromarray(np.full((400, 300, 3), 200, np.uint8))); "
+            "p.garment_queries(o); "
+            "print(sorted(m for m in ('torch', 'timm', 'torchvision', 'transformers') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parents[3])
+    assert out.stdout.strip() == "[]", out.stderr[-2000:]
 
 
 def test_bundled_weights_are_small() -> None:
@@ -73,7 +106,7 @@ def test_one_lower_body_class_is_kept() -> None:
     group's class with the most probability over the photo wins; a top above is untouched."""
     top, dress = CLASS_INDEX["top"], CLASS_INDEX["dress"]
     skirt, pants = CLASS_INDEX["skirt"], CLASS_INDEX["pants"]
-    logits = torch.zeros(1, len(CLASSES), 5, 4)
+    logits = np.zeros((1, len(CLASSES), 5, 4), np.float32)
     logits[0, top, 0] = 5.0
     logits[0, dress, 1:4] = 5.0  # three rows of dress
     logits[0, dress, 4] = 4.0  # the hem: dress too, but skirt and pants a little more surely
@@ -88,12 +121,12 @@ def test_confidence_is_the_nets_own_not_the_group_rules() -> None:
     """A pixel the net thinks is as likely a skirt as a dress is not "sure" just because the
     group rule ruled the skirt out (comments name only garments the parser is sure of)."""
     dress, skirt = CLASS_INDEX["dress"], CLASS_INDEX["skirt"]
-    logits = torch.zeros(1, len(CLASSES), 2, 2)
+    logits = np.zeros((1, len(CLASSES), 2, 2), np.float32)
     logits[0, dress] = 6.0
     logits[0, skirt] = 5.9
     ids = decide_classes(logits, None)[0].argmax(0)
     assert (ids == dress).all()
-    after_rule = decide_classes(logits, None)[0].softmax(0).max(0).values
+    after_rule = softmax(decide_classes(logits, None)[0], axis=0).max(0)
     assert (after_rule > 0.9).all()
     assert (pixel_confidence(logits, None, ids) < 0.55).all()
 
@@ -101,10 +134,10 @@ def test_confidence_is_the_nets_own_not_the_group_rules() -> None:
 def test_loss_weights_are_divided_out() -> None:
     """A rare class the loss weighted up 4x no longer wins a pixel it won by less than that."""
     top, belt = CLASS_INDEX["top"], CLASS_INDEX["belt"]
-    logits = torch.zeros(1, len(CLASSES), 1, 2)
+    logits = np.zeros((1, len(CLASSES), 1, 2), np.float32)
     logits[0, top] = 2.0
-    logits[0, belt] = torch.tensor([[2.5, 4.0]])  # e^0.5 and e^2 ahead of the top
-    weights = torch.ones(len(CLASSES))
+    logits[0, belt] = [[2.5, 4.0]]  # e^0.5 and e^2 ahead of the top
+    weights = np.ones(len(CLASSES), np.float32)
     weights[belt] = 4.0  # log 4 = 1.39
     decided = decide_classes(logits, weights)[0].argmax(0)
     assert decided.tolist() == [[top, belt]]
@@ -367,8 +400,6 @@ def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None
     stage from the bundled backbone, then a second stage from its weights; the same seed gives
     the same weights (each run in its own process, as the command runs), and the stages are
     recorded in the weights."""
-    from inference.parsing.lite0 import Lite0Parser
-
     def train(out: Path, *extra: str) -> None:
         run_cli("train", "parser", "--data", str(SAMPLE), "--out", str(out), "--epochs", "1",
                 "--batch", "2", "--channels", "16", "--seed", "3", *extra, check=True)
@@ -381,7 +412,7 @@ def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     train(second, "--init", str(first), "--lr-scale", "0.5", "--crop", "256", "192",
           "--max-tilt", "10", "--weight-decay", "0.05", "--ema", "0.9", "--region-loss", "lovasz")
-    meta = Lite0Parser(second).meta
+    meta = load_parser_net(second)[1]
     assert [s["init"] for s in meta["stages"]] == [None, first.name]
     assert meta["stages"][1]["lr_scale"] == 0.5 and meta["stages"][1]["crop"] == [256, 192]
     assert meta["stages"][1]["ema"] == 0.9 and meta["stages"][1]["max_tilt"] == 10

@@ -9,8 +9,9 @@ from PIL import Image
 
 from inference import backends
 from inference.parsing.outfit import parse_outfit
+from inference.shop.clip import ClipEmbedder
 from inference.shop.crop import crop_garment, foreground_mask, product_mask
-from inference.shop.embedders import COLOUR_DIM, ClipEmbedder, colour_descriptor
+from inference.shop.embedders import COLOUR_DIM, colour_descriptor
 from inference.shop.retrieval import garment_queries, item_crop, product_crop
 
 
@@ -88,3 +89,31 @@ def test_product_photos_are_cut_to_the_garment(shared_data, pipeline) -> None:
     assert crop.image.size == (224, 224) and crop.mask.mean() > 0.2
     shoe = Image.open(images / "10127.jpg").convert("RGB")
     assert (product_mask(shoe, "footwear") == foreground_mask(shoe)).all()
+
+
+def test_served_graphs_give_the_torch_modules_numbers(outfit, pipeline) -> None:
+    """The shop's Lite0 parts run from exported graphs: the pooled backbone, the projection and
+    the kind head give, on real garment crops, the numbers of the torch modules they came from
+    (the backbone as trained on ImageNet, batch norms not folded)."""
+    import torch
+
+    from inference.core.backbone import create_classifier
+    from inference.core.lite0_spec import MEAN, STD
+    from inference.shop.embedders import PROJECTION_WEIGHTS, crops_to_array
+    from inference.shop.heads import load_kind_net, load_projection
+    from inference.shop.kind_head import KIND_WEIGHTS
+
+    crops = [item_crop(outfit, item) for item in outfit.items]
+    pooled = pipeline.embedder.pooled(crops)
+    classifier = create_classifier().eval()
+    classifier.reset_classifier(0)
+    with torch.inference_mode():
+        want = classifier(torch.from_numpy(crops_to_array(crops, 224, MEAN, STD))).numpy()
+        assert np.allclose(pooled, want, atol=1e-3 * np.abs(want).max())
+        projection, _ = load_projection(PROJECTION_WEIGHTS)
+        want = projection(torch.from_numpy(pooled)).numpy()
+        assert np.allclose(pipeline.embedder.head.run(features=pooled)[0], want, atol=1e-4)
+        kinds, _ = load_kind_net(KIND_WEIGHTS)
+        want = kinds(torch.from_numpy(pooled)).numpy()
+        assert np.allclose(pipeline.kind_head.net.run(features=pooled)[0], want,
+                           atol=1e-3 * np.abs(want).max())
