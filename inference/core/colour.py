@@ -328,9 +328,10 @@ def kmeans_lab(
     c = np.array(centres)
     for _ in range(iterations):
         assign = np.argmin(((lab[:, None] - c[None]) ** 2).sum(-1), axis=1)
-        new = np.array(
-            [lab[assign == j].mean(0) if np.any(assign == j) else c[j] for j in range(len(c))]
-        )
+        # each centre the mean of its points, an empty one kept (one pass per channel)
+        n = np.bincount(assign, minlength=len(c))
+        sums = np.stack([np.bincount(assign, lab[:, i], len(c)) for i in range(3)], 1)
+        new = np.where(n[:, None] > 0, sums / np.maximum(n, 1)[:, None], c)
         if np.allclose(new, c, atol=0.5):
             c = new
             break

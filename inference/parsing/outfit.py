@@ -13,7 +13,7 @@ from scipy import ndimage
 
 from inference.core import pattern
 from inference.core.colour import Colour
-from inference.core.colour_light import colours_in_scene
+from inference.core.colour_light import Light, colours_in_scene
 from inference.core.garments import (
     CLASS_INDEX,
     CLASSES,
@@ -201,7 +201,7 @@ def _centrality(labelled: np.ndarray, count: int) -> np.ndarray:
 
 
 def garment_colours(rgb: np.ndarray, mask: np.ndarray,
-                    scene: np.ndarray | None = None) -> list[Colour]:
+                    scene: np.ndarray | Light | None = None) -> list[Colour]:
     """A garment's main colours (k-means in CIELAB), from its inner pixels: mask borders mix in
     skin and background; a strong light cast estimated from `scene` (background pixels) is
     undone first. Evaluations and training use this same rule for true garments."""
@@ -231,7 +231,7 @@ def items_from_labels(
     rgb = np.asarray(image.convert("RGB"))
     person = labels != CLASS_INDEX["background"]
     person_pixels = int((person if worn is None else person & worn).sum())
-    scene = scene_pixels(rgb, labels)  # the light's colour, for every item
+    light = Light(scene_pixels(rgb, labels))  # the light's colour, for every item
     items: list[Item] = []
     for cls in np.unique(labels):
         category = CLASSES[int(cls)]
@@ -246,7 +246,7 @@ def items_from_labels(
         ys, xs = np.nonzero(mask)
         box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
         sub = (slice(box[1], box[3]), slice(box[0], box[2]))
-        colours = garment_colours(rgb[sub], mask[sub], scene)
+        colours = garment_colours(rgb[sub], mask[sub], light)
         # Texture on small garments (shoes, glasses, belts) is mostly edges and shine.
         area = pixels / max(person_pixels, 1)
         kind = pattern.detect(rgb[sub], mask[sub])[0] if area >= MIN_PATTERN_AREA else "solid"

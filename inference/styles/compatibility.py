@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 MODEL_PATH = Path(__file__).with_name("compatibility.json")
 EMPTY: Counter = Counter()
 #: A garment as the model sees it: (category, colour family).
@@ -91,9 +93,44 @@ class Compatibility:
 
     def log_score(self, category: str, family: str, others: Iterable[Piece]) -> float:
         """log P(family | category) plus each other piece's log-ratio for it."""
+        if family in self._family_index:
+            return float(self.log_scores(category, others)[self._family_index[family]])
         prior = math.log(self.prior(category, family))
         return prior + sum(math.log(self.given(category, family, o)) - prior
                            for o in others if o[0] != category)
+
+    @property
+    def _family_index(self) -> dict[str, int]:
+        if "index" not in self._memo:
+            self._memo["index"] = {f: i for i, f in enumerate(self.families)}
+        return self._memo["index"]
+
+    def _log_priors(self, category: str) -> np.ndarray:
+        key = ("log_priors", category)
+        if key not in self._memo:
+            self._memo[key] = np.array([math.log(self.prior(category, f))
+                                        for f in self.families])
+        return self._memo[key]
+
+    def _log_ratios(self, category: str, other: Piece) -> np.ndarray:
+        """log P(f | category, other) - log P(f | category) for every family f."""
+        key = ("log_ratios", category, other)
+        if key not in self._memo:
+            self._memo[key] = np.array([math.log(self.given(category, f, other)) - prior
+                                        for f, prior in zip(self.families,
+                                                            self._log_priors(category),
+                                                            strict=True)])
+        return self._memo[key]
+
+    def log_scores(self, category: str, others: Iterable[Piece]) -> np.ndarray:
+        """`log_score` of every family (in `families`' order) at once: a suggestion ranks
+        every family for every garment of every outfit it tries. The terms are added in the
+        same order as one family's sum, so the numbers are the same to the last bit."""
+        total = np.zeros(len(self.families))
+        for other in others:
+            if other[0] != category:
+                total += self._log_ratios(category, other)
+        return self._log_priors(category) + total
 
     def lift(self, category: str, family: str, others: Iterable[Piece]) -> float:
         """How much more likely the outfit's other pieces make this colour than the category's
@@ -104,8 +141,11 @@ class Compatibility:
     def rank(self, category: str, others: Sequence[Piece],
              candidates: Iterable[str] | None = None) -> list[tuple[str, float]]:
         """Colour families for a piece of `category`, most likely first, with their score."""
-        scored = [(f, self.log_score(category, f, others))
-                  for f in (candidates or self.families)]
+        if candidates:
+            scored = [(f, self.log_score(category, f, others)) for f in candidates]
+        else:
+            scored = list(zip(self.families, self.log_scores(category, others).tolist(),
+                              strict=True))
         return sorted(scored, key=lambda fs: -fs[1])
 
     def outfit_score(self, pieces: Sequence[Piece]) -> float:
