@@ -136,7 +136,7 @@ class Pipeline:
 
     def text_encoder_or_none(self):  # noqa: ANN201 - inference.shop.text_search.TextEncoder | None
         """The title encoder, or None (reason in `text_encoder_error`) when the optional `text`
-        extra (sentence-transformers, the bundled MiniLM) is not installed."""
+        extra (the bundled MiniLM) is not installed."""
         try:
             return self.text_encoder()
         except (ImportError, OSError) as exc:

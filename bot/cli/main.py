@@ -52,7 +52,10 @@ def cmd_prepare(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.common import pipeline_for
     from inference.core.onnx_models import compiled_dir
 
-    pipeline_for(settings).product_segmenter()
+    pipeline = pipeline_for(settings)
+    pipeline.product_segmenter()
+    if pipeline.text_encoder_or_none() is None:  # without the `text` extra: no title search
+        print(f"title search not installed: {pipeline.text_encoder_error}")
     print(f"models ready in {compiled_dir()}")
     return 0
 

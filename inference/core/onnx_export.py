@@ -51,3 +51,26 @@ def export_upsample_argmax(path: Path) -> None:
     model.ir_version = 8
     onnx.checker.check_model(model)
     onnx.save(model, str(path))
+
+
+def export_sentence_encoder(model_dir: Path, path: Path) -> None:
+    """A BERT-style sentence model (transformers, from a local folder) as an ONNX graph:
+    input_ids, attention_mask, token_type_ids (n, length) -> last hidden states (n, length, d);
+    the pooling and normalising are done by the caller."""
+    from transformers import AutoModel
+
+    class LastHidden(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager")
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                    token_type_ids: torch.Tensor) -> torch.Tensor:
+            return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    ids = torch.ones(2, 8, dtype=torch.long)
+    axes = {0: "n", 1: "length"}
+    export_module(LastHidden(), (ids, torch.ones_like(ids), torch.zeros_like(ids)), path,
+                  inputs={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes},
+                  outputs={"hidden": axes})

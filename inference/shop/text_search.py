@@ -11,6 +11,7 @@ combination still answers).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import numpy as np
 
 from inference.core.colour import FAMILIES
 from inference.core.garments import DISPLAY_NAME
+from inference.core.onnx_models import compiled, shared_model
 from inference.shop.catalog_terms import BASE_COLOUR_TO_FAMILY, family_for, keyword_category
 from inference.shop.index import CatalogIndex, Hit, Reason
 from inference.shop.kinds import class_of, kinds_of, word_kind
@@ -81,19 +83,44 @@ def item_text(item: dict) -> str:
 
 
 class TextEncoder:
-    """MiniLM sentence embeddings, unit length, on the CPU, loaded from the local package."""
+    """MiniLM sentence embeddings (mean of the token states, unit length), from the local
+    package: its own fast tokenizer (`tokenizers`) and its network exported once to ONNX
+    (inference/core/onnx_models.py), so a search imports no torch. The same vectors as
+    sentence-transformers' encode to 1e-5 (tested)."""
 
     def __init__(self, model_dir: Path | None = None) -> None:
-        from sentence_transformers import SentenceTransformer
+        from tokenizers import Tokenizer
 
         self.model_dir = Path(model_dir or default_model_dir())
-        self.model = SentenceTransformer(str(self.model_dir), device="cpu")
+        settings = json.loads((self.model_dir / "sentence_bert_config.json").read_text())
+        self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        # as sentence-transformers reads it: its own length, padded to the longest in a batch
+        self.tokenizer.enable_truncation(int(settings["max_seq_length"]))
+        padding = self.tokenizer.padding or {}
+        self.tokenizer.enable_padding(pad_id=padding.get("pad_id", 0),
+                                      pad_token=padding.get("pad_token", "[PAD]"))
+
+        def export(path: Path) -> None:
+            from inference.core.onnx_export import export_sentence_encoder
+
+            export_sentence_encoder(self.model_dir, path)
+
+        weights = sorted(self.model_dir.glob("*.safetensors")) + [self.model_dir / "config.json"]
+        self.net = shared_model(compiled("minilm", weights, export))
         self.name = MODEL_NAME
 
     def encode(self, texts: list[str], batch: int = 64) -> np.ndarray:
-        vectors = self.model.encode(texts, batch_size=batch, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(vectors, dtype=np.float32)
+        out = []
+        for start in range(0, len(texts), batch):
+            encoded = self.tokenizer.encode_batch(texts[start:start + batch])
+            ids = np.array([e.ids for e in encoded], np.int64)
+            mask = np.array([e.attention_mask for e in encoded], np.int64)
+            types = np.array([e.type_ids for e in encoded], np.int64)
+            (hidden,) = self.net.run(input_ids=ids, attention_mask=mask, token_type_ids=types)
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
+            out.append(pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12))
+        return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 384), np.float32)
 
 
 def text_search(index: CatalogIndex, encoder: TextEncoder, query: str, k: int = 10,

