@@ -34,7 +34,9 @@ DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / 
 CACHE_DIR = Path.home() / ".cache" / "stylebot"
 #: The code that turns a mask into garments and colours: the cache is keyed by its contents.
 READER_FILES = ("inference/parsing/outfit.py", "inference/core/colour.py",
-                "inference/core/colour_light.py", "inference/core/pattern.py")
+                "inference/core/colour_light.py", "inference/core/pattern.py",
+                "inference/core/colour_family_model.py",
+                "inference/core/weights/colour_family.npz")
 STRENGTHS = (5.0, 20.0, 50.0, 100.0, 200.0)
 
 

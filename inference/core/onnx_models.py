@@ -11,8 +11,8 @@ backends (SegFormer, CLIP, causal LMs) still run in torch.
 Each graph is stored under `compiled_dir()` as `<name>-<digest>.onnx`, the digest taken over
 the export code's version and the bytes of the weights it came from, so new weights or a new
 export give a new file and an old one is never read for them. A missing graph is exported on
-first use (torch is imported then, once); `stylebot models export` (run by scripts/setup.sh)
-does it ahead, so that a first start answers at once.
+first use (torch is imported then, once); `stylebot prepare` (run by scripts/run.sh, and in
+the Docker image's build) does it ahead, so that a first start answers at once.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -41,8 +42,6 @@ def set_threads(threads: int) -> None:
     torch too where a hub backend brought it in."""
     global _threads
     _threads = max(1, int(threads))
-    import sys
-
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(_threads)
 
@@ -107,9 +106,6 @@ class CompiledModel:
         options.intra_op_num_threads = _threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # the arena keeps the biggest batch's buffers for good; photos vary in size, so without
-        # it memory follows the photo in hand (measured: no slower)
-        options.enable_cpu_mem_arena = False
         self.path = path
         self.session = ort.InferenceSession(str(path), options,
                                             providers=["CPUExecutionProvider"])
