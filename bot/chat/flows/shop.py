@@ -17,8 +17,8 @@ Button payloads (≤ 64 bytes):
 Results remember what they showed (the conversation state's `last_shop`), so that words refine
 them: "cheaper", "in black", "more like the second one", "show me boots", "not this brand"
 (bot/chat/flows/talk.py). A brand left out holds for the words that refine those results next
-("cheaper", another brand, "show me boots"); the buttons' payloads have no room for it, so ➡️ More
-and the others bring every brand again.
+("cheaper", another brand, "show me boots") and for the buttons under results about the same
+garment, look or search (their payloads have no room for it: it is read from that state).
 A garment's vector is stored (user-scoped, deleted by /forget) when its buttons are shown, so the
 buttons keep working after the in-memory photo is gone.
 """
@@ -118,10 +118,23 @@ async def shop_button(turn: Turn, payload: str) -> list[Reply]:
     return await _menu_or_results(turn, outfit_id, queries)
 
 
+def _left_out(turn: Turn, not_brands: NoBrands | None, **same: object) -> NoBrands:
+    """The brands to leave out: `not_brands` when the words said, else (a button pressed) those
+    left out of the last results shown when they were about the same thing (`same`: their
+    state's kind, outfit, item...), so ➡️ More after "not this brand" does not bring it back."""
+    if not_brands is not None:
+        return not_brands
+    last = turn.store.state(turn.user_id).get("last_shop") or {}
+    if all(last.get(key) == value for key, value in same.items()):
+        return frozenset(last.get("not_brands") or ())
+    return frozenset()
+
+
 async def shop_item(turn: Turn, payload: str,
-                    not_brands: NoBrands = frozenset()) -> list[Reply]:
+                    not_brands: NoBrands | None = None) -> list[Reply]:
     """shopi:<outfit>:<item>:<mode>:<offset>[:<max price>[:<kind>]] (an empty max price for a
-    kind without one); `not_brands` when "not this brand" refines them."""
+    kind without one); `not_brands` when "not this brand" refines them (None: as `_left_out`
+    reads them)."""
     parts = payload.split(":")
     try:
         outfit_id, index, code, offset = int(parts[0]), int(parts[1]), parts[2], int(parts[3])
@@ -139,6 +152,7 @@ async def shop_item(turn: Turn, payload: str,
     if mode == "cheaper" and price_max is None:
         return [Reply(turn.say("shop_no_prices"))]
     turn.store.add_feedback(turn.user_id, "shop_item", outfit_id, f"{mode}:{index}:{offset}")
+    not_brands = _left_out(turn, not_brands, kind="item", outfit=outfit_id, item=index)
     return await _results(turn, outfit_id, query, mode, offset, price_max, kind, not_brands)
 
 
@@ -399,9 +413,10 @@ def _look_buttons(turn: Turn, outfit_id: int, categories: list[str]) -> list[But
 
 
 async def complete_look(turn: Turn, payload: str,
-                        not_brands: NoBrands = frozenset()) -> list[Reply]:
+                        not_brands: NoBrands | None = None) -> list[Reply]:
     """look:<outfit>[:<category>:<offset>[:<max price>]]; works from the stored parse, so it
-    still answers after the photo has left memory. `not_brands`: "not this brand" after them."""
+    still answers after the photo has left memory. `not_brands`: "not this brand" after them
+    (None: as `_left_out` reads them)."""
     parts = payload.split(":")
     try:
         outfit_id = int(parts[0])
@@ -428,6 +443,7 @@ async def complete_look(turn: Turn, payload: str,
             nouns = wording.joined([_noun(turn, c) for c in missing], turn.lang)
             return [lacking(turn, "look_not_stocked", noun=nouns)]
         category = stocked[0]
+    not_brands = _left_out(turn, not_brands, kind="look", outfit=outfit_id, category=category)
     return await _look_results(turn, index, outfit_id, outfit, category, offset, price_max,
                                missing, not_brands)
 
@@ -486,11 +502,14 @@ async def search_text(turn: Turn, query: str, offset: int = 0, price_max: float 
     k = turn.services.settings.catalog.results_per_page
     encoder = await turn.run(turn.services.pipeline.text_encoder)
     narrowed = price_max is not None or bool(not_brands)
-    fetch = (k + 1) * (8 if narrowed else 1)
-    parsed, hits = await turn.run(text_search, index, encoder, query, fetch, offset)
-    if narrowed:  # "cheaper" (under the cheapest shown) or "not this brand": the same search
+    # "cheaper" (under the cheapest shown) or "not this brand": the same search, filtered from
+    # its start, so that a page's offset counts the items that pass (no page repeats another)
+    fetch = (offset + k + 1) * 8 if narrowed else k + 1
+    parsed, hits = await turn.run(text_search, index, encoder, query, fetch,
+                                  0 if narrowed else offset)
+    if narrowed:
         accepts = Filters(price_max=price_max, exclude_brands=not_brands).accepts
-        hits = [h for h in hits if accepts(h.item)][:k + 1]
+        hits = [h for h in hits if accepts(h.item)][offset:offset + k + 1]
     noun = _kind_noun(parsed.category, parsed.kind)
     if not hits and noun and not offset:
         return [lacking(turn, "search_no_category", noun=wording.noun_word(noun, turn.lang))]
@@ -513,7 +532,8 @@ async def search_text(turn: Turn, query: str, offset: int = 0, price_max: float 
         page=_page(turn, offset))
     reply = await _grid(turn, header, hits,
                         [[Button(turn.say("button_more"), f"shopq:{offset + k}")]] if more else [])
-    _remember_results(turn, hits, not_brands, kind="query", query=query, noun=noun)
+    _remember_results(turn, hits, not_brands, kind="query", query=query, noun=noun,
+                      price_max=price_max)
     return [reply]
 
 
@@ -526,11 +546,15 @@ def _kind_noun(category: str | None, kind: str | None) -> str:
 
 
 async def search_more(turn: Turn, payload: str) -> list[Reply]:
-    """shopq:<offset>: the next page of the last text search."""
+    """shopq:<offset>: the next page of the last text search (without the brands left out of
+    it, at most the price it was narrowed to)."""
     query = turn.store.state(turn.user_id).get("shop_query")
     if not query or not payload.isdigit():
         return [Reply(turn.say("feedback_stale"))]
-    return await search_text(turn, query, int(payload))
+    last = turn.store.state(turn.user_id).get("last_shop") or {}
+    price_max = last.get("price_max") if last.get("query") == query else None
+    return await search_text(turn, query, int(payload), price_max,
+                             _left_out(turn, None, kind="query", query=query))
 
 
 command("shop", shop, menu="menu_shop")

@@ -142,6 +142,31 @@ async def test_show_me_a_kind_right_after_a_photos_matches_narrows_them(dialog, 
     assert search.text.startswith("🔎")
 
 
+async def test_buttons_under_results_a_brand_was_left_out_of_keep_it_out(
+        dialog, services, photo_bytes) -> None:  # noqa: ANN001
+    """➡️ More under a search and 🎨 Same colour under a photo's matches, after "no more X":
+    X stays out (the buttons' payloads have no room for it; the results' state says it), and
+    the next page repeats nothing of the first."""
+    user = "cli:brand-buttons"
+    await dialog.handle(event(user, text="/search shoes"))
+    named = next(i["brand"] for i in shown(services, user) if i.get("brand"))
+    [without] = await dialog.handle(event(user, text=f"no more {named}"))
+    first_page = shown_ids(services, user)
+    [more] = [p for p in payloads(without) if p.startswith("shopq:")]
+    [page] = await dialog.handle(event(user, callback=more))
+    assert page.images and named not in {i.get("brand") for i in shown(services, user)}
+    assert not set(shown_ids(services, user)) & set(first_page)
+    await photo_matches(dialog, services, user, photo_bytes[0], "footwear")
+    named = next(i["brand"] for i in shown(services, user) if i.get("brand"))
+    [without] = await dialog.handle(event(user, text=f"no more {named}"))
+    colour = next(p for p in payloads(without) if ":c:0" in p)
+    [same] = await dialog.handle(event(user, callback=colour))
+    if same.images:
+        assert named not in {i.get("brand") for i in shown(services, user)}
+    else:  # the small shop has no other brand in that colour: said so, with the filter
+        assert prompts.reply("shop_filter_brand") in same.text, same.text
+
+
 async def test_ones_words_never_refine_anothers_results(dialog, services, photo_bytes) -> None:
     await photo_matches(dialog, services, "cli:a", photo_bytes[0], "footwear")
     mine = shown_ids(services, "cli:a")
