@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.cli import analyse, serve_inference, shop, train_eval
 from bot.cli.common import load
 from bot.config import ConfigError, Settings
+from inference.core.onnx_models import ModelsUnavailable
 from storage.db import StorageError
 
 log = logging.getLogger("stylebot")
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             return train_eval.cmd_train(args, rest)
         return args.handler(args, load(args))
-    except (ConfigError, StorageError) as err:  # one line naming the setting, no traceback
+    except (ConfigError, StorageError, ModelsUnavailable) as err:  # one line, no traceback
         print(f"stylebot: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

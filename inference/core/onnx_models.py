@@ -17,6 +17,7 @@ the Docker image's build) does it ahead, so that a first start answers at once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -35,6 +36,11 @@ EXPORT_VERSION = "1"
 #: Graphs kept of each name, the most recently used: training exports each stage it evaluates.
 KEEP_PER_NAME = 4
 _threads = 0  # ONNX Runtime's default (a thread per core) until set
+
+
+class ModelsUnavailable(RuntimeError):
+    """A graph is missing and cannot be written where graphs live (the servers say it in one
+    line, naming the folder and the setting)."""
 
 
 def set_threads(threads: int) -> None:
@@ -78,16 +84,25 @@ def compiled(name: str, sources: Iterable[Path | str | bytes],
     half a file (each may export; the last rename wins, with the same contents)."""
     path = compiled_dir() / f"{name}-{digest_of(sources)}.onnx"
     if path.exists():
-        os.utime(path)  # used now: the last to be pruned
+        try:
+            os.utime(path)  # used now: the last to be pruned
+        except OSError:  # graphs exported into a read-only image: nothing is pruned there
+            pass
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     log.info("exporting %s to %s (once)", name, path)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         export(tmp)
         os.replace(tmp, path)
+    except OSError as err:
+        raise ModelsUnavailable(
+            f"cannot write the {name} model's graph to {path.parent} ({err.strerror or err}):"
+            " set STYLEBOT_COMPILED_DIR to a writable folder, or run `stylebot prepare` as a"
+            " user who can write there") from err
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # gone once renamed; unreachable in a bad folder
+            tmp.unlink()
     others = sorted(path.parent.glob(f"{name}-" + "?" * 16 + ".onnx"),
                     key=lambda p: p.stat().st_mtime, reverse=True)
     for old in others[KEEP_PER_NAME:]:
