@@ -73,15 +73,20 @@ def _hue(rgb: list[int]) -> tuple[float, float]:
 
 def hue_harmony(colours: list[tuple[float, float]]) -> Harmony:
     """colours: (hue in degrees, weight). Distance to the nearest sector edge, area-weighted."""
+    return _harmony(tuple(colours))
+
+
+@lru_cache(maxsize=4096)
+def _harmony(colours: tuple[tuple[float, float], ...]) -> Harmony:
+    """hue_harmony, remembered: a suggestion scores the same outfits' colours again and again
+    (the photo's own in every comparison, each tried change in several)."""
     if len(colours) <= 1:
         return Harmony(1.0, "i", len(colours))
     hues = np.array([h for h, _ in colours])
     weights = np.array([w for _, w in colours])
-    total = weights.sum()
     # every (template, rotation) at once, in declaration order: the suggestions score dozens
-    # of changed outfits per photo, so this runs in microseconds rather than milliseconds
-    means = np.stack([_template_distances(hues, weights, sectors) for sectors in
-                      TEMPLATES.values()]) / total
+    # of changed outfits per photo, so this is a handful of array operations
+    means = _template_distances(hues, weights) / weights.sum()
     # Prefer the tighter template on ties: they say more ("matching" over "warm-to-cool").
     first = int(np.flatnonzero(means.ravel() <= means.min() + 1e-9)[0])
     best = float(means.ravel()[first])
@@ -89,16 +94,21 @@ def hue_harmony(colours: list[tuple[float, float]]) -> Harmony:
                    len(colours))
 
 
-def _template_distances(hues: np.ndarray, weights: np.ndarray,
-                        sectors: tuple[tuple[float, float], ...]) -> np.ndarray:
-    """Area-weighted distance of the hues to the template's sectors at each rotation (0, 3, ...
-    357 degrees): each hue's gap to the nearest sector edge, 0 inside a sector."""
-    rotations = np.arange(0, 360, 3, dtype=np.float64)[:, None]
-    gaps = []
-    for off, width in sectors:
-        d = np.abs(hues[None, :] - (rotations + off) % 360) % 360
-        gaps.append(np.maximum(0.0, np.minimum(d, 360 - d) - width / 2))
-    return (np.min(gaps, axis=0) * weights[None, :]).sum(axis=1)
+#: Every template's sectors in one row each (offset, width), and where each template's start.
+_SECTORS = np.array([sector for sectors in TEMPLATES.values() for sector in sectors])
+_STARTS = np.cumsum([0] + [len(sectors) for sectors in TEMPLATES.values()])[:-1]
+_ROTATIONS = np.arange(0, 360, 3, dtype=np.float64)
+
+
+def _template_distances(hues: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(templates, rotations): the area-weighted distance of the hues to each template's
+    sectors at each rotation (0, 3, ... 357 degrees): each hue's gap to the nearest edge of
+    the template's sectors, 0 inside one."""
+    centres = (_ROTATIONS[None, :, None] + _SECTORS[:, 0, None, None]) % 360
+    d = np.abs(hues[None, None, :] - centres) % 360  # (sectors, rotations, hues)
+    gaps = np.maximum(0.0, np.minimum(d, 360 - d) - _SECTORS[:, 1, None, None] / 2)
+    nearest = np.minimum.reduceat(gaps, _STARTS, axis=0)  # (templates, rotations, hues)
+    return (nearest * weights[None, None, :]).sum(axis=2)
 
 
 def garment_colours(outfit: dict) -> list[tuple[dict, dict, float]]:
