@@ -14,7 +14,9 @@ def test_eval_suggestions_recolours_reparses_and_saves_pictures(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["photos"] == 4 and sum(result["kinds"].values()) == 4
-    assert result["recolours_checked"] >= 2  # 0005 and 0350 get a colour change
+    # 0350's dress gets a colour change (0005's too before the compatibility model was refitted
+    # on the learned colour families; its colours are usual together now)
+    assert result["recolours_checked"] >= 1 and result["kinds"]["recolour"] >= 1
     assert 0 <= result["confirmed_share"] <= 1
     assert result["suggest_ms_p95"] < 1000  # loose: the CPUs are shared
     assert len(list(tmp_path.glob("*.jpg"))) == result["recolours_checked"]
