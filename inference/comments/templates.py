@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from hashlib import sha1
 
 import prompts
@@ -106,14 +107,23 @@ def _banned_pattern(word: str, locale: str) -> str:
     return rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])"
 
 
+@lru_cache(maxsize=16)
 def _banned(locale: str = "en") -> re.Pattern[str]:
-    """The banned words of English and of `locale` (nothing about the body, in any language)."""
+    """The banned words of English and of `locale` (nothing about the body, in any language);
+    made once per language (every candidate comment is checked against it)."""
     english = [str(w) for w in prompts.own("comments", "en").get("banned") or []]
     own = [] if locale == "en" else [
         str(w) for w in prompts.own("comments", locale).get("banned") or [] if w]
     words = [rf"\b{re.escape(w)}\b" for w in english]
     words += [_banned_pattern(w, locale) for w in sorted(own, key=len, reverse=True)]
     return re.compile("|".join(words) or r"(?!)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _noun_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each English garment noun (or its plural) as a whole word, compiled once."""
+    return tuple((noun, re.compile(rf"\b{re.escape(noun)}s?\b", re.IGNORECASE))
+                 for noun in GARMENT_NOUNS)
 
 
 def _present_nouns(outfit: dict) -> set[str]:
@@ -174,8 +184,8 @@ def violations(text: str, outfit: dict, locale: str = "en") -> list[str]:
     locale = prompts.normalise(locale)
     problems = [f"banned word {m.group(0)!r}" for m in _banned(locale).finditer(text)]
     present = _present_nouns(outfit)
-    for noun in GARMENT_NOUNS:
-        if re.search(rf"\b{re.escape(noun)}s?\b", text, re.IGNORECASE) and noun not in present:
+    for noun, pattern in _noun_patterns():
+        if noun not in present and pattern.search(text):
             problems.append(f"mentions {noun!r}, not in the photo")
     if locale != "en":
         classes = {i["category"] for i in outfit["items"]}

@@ -89,7 +89,8 @@ class Look:
             others = pieces[:n] + pieces[n + 1:]
             ranked = dict(model.rank(category, others))
             scores.append(math.exp(ranked[family] - max(ranked.values())))
-            lifts.append(model.lift(category, family, others))
+            # the lift is the family's score over its prior: read from the ranking just made
+            lifts.append(ranked[family] - math.log(model.prior(category, family)))
         best = sorted(range(len(pieces)), key=lambda n: -lifts[n])[:2]
         return sum(scores) / len(scores), [kept[pieces[n][0]] for n in best]
 

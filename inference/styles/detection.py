@@ -45,9 +45,9 @@ def _covers(shares: dict[str, float], families: Iterable[str], share: float) -> 
     return sum(shares.get(f, 0) for f in families) >= share
 
 
-def _matches(when: dict, outfit: dict, shares: dict[str, float]) -> bool:
+def _matches(when: dict, outfit: dict, shares: dict[str, float], chromatic: set[str]) -> bool:
+    """`chromatic`: the colour families other than neutrals with at least 5% of the area."""
     items = outfit["items"]
-    chromatic = {f for f, s in shares.items() if f not in NEUTRAL_FAMILIES and s >= 0.05}
     palette = when.get("palette")
     if palette and not _covers(shares, palette["families"], palette["share"]):
         return False
@@ -71,10 +71,11 @@ def _matches(when: dict, outfit: dict, shares: dict[str, float]) -> bool:
 def detect_styles(outfit: dict) -> list[StyleScore]:
     """All ten styles, best first."""
     shares, _ = _shares(outfit)
+    chromatic = {f for f, s in shares.items() if f not in NEUTRAL_FAMILIES and s >= 0.05}
     scores = []
     for style, indicators in rules().items():
         total = sum(i["weight"] for i in indicators)
-        hit = [i for i in indicators if _matches(i["when"], outfit, shares)]
+        hit = [i for i in indicators if _matches(i["when"], outfit, shares, chromatic)]
         score = sum(i["weight"] for i in hit) / total if outfit["items"] else 0.0
         scores.append(StyleScore(style, round(score, 3), tuple(i["text"] for i in hit)))
     return sorted(scores, key=lambda s: (-s.score, s.style))
