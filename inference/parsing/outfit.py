@@ -215,8 +215,10 @@ def garment_colours(rgb: np.ndarray, mask: np.ndarray,
 
 
 def scene_pixels(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Background pixels (every 4th): what garment_colours reads the light's colour from."""
-    return rgb[labels == CLASS_INDEX["background"]][::4]
+    """Background pixels (every 4th): what garment_colours reads the light's colour from
+    (taken by index: only the quarter kept is copied)."""
+    every = np.flatnonzero(labels.ravel() == CLASS_INDEX["background"])[::4]
+    return rgb.reshape(-1, 3)[every]
 
 
 def items_from_labels(
@@ -232,24 +234,29 @@ def items_from_labels(
     person = labels != CLASS_INDEX["background"]
     person_pixels = int((person if worn is None else person & worn).sum())
     light = Light(scene_pixels(rgb, labels))  # the light's colour, for every item
+    # the labels inside `worn` (background elsewhere): every class's pixel count and box in
+    # one pass each, instead of a mask and its coordinates per class
+    owned = labels if worn is None else np.where(worn, labels, CLASS_INDEX["background"])
+    counts = np.bincount(owned.ravel(), minlength=len(CLASSES))
+    boxes = ndimage.find_objects(owned)
     items: list[Item] = []
     for cls in np.unique(labels):
         category = CLASSES[int(cls)]
         if category in NON_GARMENT:
             continue
-        mask = labels == cls if worn is None else (labels == cls) & worn
-        pixels = int(mask.sum())
+        pixels = int(counts[cls])
         # a class seen only after upsampling has no confidence: treat it as unsure
         sure = 1.0 if confidence is None else confidence.get(int(cls), 0.0)
         if not _listed(category, pixels, person_pixels, sure):
             continue
-        ys, xs = np.nonzero(mask)
-        box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
-        sub = (slice(box[1], box[3]), slice(box[0], box[2]))
-        colours = garment_colours(rgb[sub], mask[sub], light)
+        rows, cols = boxes[int(cls) - 1]  # find_objects counts from label 1
+        box = (cols.start, rows.start, cols.stop, rows.stop)
+        sub = (rows, cols)
+        mask = owned[sub] == cls
+        colours = garment_colours(rgb[sub], mask, light)
         # Texture on small garments (shoes, glasses, belts) is mostly edges and shine.
         area = pixels / max(person_pixels, 1)
-        kind = pattern.detect(rgb[sub], mask[sub])[0] if area >= MIN_PATTERN_AREA else "solid"
+        kind = pattern.detect(rgb[sub], mask)[0] if area >= MIN_PATTERN_AREA else "solid"
         items.append(
             Item(
                 category,
