@@ -130,14 +130,15 @@ class CompiledModel:
         return self.session.run(self.outputs, inputs)
 
 
-_shared: dict[Path, CompiledModel] = {}
+_shared: dict[tuple[Path, int], CompiledModel] = {}
 _shared_lock = threading.Lock()
 
 
 def shared_model(path: Path) -> CompiledModel:
-    """One session per graph in the process: the parser at two sizes, the shop's crops and the
-    product photos share their weights' memory."""
+    """One session per graph (and thread count) in the process: the parser at two sizes, the
+    shop's crops and the product photos share their weights' memory."""
     with _shared_lock:
-        if path not in _shared:
-            _shared[path] = CompiledModel(path)
-        return _shared[path]
+        key = (path, _threads)
+        if key not in _shared:
+            _shared[key] = CompiledModel(path)
+        return _shared[key]
