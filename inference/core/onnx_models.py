@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import sys
@@ -128,6 +129,11 @@ class CompiledModel:
 
     def run(self, **inputs: np.ndarray) -> list[np.ndarray]:
         return self.session.run(self.outputs, inputs)
+
+    @property
+    def meta(self) -> dict:
+        """What the weights were trained for (classes, kinds...), as the export wrote it."""
+        return json.loads(self.session.get_modelmeta().custom_metadata_map.get("meta", "{}"))
 
 
 _shared: dict[tuple[Path, int], CompiledModel] = {}

@@ -5,7 +5,6 @@ photo size. No torch here: the network is trained and exported by inference/pars
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from pathlib import Path
 
@@ -121,8 +120,7 @@ class Lite0Parser:
         network, upsample = export_parser_graphs(Path(weights))
         self.net: CompiledModel = shared_model(network)
         self.upsample: CompiledModel = shared_model(upsample)
-        self.meta: dict = json.loads(
-            self.net.session.get_modelmeta().custom_metadata_map["meta"])
+        self.meta: dict = self.net.meta
         if tuple(self.meta["classes"]) != CLASSES:
             raise ValueError(f"{weights} was trained for other classes: {self.meta['classes']}")
         self.long_side = long_side or int(self.meta["long_side"])

@@ -16,7 +16,6 @@ The colour part is a soft CIELAB histogram of the garment's own pixels (backgrou
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Protocol
@@ -114,7 +113,7 @@ class Lite0Embedder:
                     f"{projection} is missing; train it with `stylebot train embedder`"
                     " or use the embedder 'lite0-raw'")
             self.head = projection_model(Path(projection))
-            meta = json.loads(self.head.session.get_modelmeta().custom_metadata_map["meta"])
+            meta = self.head.meta
         self.name = "lite0" if self.head is not None else "lite0-raw"
         self.visual_dim = meta.get("out_dim", POOLED_CHANNELS)
         self.colour_weight = (colour_weight if colour_weight is not None

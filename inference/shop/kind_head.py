@@ -8,7 +8,6 @@ in inference/shop/heads.py, run here from its exported graph.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +37,7 @@ class KindHead:
             export_kind_net(path, target)
 
         self.net = shared_model(compiled("kind-head", [Path(path)], export))
-        self.meta: dict = json.loads(self.net.session.get_modelmeta().custom_metadata_map["meta"])
+        self.meta: dict = self.net.meta
         self.kinds: list[str] = list(self.meta["kinds"])
 
     def predict(self, features: np.ndarray, categories: list[str]) -> list[str | None]:
