@@ -27,6 +27,7 @@ import argparse
 import logging
 import math
 import random
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ from tqdm import tqdm
 
 from inference.core.garments import CLASSES, NUM_CLASSES
 from inference.core.lite0_spec import MEAN, STD
+from inference.core.onnx_models import compiled_into
 from inference.parsing.lite0 import DEFAULT_WEIGHTS, Lite0Parser
 from inference.parsing.net import ParserNet, load_parser_net, save_weights
 from training.ccp_data import labelled_photos, load_merged_mask, merged_mask_lut, train_val_split
@@ -286,50 +288,53 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
     region_weight, region_loss = REGION_LOSSES[recipe.region_loss]
     best: dict = {"garment_mean_iou": -1.0}
     started = time.time()
-    for epoch in range(epochs):
-        model.train()
-        for module in model.modules():  # frozen layers keep their ImageNet statistics
-            if isinstance(module, torch.nn.BatchNorm2d) and not any(
-                p.requires_grad for p in module.parameters()
-            ):
-                module.eval()
-        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}", leave=False)
-        for images, masks in bar:
-            logits = model(images.contiguous(memory_format=torch.channels_last))
-            loss = F.cross_entropy(logits, masks, weight=weights, ignore_index=IGNORE)
-            loss = loss + region_weight * region_loss(logits, masks)
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            if averaged is not None:
-                averaged.update_parameters(model)
-            bar.set_postfix(loss=f"{loss.item():.3f}")
-        kept = model if averaged is None else averaged.module
-        tmp = out.with_suffix(".last.pt")
-        save_weights(kept, tmp, meta, frozen)
-        metrics = evaluate_items(Lite0Parser(tmp), val_items, lut)
-        log.info(
-            "epoch %d: val pixel acc %.4f, mIoU %.4f, garment mIoU %.4f (%.0f min)",
-            epoch + 1,
-            metrics["pixel_accuracy"],
-            metrics["mean_iou"],
-            metrics["garment_mean_iou"],
-            (time.time() - started) / 60,
-        )
-        if metrics["garment_mean_iou"] > best["garment_mean_iou"]:
-            best = {**metrics, "epoch": epoch + 1}
-            save_weights(
-                kept,
-                out,
-                {
-                    **meta,
-                    "val_metrics": best,
-                    "train_minutes": round((time.time() - started) / 60, 1),
-                },
-                frozen,
+    # each epoch's graph goes to a temporary folder, not the bot's own (it would push out the
+    # graphs the bot serves)
+    with tempfile.TemporaryDirectory() as graphs, compiled_into(Path(graphs)):
+        for epoch in range(epochs):
+            model.train()
+            for module in model.modules():  # frozen layers keep their ImageNet statistics
+                if isinstance(module, torch.nn.BatchNorm2d) and not any(
+                    p.requires_grad for p in module.parameters()
+                ):
+                    module.eval()
+            bar = tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}", leave=False)
+            for images, masks in bar:
+                logits = model(images.contiguous(memory_format=torch.channels_last))
+                loss = F.cross_entropy(logits, masks, weight=weights, ignore_index=IGNORE)
+                loss = loss + region_weight * region_loss(logits, masks)
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                optimiser.step()
+                schedule.step()
+                if averaged is not None:
+                    averaged.update_parameters(model)
+                bar.set_postfix(loss=f"{loss.item():.3f}")
+            kept = model if averaged is None else averaged.module
+            tmp = out.with_suffix(".last.pt")
+            save_weights(kept, tmp, meta, frozen)
+            metrics = evaluate_items(Lite0Parser(tmp), val_items, lut)
+            log.info(
+                "epoch %d: val pixel acc %.4f, mIoU %.4f, garment mIoU %.4f (%.0f min)",
+                epoch + 1,
+                metrics["pixel_accuracy"],
+                metrics["mean_iou"],
+                metrics["garment_mean_iou"],
+                (time.time() - started) / 60,
             )
-        tmp.unlink()
+            if metrics["garment_mean_iou"] > best["garment_mean_iou"]:
+                best = {**metrics, "epoch": epoch + 1}
+                save_weights(
+                    kept,
+                    out,
+                    {
+                        **meta,
+                        "val_metrics": best,
+                        "train_minutes": round((time.time() - started) / 60, 1),
+                    },
+                    frozen,
+                )
+            tmp.unlink()
     return best
 
 

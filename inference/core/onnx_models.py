@@ -24,7 +24,8 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,8 +54,25 @@ def set_threads(threads: int) -> None:
         sys.modules["torch"].set_num_threads(_threads)
 
 
+_override: Path | None = None
+
+
+@contextlib.contextmanager
+def compiled_into(folder: Path) -> Iterator[None]:
+    """Graphs exported meanwhile go to `folder`: training's per-epoch evaluations, which in the
+    bot's own folder would push out the graphs it serves (`KEEP_PER_NAME`)."""
+    global _override
+    previous, _override = _override, Path(folder)
+    try:
+        yield
+    finally:
+        _override = previous
+
+
 def compiled_dir() -> Path:
     """Where exported graphs live: $STYLEBOT_COMPILED_DIR, else the user's cache directory."""
+    if _override is not None:
+        return _override
     if os.environ.get("STYLEBOT_COMPILED_DIR"):
         return Path(os.environ["STYLEBOT_COMPILED_DIR"])
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -136,7 +154,9 @@ class CompiledModel:
         return json.loads(self.session.get_modelmeta().custom_metadata_map.get("meta", "{}"))
 
 
-_shared: dict[tuple[Path, int], CompiledModel] = {}
+#: Weak: a session goes with the last model holding it (training evaluates a graph an epoch).
+_shared: weakref.WeakValueDictionary[tuple[Path, int], CompiledModel] = \
+    weakref.WeakValueDictionary()
 _shared_lock = threading.Lock()
 
 
@@ -145,6 +165,7 @@ def shared_model(path: Path) -> CompiledModel:
     shop's crops and the product photos share their weights' memory."""
     with _shared_lock:
         key = (path, _threads)
-        if key not in _shared:
-            _shared[key] = CompiledModel(path)
-        return _shared[key]
+        model = _shared.get(key)
+        if model is None:
+            model = _shared[key] = CompiledModel(path)
+        return model

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +82,23 @@ def test_served_graph_gives_the_trained_networks_numbers(
         got = fold_batch_norms(classifier)(x)
     assert torch.allclose(got, want, atol=1e-3 * float(want.abs().max()))
     assert int(got.argmax(1)[0]) == int(want.argmax(1)[0])
+
+
+def test_a_graphs_session_is_shared_while_held_and_freed_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parser at two sizes shares one session; once no model holds it, it is freed (a
+    training run evaluates a new graph every epoch)."""
+    from inference.core import onnx_models
+
+    monkeypatch.setenv("STYLEBOT_COMPILED_DIR", str(tmp_path))
+    photo, product = Lite0Parser(), Lite0Parser(long_side=224)
+    assert photo.net is product.net and photo.long_side != product.long_side
+    held = set(onnx_models._shared.values())
+    assert photo.net in held
+    del photo, product, held
+    gc.collect()
+    assert not any(str(tmp_path) in str(key[0]) for key in onnx_models._shared.keys())
 
 
 def test_serving_imports_no_torch(pipeline: Pipeline) -> None:
@@ -402,9 +421,12 @@ def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None
     stage from the bundled backbone, then a second stage from its weights; the same seed gives
     the same weights (each run in its own process, as the command runs), and the stages are
     recorded in the weights."""
+    graphs = tmp_path / "graphs"  # the bot's own graphs: training's evaluations stay out of it
+    env = {**os.environ, "STYLEBOT_COMPILED_DIR": str(graphs)}
+
     def train(out: Path, *extra: str) -> None:
         run_cli("train", "parser", "--data", str(SAMPLE), "--out", str(out), "--epochs", "1",
-                "--batch", "2", "--channels", "16", "--seed", "3", *extra, check=True)
+                "--batch", "2", "--channels", "16", "--seed", "3", *extra, env=env, check=True)
 
     first, again, second = tmp_path / "first.pt", tmp_path / "again.pt", tmp_path / "second.pt"
     train(first)
@@ -423,5 +445,6 @@ def test_training_runs_seeded_and_continues_from_weights(tmp_path: Path) -> None
     # the second stage saved its moving average, which differs from the first stage's weights
     c = torch.load(second, weights_only=True)["state_dict"]
     assert c.keys() == a.keys() and not all(torch.equal(a[k], c[k]) for k in a)
+    assert not list(graphs.glob("parser-*.onnx"))
     assert meta["val_photos"] == 1
     assert len(meta["loss_class_weights"]) == len(CLASSES)
