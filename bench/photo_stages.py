@@ -102,6 +102,7 @@ async def run(photos: list[bytes], warmup: int) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["STYLEBOT_STORAGE__DATABASE"] = f"{tmp}/bench.db"
+        os.environ["STYLEBOT_INFERENCE__PROCESSES"] = "0"  # every stage here, to be timed
         os.environ["STYLEBOT_STORAGE__FILES_DIR"] = f"{tmp}/files"
         settings = load_settings()
         services = build_services(settings)

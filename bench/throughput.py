@@ -3,14 +3,16 @@
 Starts `stylebot serve` (the web chat, default models) in a subprocess on 127.0.0.1 with a fresh
 database and times, from outside, as issue 25 asks:
 1. start-up: from starting the process to the first photo answered (and to /healthz);
-2. idle memory: the server's VmRSS once it has answered that photo and settled;
+2. idle memory: the server's VmRSS once it has answered that photo and settled (summed over
+   its worker processes when inference.processes is set, and their PSS);
 3. load: 1, 10 and 20 web users at once, each with their own session and address, sending 3
    photos each (each photo as its own message, the next after the previous one's answer, as a
    person waits for the reply; to a second photo's "compare them, or each?" they press "each",
    and the photo counts as answered when its feedback with pictures arrives, the press's time
    included); photos answered per second (wall clock of the whole round), p50 / p95 latency,
    refused as busy;
-4. peak memory: the server's VmHWM after the loads;
+4. peak memory: the server's VmHWM after the loads (summed over its processes: an upper
+   bound); and the CPU time a photo cost, per process;
 5. the bare EfficientNet-Lite0 backbone (timm's, batch norms not folded, as the issue measured
    it) forwards per second at 512x352 on 2 threads, in a subprocess of its own while the
    server is idle, in the same run; the ratio photos/s (10 users) / forwards/s is the figure.
@@ -91,6 +93,51 @@ def status_kb(pid: int, field: str) -> int:
     return 0
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every process under it (the worker processes, their forkserver)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [pid]
+    while todo:
+        tree.append(todo.pop())
+        todo += children.get(tree[-1], [])
+    return tree
+
+
+def tree_kb(pid: int, field: str) -> int:
+    """A status field summed over the server's processes. For VmRSS and VmHWM this counts the
+    pages the workers share with each other (libraries, the forkserver's imports) once per
+    process: an upper bound; `tree_pss_kb` counts each page once."""
+    return sum(status_kb(p, field) for p in process_tree(pid))
+
+
+def tree_pss_kb(pid: int) -> int:
+    """Proportional set size over the server's processes: shared pages split between them."""
+    total = 0
+    for p in process_tree(pid):
+        for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1])
+    return total
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def backbone_rate(script: str = BACKBONE) -> float:
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                           text=True, check=True)
@@ -126,15 +173,24 @@ async def load(server: Server, users: int, per_user: int,
                 busy += status == 503
             return times, busy
 
+    pid = server.process.pid
+    workers = [p for p in process_tree(pid) if p != pid]
+    parts = {"server": [pid], "workers": workers, "client": [os.getpid()]}
+    cpu_before = {name: cpu_seconds(pids) for name, pids in parts.items()}
     started = time.perf_counter()
     done = await asyncio.gather(*(user(k) for k in range(users)))
     wall = time.perf_counter() - started
     latencies = sorted(t for times, _ in done for t in times)
+    cpu = {name: (cpu_seconds(pids) - cpu_before[name]) * 1000 / max(1, len(latencies))
+           for name, pids in parts.items()}
     return {"users": users, "photos_sent": users * per_user, "photos_answered": len(latencies),
             "refused_busy": sum(b for _, b in done), "wall_s": round(wall, 2),
             "photos_per_s": round(len(latencies) / wall, 2),
             "p50_s": round(statistics.median(latencies), 2) if latencies else None,
-            "p95_s": round(float(np.percentile(latencies, 95)), 2) if latencies else None}
+            "p95_s": round(float(np.percentile(latencies, 95)), 2) if latencies else None,
+            # CPU time a photo answered cost: the server's own process (web, dialogue, storage;
+            # the models too when inference.processes is 0), its worker processes, this client
+            "cpu_ms_per_photo": {name: round(ms, 1) for name, ms in cpu.items() if parts[name]}}
 
 
 async def main_async(per_user: int, user_counts: list[int]) -> dict:
@@ -152,13 +208,16 @@ async def main_async(per_user: int, user_counts: list[int]) -> dict:
                 result["startup_to_healthz_s"] + await first_photo(server, pool[0]), 2)
             await asyncio.sleep(2)
             pid = server.process.pid
-            result["idle_rss_mb"] = round(status_kb(pid, "VmRSS") / 1024)
+            result["idle_rss_mb"] = round(tree_kb(pid, "VmRSS") / 1024)
+            result["idle_pss_mb"] = round(tree_pss_kb(pid) / 1024)
+            result["processes"] = len(process_tree(pid))
             result["backbone_forwards_per_s"] = round(await asyncio.to_thread(backbone_rate), 2)
             result["backbone_onnx_forwards_per_s"] = round(
                 await asyncio.to_thread(backbone_rate, BACKBONE_ORT), 2)
             result["load"] = [await load(server, n, per_user, pool) for n in user_counts]
-            result["peak_rss_mb"] = round(status_kb(pid, "VmHWM") / 1024)
-            result["rss_after_mb"] = round(status_kb(pid, "VmRSS") / 1024)
+            result["peak_rss_mb"] = round(tree_kb(pid, "VmHWM") / 1024)
+            result["rss_after_mb"] = round(tree_kb(pid, "VmRSS") / 1024)
+            result["pss_after_mb"] = round(tree_pss_kb(pid) / 1024)
         finally:
             server.stop()
     ten = next((r for r in result["load"] if r["users"] == 10), result["load"][-1])
@@ -180,13 +239,15 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, indent=1))
         return 0
     print(f"start-up: /healthz {result['startup_to_healthz_s']} s, first photo answered "
-          f"{result['startup_to_first_photo_s']} s; idle {result['idle_rss_mb']} MB, "
-          f"peak {result['peak_rss_mb']} MB")
+          f"{result['startup_to_first_photo_s']} s; {result['processes']} process(es): idle "
+          f"{result['idle_rss_mb']} MB RSS ({result['idle_pss_mb']} MB PSS), peak "
+          f"{result['peak_rss_mb']} MB (summed VmHWM)")
     print(f"bare Lite0 backbone 512x352, 2 threads: {result['backbone_forwards_per_s']} /s "
           f"(torch), {result['backbone_onnx_forwards_per_s']} /s (ONNX Runtime)")
     for r in result["load"]:
         print(f"{r['users']:3d} users x {args.photos}: {r['photos_per_s']} photos/s, "
-              f"p50 {r['p50_s']} s, p95 {r['p95_s']} s, busy {r['refused_busy']}")
+              f"p50 {r['p50_s']} s, p95 {r['p95_s']} s, busy {r['refused_busy']}; CPU ms a "
+              f"photo: {r['cpu_ms_per_photo']}")
     print(f"ratio (10 users): {result['ratio_10_users']}")
     return 0
 

@@ -6,18 +6,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from bot.catalog.build import FirstBuild
 from bot.config import Settings
 from inference.core.runner import ModelRunner
 from inference.pipeline import Pipeline, PipelineConfig
+from inference.serve.processes import ProcessRunner
+from inference.stylecheck import check
 from inference.text.llm import ChatBackend, create_chat_backend
 from storage import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -35,6 +39,25 @@ class Services:
         self.store.close()
 
 
+#: What a photo reply runs in the worker processes (inference.processes): the pipeline's steps,
+#: Style Check, and the chat flows' functions marked @worker_step (module-level, their arguments
+#: and answers pickle). Everything else runs in the bot's own process.
+WORKER_STEPS: list[Callable] = [Pipeline.load_and_parse_many, Pipeline.comment,
+                                Pipeline.embed_outfit, check]
+#: Run in each worker at its start (@worker_warm_up): a first photo reply without a user.
+WORKER_WARM_UPS: list[Callable[[Pipeline], None]] = []
+
+
+def worker_step(fn: Callable[..., T]) -> Callable[..., T]:
+    WORKER_STEPS.append(fn)
+    return fn
+
+
+def worker_warm_up(fn: Callable[[Pipeline], None]) -> Callable[[Pipeline], None]:
+    WORKER_WARM_UPS.append(fn)
+    return fn
+
+
 def build_services(settings: Settings, pipeline: Pipeline | None = None) -> Services:
     """Everything the channels share; pass `pipeline` to reuse models already loaded."""
     store = Store(settings.storage.target, settings.storage.files_dir,
@@ -45,9 +68,15 @@ def build_services(settings: Settings, pipeline: Pipeline | None = None) -> Serv
         from inference.serve.client import ServeRunner
 
         runner = ServeRunner(inference, pipeline)
+    elif inference.processes:
+        runner = ProcessRunner(inference.processes, pipeline, WORKER_STEPS, inference.workers,
+                               inference.max_queue, inference.max_batch,
+                               inference.batch_wait_ms / 1000, WORKER_WARM_UPS)
+        runner.warm()
     else:
         runner = ModelRunner(inference.workers, inference.max_queue,
                              inference.max_batch, inference.batch_wait_ms / 1000)
+        pipeline.load_parser()
     return Services(settings, store, runner, pipeline,
                     llm=create_chat_backend(settings.conversation))
 

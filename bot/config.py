@@ -91,24 +91,39 @@ class StorageSettings(Section):
         return self.url.get_secret_value() if self.url else self.database
 
 
+def _default_processes() -> int:
+    cores = os.cpu_count() or 1
+    return min(cores, 4) if cores > 1 else 0
+
+
 class InferenceSettings(Section):
     parser: str = "lite0-fpn"
     embedder: str = "lite0"
     comments: str = "templates"
-    # One model thread per core, one torch thread each: while one photo is in the network,
-    # another's colours, pictures and suggestion (numpy, Python) use the other core. On 2 cores
-    # with 10 users: 8.3 photos/s, against 6.5 with one worker of 2 torch threads and 7.9 with
-    # three workers (bench.throughput, BENCHMARKS.md "Throughput").
+    # One model thread per core, one thread in each model call: while one photo is in the
+    # network, another's colours, pictures and suggestion (numpy, Python) use the other core.
+    # With worker processes (below) these threads run the rest: searches, grids, charts.
     threads: int = Field(1, ge=1)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     # Model jobs that may wait behind the running ones; more get "busy" (the web: HTTP 503).
     # Users are served in turns, so a long queue delays each by one job per other user.
     max_queue: int = Field(default_factory=lambda: 16 * (os.cpu_count() or 1), ge=0)
     # Photos from several users that wait together are parsed as one batch of at most this,
-    # gathered for at most batch_wait_ms once the first is taken.
-    max_batch: int = Field(4, ge=1)
+    # gathered for at most batch_wait_ms once the first is taken. 1 on a CPU: the bundled
+    # parser in ONNX Runtime takes 34 ms a photo alone, 38 ms a photo in fours, and a batch of
+    # four holds 170 MB more (10 users, 2 worker processes: 15.9 photos/s and a peak of 809 MB
+    # at 1, 15.5 and 1,170 MB at 4). Batches pay where one call costs much more than one image
+    # (a GPU, the hub backends).
+    max_batch: int = Field(1, ge=1)
     batch_wait_ms: float = Field(5, ge=0)
     max_pixels: int = Field(40_000_000, ge=1_000_000)
+    # Worker processes for the per-photo steps (parse, comments, diary embedding, pictures,
+    # suggestion), each with its own models (about 230 MB under load); 0 runs them in the model
+    # threads above. Threads share Python's interpreter lock, which held a photo reply's Python
+    # stages to one core at a time: on 2 cores with 10 users, 15.5-15.9 photos/s with two
+    # processes against 12.7-13.0 in threads (inference/serve/processes.py; bench.throughput,
+    # BENCHMARKS.md "Throughput"). Default: one per core, at most 4; none on one core.
+    processes: int = Field(default_factory=_default_processes, ge=0)
     # "" runs the models in this process. A Ray address ("ray://head:10001", or "auto" / a GCS
     # "host:6379" to join as a driver) sends parsing, embeddings, comments and Style Check to the
     # Ray Serve deployments `stylebot serve-inference` started (the `ray` extra). An http://

@@ -39,35 +39,78 @@ class PipelineConfig:
 
 
 class Pipeline:
+    """Each model loads on first use (`parser`, the shop's `embedder`), so a process holds only
+    what it runs: with worker processes (inference/serve/processes.py) the bot's own process
+    never parses and a worker never shops. `load_parser()` loads the parser now."""
+
     def __init__(self, config: PipelineConfig) -> None:
         self.config = config
         set_threads(config.threads)  # before the sessions are made
-        self.parser: Parser = backends.create("parser", config.parser,
-                                              **self._options(config.parser))
         self.commenter: Commenter = backends.create("comments", config.comments,
                                                     **self._options(config.comments))
         self.understanding = Understanding()  # free text: intent and slots (a small linear model)
         self.outfit_embedder = OutfitEmbedder()  # "you wore this on Monday"; loads on first use
-        log.info("backends loaded: parser %s, comments %s", config.parser, config.comments)
-        # The shop: garment embedder now; product parser, text model and indexes on first use.
-        self.embedder = None
-        self.embedder_error: str | None = None
-        try:
-            self.embedder = backends.create("embedder", config.embedder,
-                                            **self._options(config.embedder))
-        except Exception as err:  # a missing download must not stop the rest of the bot
-            self.embedder_error = f"{config.embedder}: {err}"
-            log.error("garment embedder unavailable (%s); shopping by photo is off",
-                      self.embedder_error)
-        from inference.shop.kind_head import load_kind_head
-
-        self.kind_head = load_kind_head()  # boots or sneakers: None leaves kinds to words
+        self._models_lock = threading.Lock()
+        self._parser: Parser | None = None
+        # The shop: garment embedder and kind head on first use, as are the product parser,
+        # the text model and the indexes.
+        self._embedder: object = None
+        self._embedder_error: str | None = None
+        self._kind_head: object = None
+        self._shop_loaded = False
         self._shop_lock = threading.Lock()
         self._catalogs: dict[Path, object] = {}
         self._text_encoder = None
         self.text_encoder_error: str | None = None
         self._product_segmenter = None
-        set_threads(config.threads)  # again for torch, if a hub backend brought it in
+
+    @property
+    def parser(self) -> Parser:
+        with self._models_lock:
+            if self._parser is None:
+                self._parser = backends.create("parser", self.config.parser,
+                                               **self._options(self.config.parser))
+                set_threads(self.config.threads)  # again for torch, if a hub backend brought it
+                log.info("parser loaded: %s", self.config.parser)
+            return self._parser
+
+    def load_parser(self) -> Pipeline:
+        """Load the parser now (a server's first photo is then answered at full speed)."""
+        assert self.parser is not None
+        return self
+
+    def _load_shop(self) -> None:
+        with self._models_lock:
+            if self._shop_loaded:
+                return
+            try:
+                self._embedder = backends.create("embedder", self.config.embedder,
+                                                 **self._options(self.config.embedder))
+            except Exception as err:  # a missing download must not stop the rest of the bot
+                self._embedder_error = f"{self.config.embedder}: {err}"
+                log.error("garment embedder unavailable (%s); shopping by photo is off",
+                          self._embedder_error)
+            from inference.shop.kind_head import load_kind_head
+
+            self._kind_head = load_kind_head()  # boots or sneakers: None leaves kinds to words
+            set_threads(self.config.threads)
+            self._shop_loaded = True
+
+    @property
+    def embedder(self):  # noqa: ANN201 - inference.shop.embedders.Embedder | None
+        """The shop's garment embedder; None (why in `embedder_error`) when it cannot load."""
+        self._load_shop()
+        return self._embedder
+
+    @property
+    def embedder_error(self) -> str | None:
+        self._load_shop()
+        return self._embedder_error
+
+    @property
+    def kind_head(self):  # noqa: ANN201 - inference.shop.kind_head.KindHead | None
+        self._load_shop()
+        return self._kind_head
 
     def _options(self, backend: str) -> dict:
         hub = self.config.hub_models

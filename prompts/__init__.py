@@ -22,6 +22,13 @@ DEFAULT = "en"
 REPLY_FILES = ("replies", "talk")
 
 
+def read_yaml(path: Path) -> Any:
+    """A YAML file's data, parsed by libyaml's C loader where PyYAML was built with it (the
+    prompts took 0.9 s to read in pure Python, 10 times as long; the same data)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe
+
+
 def normalise(locale: str | None) -> str:
     """'uk-UA', 'ru_RU', 'zh-hans', 'ZH' -> a language we speak; anything else -> English."""
     lang = (locale or "").replace("_", "-").split("-")[0].lower()
@@ -40,7 +47,7 @@ def _merged(base: Any, over: Any) -> Any:
 def own(name: str, locale: str) -> dict:
     """The file as written for that language ({} when it has none): what the tests check."""
     path = ROOT / locale / f"{name}.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.exists() else {}
+    return read_yaml(path) or {} if path.exists() else {}
 
 
 @lru_cache(maxsize=64)

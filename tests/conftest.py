@@ -132,6 +132,10 @@ def settings(tmp_path: Path) -> Settings:
         storage__files_dir=str(tmp_path / "files"),
         catalog__index_dir=str(tmp_path / "catalog"),
         catalog__images_dir=str(tmp_path / "catalog-images"),
+        # The models in this process, loaded once for the run (`pipeline`); the worker
+        # processes are tested in tests/inference/test_process_runner.py and by every test
+        # that starts a real server (bench.probe.Server).
+        inference__processes=0,
     )
 
 

@@ -53,8 +53,10 @@ def cmd_prepare(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.common import pipeline_for
     from inference.core.onnx_models import compiled_dir
 
-    pipeline = pipeline_for(settings)
+    pipeline = pipeline_for(settings).load_parser()  # the models load on first use: now
     pipeline.product_segmenter()
+    if pipeline.embedder is None:  # the shop's embedder and kind head
+        print(f"shopping by photo unavailable: {pipeline.embedder_error}")
     if pipeline.text_encoder_or_none() is None:  # without the `text` extra: no title search
         print(f"title search not installed: {pipeline.text_encoder_error}")
     print(f"models ready in {compiled_dir()}")

@@ -155,11 +155,22 @@ def _find(word: str, text: str, locale: str) -> re.Match[str] | None:
     return re.search(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text, re.IGNORECASE)
 
 
+@lru_cache(maxsize=8)
+def _longest_first(locale: str) -> tuple[tuple[str, str, str], ...]:
+    """garment_words(locale) as (word, kind, key), longest word first."""
+    return tuple((word, kind, key) for word, (kind, key) in
+                 sorted(garment_words(locale).items(), key=lambda kv: -len(kv[0])))
+
+
 def _localised_mentions(text: str, locale: str) -> list[tuple[str, str, str]]:
     """The garment words of `locale` a text uses, longest first, each span used once (so
-    "连衣裙", a dress, is not also read as "裙", a skirt): (word, kind, key)."""
-    found = []
-    for word, (kind, key) in sorted(garment_words(locale).items(), key=lambda kv: -len(kv[0])):
+    "连衣裙", a dress, is not also read as "裙", a skirt): (word, kind, key). A word not in the
+    text at all (a substring test) is not searched for as a whole word: most are not, and a
+    comment is checked against a few hundred words."""
+    found, folded = [], text.casefold()
+    for word, kind, key in _longest_first(locale):
+        if word not in folded:  # the spans blanked below only take words away
+            continue
         while match := _find(word, text, locale):
             found.append((word, kind, key))
             text = text[: match.start()] + " " * len(match.group(0)) + text[match.end():]

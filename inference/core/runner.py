@@ -174,3 +174,73 @@ class ModelRunner:
             self._lock.notify_all()
         for thread in self._threads:
             thread.join()
+
+
+class SplitRunner:
+    """The ModelRunner's interface over two runners: calls `_route` names go elsewhere (Ray Serve
+    deployments, worker processes), through `remote`, whose threads only wait on the answers and
+    keep the fair turns and bounds; the rest run in `local`'s threads as before. Subclasses say
+    which calls go (`_route`) and how (`_call`, `_call_batch`)."""
+
+    def __init__(self, local: ModelRunner, remote: ModelRunner) -> None:
+        self.local, self.remote = local, remote
+        self._batchers: dict[Any, BatchFn] = {}
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await self.run_for(None, fn, *args, **kwargs)
+
+    async def run_for(self, owner: str | None, fn: Callable[..., T], *args: Any,
+                      **kwargs: Any) -> T:
+        route = self._route(fn)
+        if route is None:
+            return await self.local.run_for(owner, fn, *args, **kwargs)
+        return await self.remote.run_for(owner, self._call, route, *args, **kwargs)
+
+    async def run_batch_for(self, owner: str | None, fn: BatchFn, item: Any) -> Any:
+        """`fn([item, ...])[i]`, batched with other owners' items as the remote side does it
+        (`_call_batch`); the item's own exception (a BadImage) is raised, as `local` does."""
+        route = self._route(fn)
+        if route is None:
+            return await self.local.run_batch_for(owner, fn, item)
+        if route not in self._batchers:  # one callable per route: the runner batches by it
+            self._batchers[route] = partial(self._call_batch, route)
+        return await self.remote.run_batch_for(owner, self._batchers[route], item)
+
+    @property
+    def pending(self) -> int:
+        """Jobs running or waiting here: local model work and calls waiting on the answers."""
+        return self.local.pending + self.remote.pending
+
+    @property
+    def batches(self) -> list[int]:
+        return self.remote.batches
+
+    @property
+    def alive(self) -> int:
+        """Local model threads still taking jobs (0 when either side stopped)."""
+        return self.local.alive if self.remote.alive else 0
+
+    async def unavailable(self) -> str | None:
+        return None
+
+    def close(self) -> None:
+        self.remote.close()
+        self.local.close()
+
+    def _route(self, fn: Callable) -> Any:
+        """Where `fn` runs (a key `_call` understands), or None: here."""
+        raise NotImplementedError
+
+    def _call(self, route: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def _call_batch(self, route: Any, items: Sequence[Any]) -> list[Any]:
+        """Each item's answer or exception (a batch function's contract); by default one call
+        per item, the remote side batching them itself."""
+        out: list[Any] = []
+        for item in items:
+            try:
+                out.append(self._call(route, item))
+            except Exception as err:
+                out.append(err)
+        return out

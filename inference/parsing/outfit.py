@@ -349,3 +349,24 @@ def adaptive_mean(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     (r0, r1), (c0, c1) = bounds(values.shape[0], size[0]), bounds(values.shape[1], size[1])
     total = (table[r1][:, c1] - table[r0][:, c1] - table[r1][:, c0] + table[r0][:, c0])
     return total / np.outer(r1 - r0, c1 - c0)
+
+
+def drawn_outfit() -> Outfit:
+    """A figure drawn from rectangles (hair, face, a dark blue top, jeans, black shoes, on a
+    grey wall), its labels drawn too, so no network runs: what a fresh worker process runs a
+    photo reply's steps on before its first user (bot/app.py)."""
+    w, h = 320, 512
+    labels = np.zeros((h, w), np.uint8)
+    rgb = np.full((h, w, 3), 150, np.uint8)
+    noise = np.random.default_rng(0).integers(-6, 7, (h, w, 3))  # fabric is never flat
+    for name, (x0, y0, x1, y1), colour in (
+            ("hair", (125, 20, 195, 60), (40, 30, 25)), ("skin", (130, 50, 190, 110),
+                                                        (225, 180, 150)),
+            ("top", (95, 110, 225, 270), (30, 40, 80)), ("pants", (110, 270, 210, 450),
+                                                         (70, 110, 170)),
+            ("footwear", (105, 450, 215, 490), (20, 20, 20))):
+        labels[y0:y1, x0:x1] = CLASS_INDEX[name]
+        rgb[y0:y1, x0:x1] = colour
+    image = Image.fromarray(np.clip(rgb + noise, 0, 255).astype(np.uint8))
+    confidence = {int(c): 0.9 for c in np.unique(labels)}
+    return _outfit(image, image, labels, confidence, None)

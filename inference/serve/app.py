@@ -29,7 +29,7 @@ PARSE_APP, STEPS_APP = "stylebot-parse", "stylebot-steps"
 @serve.deployment
 class ParseDeployment:
     def __init__(self, config: PipelineConfig, max_batch: int, batch_wait_s: float) -> None:
-        self.pipeline = Pipeline(config)  # config.threads: one core per replica
+        self.pipeline = Pipeline(config).load_parser()  # config.threads: a core a replica
         self.parse.set_max_batch_size(max_batch)
         self.parse.set_batch_wait_timeout_s(batch_wait_s)
 

@@ -15,72 +15,40 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import ray
 from ray import serve
 from ray.exceptions import NodeDiedError, ObjectLostError, RayActorError, RaySystemError
 from ray.serve.exceptions import RayServeException
 
-from inference.core.runner import BatchFn, InferenceUnavailable, ModelRunner
+from inference.core.runner import InferenceUnavailable, ModelRunner, SplitRunner
 from inference.pipeline import Pipeline
 from inference.serve.app import PARSE_APP, ROUTES, STEPS_APP
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 #: Failures another try may not meet: no answer in time, a replica or node lost, no app (yet).
 TRANSIENT = (TimeoutError, ConnectionError, RayActorError, RaySystemError, ObjectLostError,
              NodeDiedError, RayServeException)
 HEALTH_TTL_S = 5.0  # /healthz probes the deployments at most this often
 
 
-class ServeRunner:
+class ServeRunner(SplitRunner):
     def __init__(self, inference, pipeline: Pipeline) -> None:  # noqa: ANN001 - InferenceSettings
+        # Enough waiting threads to fill every replica's batches; they hold no model. One item
+        # a call: the deployment batches several users' items itself (serve.batch).
+        waiting = 2 * inference.serve_replicas * inference.max_batch
+        super().__init__(ModelRunner(inference.workers, inference.max_queue,
+                                     inference.max_batch, inference.batch_wait_ms / 1000),
+                         ModelRunner(waiting, inference.max_queue, max_batch=1))
         self.address = inference.serve
         self.timeout, self.retries = inference.serve_timeout_s, inference.serve_retries
         self.pipeline = pipeline
-        self.local = ModelRunner(inference.workers, inference.max_queue,
-                                 inference.max_batch, inference.batch_wait_ms / 1000)
-        # Enough waiting threads to fill every replica's batches; they hold no model.
-        waiting = 2 * inference.serve_replicas * inference.max_batch
-        self.remote = ModelRunner(waiting, inference.max_queue, max_batch=1)
         self._handles: dict[str, Any] = {}
         self._connect = threading.Lock()
         self._joining: threading.Thread | None = None
         self._join_error: str | None = None
         self._health: tuple[float, str | None] = (0.0, None)
-
-    # the ModelRunner interface -------------------------------------------------------------
-    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await self.run_for(None, fn, *args, **kwargs)
-
-    async def run_for(self, owner: str | None, fn: Callable[..., T], *args: Any,
-                      **kwargs: Any) -> T:
-        route = self._route(fn)
-        if route is None:
-            return await self.local.run_for(owner, fn, *args, **kwargs)
-        return await self.remote.run_for(owner, self._call, route, *args, **kwargs)
-
-    async def run_batch_for(self, owner: str | None, fn: BatchFn, item: Any) -> Any:
-        """One item to the deployment, which batches it with other users' items (serve.batch);
-        the item's own exception (a BadImage) is raised, as the in-process runner does."""
-        route = self._route(fn)
-        if route is None:
-            return await self.local.run_batch_for(owner, fn, item)
-        result = await self.remote.run_for(owner, self._call, route, item)
-        if isinstance(result, BaseException):
-            raise result
-        return result
-
-    @property
-    def pending(self) -> int:
-        """Jobs running or waiting here: local model work and calls waiting on the replicas."""
-        return self.local.pending + self.remote.pending
-
-    @property
-    def alive(self) -> int:
-        """Local model threads still taking jobs (0 when either side stopped)."""
-        return self.local.alive if self.remote.alive else 0
 
     async def unavailable(self) -> str | None:
         """Why the deployments cannot answer now (None: they can); one quick ping of each,
@@ -90,10 +58,6 @@ class ServeRunner:
             reason = await asyncio.to_thread(self._ping)
             self._health = (time.monotonic(), reason)
         return reason
-
-    def close(self) -> None:
-        self.remote.close()
-        self.local.close()
 
     # remote calls --------------------------------------------------------------------------
     def _route(self, fn: Callable) -> tuple[str, str] | None:

@@ -17,6 +17,7 @@ import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import numpy as np
 from PIL import Image
@@ -77,11 +78,18 @@ def utility(outfit: dict, today: date | None = None) -> float:
     return float(PRIOR @ vector(outfit_features(outfit, today)))
 
 
+@cache
+def _swatch_name(family: str) -> str:
+    """The fashion name of `family`'s swatch (asked for every change tried, so kept)."""
+    rgb = FAMILY_RGB[family]
+    return fashion_name(rgb2lab(np.array(rgb, dtype=np.float64)[None, None] / 255.0)[0, 0],
+                        family)
+
+
 def _coloured(item: dict, family: str) -> dict:
     """`item` in one colour of `family` (its swatch), everything else kept."""
     rgb = FAMILY_RGB[family]
-    lab = rgb2lab(np.array(rgb, dtype=np.float64)[None, None] / 255.0)[0, 0]
-    name = fashion_name(lab, family)
+    name = _swatch_name(family)
     noun = DISPLAY_NAME.get(item["category"], item["category"])
     return {**item, "colour_name": name, "colour_family": family, "css_name": name,
             "rgb": list(rgb), "name": f"{name} {item.get('fine_label') or noun}",

@@ -7,14 +7,13 @@ import colorsys
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
-import yaml
 
+import prompts
 from inference.core.colour import NEUTRAL_FAMILIES
 
-TRENDS_FILE = Path(__file__).resolve().parents[2] / "prompts" / "trends.yaml"
+TRENDS_FILE = prompts.ROOT / "trends.yaml"
 
 #: Dress code of each garment (0 casual .. 1 formal); fine labels override.
 FORMALITY = {
@@ -130,7 +129,7 @@ def harmony_of(outfit: dict) -> Harmony:
 
 @lru_cache(maxsize=1)
 def _trend_seasons() -> list[dict]:
-    return yaml.safe_load(TRENDS_FILE.read_text())["seasons"]
+    return prompts.read_yaml(TRENDS_FILE)["seasons"]
 
 
 def season_for(day: date) -> dict | None:

@@ -8,8 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
 import prompts
 from inference.core.colour import NEUTRAL_FAMILIES
 
@@ -27,7 +25,7 @@ class StyleScore:
 
 @lru_cache(maxsize=1)
 def rules() -> dict[str, list[dict]]:
-    return yaml.safe_load((prompts.ROOT / "styles.yaml").read_text())["styles"]
+    return prompts.read_yaml(prompts.ROOT / "styles.yaml")["styles"]
 
 
 def _shares(outfit: dict) -> tuple[dict[str, float], float]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import yaml
-
 import prompts
 from inference.styles.detection import detect_styles
 
@@ -72,7 +70,7 @@ def _occasion(key: str, data: dict) -> Occasion:
 @lru_cache(maxsize=1)
 def occasions() -> dict[str, Occasion]:
     """Every dress code of prompts/occasions.yaml, read once."""
-    data = yaml.safe_load((prompts.ROOT / "occasions.yaml").read_text(encoding="utf-8"))
+    data = prompts.read_yaml(prompts.ROOT / "occasions.yaml")
     return {key: _occasion(key, entry) for key, entry in data.items()}
 
 
