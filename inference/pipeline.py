@@ -66,6 +66,8 @@ class Pipeline:
 
     @property
     def parser(self) -> Parser:
+        if self._parser is not None:  # every photo asks: no lock once loaded
+            return self._parser
         with self._models_lock:
             if self._parser is None:
                 self._parser = backends.create("parser", self.config.parser,
@@ -76,10 +78,12 @@ class Pipeline:
 
     def load_parser(self) -> Pipeline:
         """Load the parser now (a server's first photo is then answered at full speed)."""
-        assert self.parser is not None
+        _ = self.parser
         return self
 
     def _load_shop(self) -> None:
+        if self._shop_loaded:
+            return
         with self._models_lock:
             if self._shop_loaded:
                 return

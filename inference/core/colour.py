@@ -332,7 +332,7 @@ def kmeans_lab(
         n = np.bincount(assign, minlength=len(c))
         sums = np.stack([np.bincount(assign, lab[:, i], len(c)) for i in range(3)], 1)
         new = np.where(n[:, None] > 0, sums / np.maximum(n, 1)[:, None], c)
-        if np.allclose(new, c, atol=0.5):
+        if (np.abs(new - c) <= 0.5 + 1e-5 * np.abs(c)).all():  # np.allclose(atol=0.5), 10x cheaper
             c = new
             break
         c = new

@@ -140,6 +140,9 @@ class CompiledModel:
         options.intra_op_num_threads = _threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # No memory plan per input shape: the arena reuses freed blocks instead, 18 MB less a
+        # parser session (138 against 156 MB after five photo shapes), the same speed.
+        options.enable_mem_pattern = False
         self.path = path
         self.session = ort.InferenceSession(str(path), options,
                                             providers=["CPUExecutionProvider"])
