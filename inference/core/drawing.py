@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
 import subprocess
@@ -56,10 +57,10 @@ CJK_FONTS = ("Noto Sans CJK", "Noto Sans SC", "Source Han Sans", "WenQuanYi",
 
 @lru_cache(maxsize=2)
 def _font_file(kind: str) -> str | None:
-    import matplotlib
-
-    if kind == "dejavu":
-        return str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+    if kind == "dejavu":  # matplotlib's own data folder, found without importing it (11 MB)
+        matplotlib = importlib.util.find_spec("matplotlib")
+        return str(Path(matplotlib.origin).parent / "mpl-data" / "fonts" / "ttf"
+                   / "DejaVuSans.ttf")
     return _fontconfig_cjk() or _matplotlib_cjk()
 
 
