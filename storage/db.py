@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -118,6 +119,21 @@ class Health:
 
     def succeeded(self, kind: str) -> None:
         self.faults.pop(kind, None)
+
+
+def _wal(conn: sqlite3.Connection, tries: int = 100) -> None:
+    """Switch a connection's database to WAL. On a new file several connections switching at
+    once (workers starting together) can each hold a read lock and want the write lock, which
+    SQLite refuses at once with "database is locked" instead of waiting its busy timeout (it
+    would deadlock): try again for a few seconds."""
+    for attempt in range(tries):
+        try:
+            sqlite3.Connection.execute(conn, "PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or attempt == tries - 1:
+                raise
+            time.sleep(0.05)
 
 
 class _Database(Database):
@@ -229,8 +245,8 @@ class Store:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                    factory=_Connection)
             conn.health = self.health
+            _wal(conn)
             db = _Database(conn)
-            db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
             # Deleted rows are overwritten with zeros, not left in free space for /forget.

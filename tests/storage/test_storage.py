@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from storage import Store
-from storage.db import NotFound
+from storage.db import NotFound, _wal
 from storage.migrations import migrations
 from storage.web_history import WebHistory
 
@@ -235,3 +237,23 @@ def test_workers_starting_together_migrate_once(empty_database: Path | str,
     store = Store(empty_database, tmp_path / "files")
     assert len(migrations.applied(store.db)) == len(migrations._migrations)
     store.close()
+
+
+def test_switching_to_wal_waits_out_a_lock_sqlite_refuses_at_once(tmp_path: Path) -> None:
+    """A new file's switch to WAL can be refused at once ("database is locked", no busy wait)
+    while another connection holds it: the store's connection tries again."""
+    path = tmp_path / "new.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    opener = sqlite3.connect(path, timeout=0, isolation_level=None)  # no busy wait of its own
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        opener.execute("PRAGMA journal_mode=WAL")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    started = time.monotonic()
+    _wal(opener)
+    assert time.monotonic() - started >= 0.25
+    assert opener.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    release.join()
+    holder.close()
+    opener.close()
