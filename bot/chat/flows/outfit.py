@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from dataclasses import replace
@@ -185,14 +184,11 @@ async def feedback_replies(turn: Turn, outfit_id: int, outfit: Outfit) -> list[R
     if repeat := diary.repeat_line(turn, outfit_id):
         reply.text += f"\n{repeat}"
     if outfit.items:
-        # side by side: with worker processes (or model threads) a lone user's reply is not
-        # three model calls long
-        comment, reply.images, (line, picture) = await asyncio.gather(
-            new_comment(turn, outfit_id, outfit.as_dict()),
-            turn.run(render_outfit, outfit, turn.lang),
-            turn.run(suggestion_replies, outfit, turn.lang))
+        comment = await new_comment(turn, outfit_id, outfit.as_dict())
         if comment:
             reply.text += "\n\n" + turn.say("comment_line", comment=comment.text)
+        reply.images = await turn.run(render_outfit, outfit, turn.lang)
+        line, picture = await turn.run(suggestion_replies, outfit, turn.lang)
         if line:
             reply.text += "\n\n" + line
             reply.images += picture
