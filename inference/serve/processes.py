@@ -9,7 +9,7 @@ in N processes, each with its own Pipeline and one thread; the event loop, the d
 and the index searches stay in this process. Calls keep the in-process runner's fair turns and
 bounds (the waiting threads of `remote` take them in turn); arguments and answers are pickled
 (a parse's answer, the decoded photo and its Outfit, is 1-3 MB: about 3 ms to pickle, send and
-read back).
+read back). Workers exit when the bot's process is gone, however it went.
 
 The workers are forked from a forkserver that imported the modules they run once, so those
 pages are shared; each loads its own models and warms up at start (`warm`). They
@@ -20,13 +20,16 @@ kind apology) and the pool is started again for the next ones.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import signal
 import threading
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
 from typing import Any
 
 from inference.core.runner import InferenceUnavailable, ModelRunner, SplitRunner
@@ -37,15 +40,27 @@ log = logging.getLogger(__name__)
 _pipeline: Pipeline | None = None  # the worker's own
 
 
-def _start(config: PipelineConfig, warm_ups: Sequence[Callable[[Pipeline], None]]) -> None:
+def _start(config: PipelineConfig, warm_ups: Sequence[Callable[[Pipeline], None]],
+           bot_alive: Connection) -> None:
     global _pipeline
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole process group
+    threading.Thread(target=_exit_with_the_bot, args=(bot_alive,), daemon=True).start()
     _pipeline = Pipeline(config).load_parser()
     for warm_up in warm_ups:
         try:
             warm_up(_pipeline)
         except Exception:  # a worker that could not warm up still answers, only slower at first
             log.exception("warming up a worker process failed")
+
+
+def _exit_with_the_bot(bot_alive: Connection) -> None:
+    """Exit once the bot's process is gone. Killed (SIGKILL, the out-of-memory killer) it
+    cannot stop its workers, and a worker waiting for calls holds its queue's both ends, so it
+    would wait for ever, and with it the forkserver: the bot's end of this pipe is the only
+    one, so its death reads as the end of the pipe here."""
+    with contextlib.suppress(EOFError, OSError):
+        bot_alive.recv_bytes()
+    os._exit(0)
 
 
 def _run(step: str | Callable, args: tuple, kwargs: dict) -> Any:
@@ -81,11 +96,13 @@ class ProcessRunner(SplitRunner):
             {"inference.pipeline", *(fn.__module__ for fn in [*steps, *warm_ups])}))
         self._pool_lock = threading.Lock()
         self._warm_ups = tuple(warm_ups)
+        # The workers' end of a pipe whose other end only this process holds (_exit_with_the_bot)
+        self._alive_r, self._alive_w = self._context.Pipe(duplex=False)
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.processes, mp_context=self._context, initializer=_start,
-                                   initargs=(self.pipeline.config, self._warm_ups))
+                                   initargs=(self.pipeline.config, self._warm_ups, self._alive_r))
 
     def warm(self) -> None:
         """Start every worker and wait until each has its models and has warmed up (a first
@@ -119,3 +136,5 @@ class ProcessRunner(SplitRunner):
     def close(self) -> None:
         super().close()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._alive_w.close()
+        self._alive_r.close()

@@ -9,9 +9,11 @@ import signal
 
 import pytest
 
+from bench.probe import Server
+from bench.throughput import process_tree
 from bot.app import WORKER_STEPS, build_services
 from bot.chat.dialog import Dialog
-from bot.chat.flows.outfit import render_outfit, warm_up
+from bot.chat.flows.outfit import outfit_pictures, warm_up
 from bot.chat.messages import Incoming, PhotoIn
 from inference.core.decode import BadImage
 from inference.core.runner import InferenceUnavailable
@@ -41,8 +43,9 @@ async def test_a_photo_parsed_in_a_worker_is_the_photo_parsed_here(runner, pipel
     assert (outfit.labels == here.labels).all()
     assert image.size == pipeline.load(photo_bytes[1]).size
     # the pictures are made in the worker from the outfit sent back to it
-    pictures = await runner.run_for("alice", render_outfit, outfit, "uk")
-    assert [p.name for p in pictures] == [p.name for p in render_outfit(here, "uk")]
+    pictures, line = await runner.run_for("alice", outfit_pictures, outfit, "uk")
+    want, want_line = outfit_pictures(here, "uk")
+    assert ([p.name for p in pictures], line) == ([p.name for p in want], want_line)
 
 
 async def test_users_photos_waiting_together_are_parsed_as_one_batch(runner, pipeline,
@@ -103,3 +106,29 @@ async def test_the_dialogue_answers_a_photo_from_worker_processes(settings, pipe
         assert "💬" in replies[0].text
     finally:
         services.close()
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent to read its status counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+async def test_the_workers_go_when_the_bot_is_killed(tmp_path) -> None:  # noqa: ANN001
+    """Killed (SIGKILL, the out-of-memory killer), the bot cannot stop its workers: they see
+    it gone and exit, and the forkserver and resource tracker with them."""
+    server = Server(tmp_path, {"STYLEBOT_INFERENCE__PROCESSES": "2"})
+    await server.start()
+    try:
+        helpers = [p for p in process_tree(server.process.pid) if p != server.process.pid]
+        assert len(helpers) >= 3  # the forkserver and its two workers (and the tracker)
+    finally:
+        server.stop(kill=True)
+    for _ in range(100):
+        if not any(alive(p) for p in helpers):
+            break
+        await asyncio.sleep(0.1)
+    assert not [p for p in helpers if alive(p)]

@@ -47,7 +47,6 @@ def overlay_image(outfit: Outfit, lang: str = prompts.DEFAULT) -> Image.Image:
     return pictures.overlay_picture(outfit.image, outfit.labels, names, measured=measured)
 
 
-@worker_step
 def render_outfit(outfit: Outfit, lang: str = prompts.DEFAULT) -> list[ImageOut]:
     """Overlay (a JPEG: it is the photo) and palette (a PNG: flat swatches)."""
     images = [ImageOut(pictures.jpeg_bytes(overlay_image(outfit, lang)),
@@ -93,6 +92,14 @@ def suggestion_line(found: advice.Suggestion, lang: str = prompts.DEFAULT) -> st
 
 
 @worker_step
+def outfit_pictures(outfit: Outfit, lang: str = prompts.DEFAULT) -> tuple[list[ImageOut], str]:
+    """A photo reply's pictures (overlay, palette, and the before/after of a suggestion) and
+    the suggestion's line ("" when there is none): one call, so that with worker processes
+    the outfit is sent to one once, not twice."""
+    line, picture = suggestion_replies(outfit, lang)
+    return render_outfit(outfit, lang) + picture, line
+
+
 def suggestion_replies(outfit: Outfit, lang: str = prompts.DEFAULT
                        ) -> tuple[str, list[ImageOut]]:
     """One suggestion for the photo, with its before/after picture when it is a colour change;
@@ -187,11 +194,9 @@ async def feedback_replies(turn: Turn, outfit_id: int, outfit: Outfit) -> list[R
         comment = await new_comment(turn, outfit_id, outfit.as_dict())
         if comment:
             reply.text += "\n\n" + turn.say("comment_line", comment=comment.text)
-        reply.images = await turn.run(render_outfit, outfit, turn.lang)
-        line, picture = await turn.run(suggestion_replies, outfit, turn.lang)
+        reply.images, line = await turn.run(outfit_pictures, outfit, turn.lang)
         if line:
             reply.text += "\n\n" + line
-            reply.images += picture
         reply.buttons = [[Button(turn.say("button_another_take"), f"more:{outfit_id}"),
                           Button(turn.say("button_cutout"), f"cut:{outfit_id}")],
                          [Button(turn.say("button_my_style"), f"style:{outfit_id}"),
@@ -271,6 +276,5 @@ def warm_up(pipeline: Pipeline) -> None:
     outfit = drawn_outfit()
     pipeline.load_and_parse_many([pictures.jpeg_bytes(outfit.image)])
     for lang in prompts.LANGS:
-        render_outfit(outfit, lang)
-        suggestion_replies(outfit, lang)
+        outfit_pictures(outfit, lang)
         pipeline.comment(outfit.as_dict(), 3, 0, frozenset(), (), lang)
