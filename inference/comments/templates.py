@@ -95,16 +95,18 @@ class Comment:
         }
 
 
-def _banned_pattern(word: str, locale: str) -> str:
-    """One banned word of `locale`: anywhere in Chinese; in Ukrainian and Russian with any
-    ending (the word less its final vowel starts a word: "талія" bans "талію", "талії");
-    else the whole word."""
+def _banned_group(words: list[str], locale: str) -> str:
+    """Banned words of `locale`, as one pattern: anywhere in Chinese; in Ukrainian and Russian
+    with any ending (the word less its final vowel starts a word: "талія" bans "талію",
+    "талії"); else the whole word. The word boundary is tested once at each place, not once a
+    word: a comment is checked against a few hundred (7 ms a comment in Ukrainian before)."""
     if locale in SPACELESS:
-        return re.escape(word)
+        return "(?:" + "|".join(map(re.escape, words)) + ")"
     if locale in INFLECTED:
-        stem = word[:-1] if len(word) > 3 and word[-1].lower() in INFLECTED_ENDINGS else word
-        return rf"(?<![^\W\d_]){re.escape(stem)}[^\W\d_]*"
-    return rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])"
+        stems = [w[:-1] if len(w) > 3 and w[-1].lower() in INFLECTED_ENDINGS else w
+                 for w in words]
+        return r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, stems)) + r")[^\W\d_]*"
+    return r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W\d_])"
 
 
 @lru_cache(maxsize=16)
@@ -114,9 +116,10 @@ def _banned(locale: str = "en") -> re.Pattern[str]:
     english = [str(w) for w in prompts.own("comments", "en").get("banned") or []]
     own = [] if locale == "en" else [
         str(w) for w in prompts.own("comments", locale).get("banned") or [] if w]
-    words = [rf"\b{re.escape(w)}\b" for w in english]
-    words += [_banned_pattern(w, locale) for w in sorted(own, key=len, reverse=True)]
-    return re.compile("|".join(words) or r"(?!)", re.IGNORECASE)
+    groups = [r"\b(?:" + "|".join(map(re.escape, english)) + r")\b"] if english else []
+    if own:
+        groups.append(_banned_group(sorted(own, key=len, reverse=True), locale))
+    return re.compile("|".join(groups) or r"(?!)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -194,9 +197,10 @@ def violations(text: str, outfit: dict, locale: str = "en") -> list[str]:
     which must be a garment found, and its prefs.yaml garment words, whose class must be)."""
     locale = prompts.normalise(locale)
     problems = [f"banned word {m.group(0)!r}" for m in _banned(locale).finditer(text)]
-    present = _present_nouns(outfit)
+    present, folded = _present_nouns(outfit), text.casefold()
     for noun, pattern in _noun_patterns():
-        if noun not in present and pattern.search(text):
+        # the substring test first: most nouns are not in the text at all
+        if noun not in present and noun.casefold() in folded and pattern.search(text):
             problems.append(f"mentions {noun!r}, not in the photo")
     if locale != "en":
         classes = {i["category"] for i in outfit["items"]}
