@@ -108,6 +108,7 @@ async def health(services: Services) -> tuple[bool, dict]:
     a ping (the runner's, at most every few seconds)."""
     faults = services.store.health.faults
     models = {"parser": services.settings.inference.parser, "threads": services.runner.alive,
+              "processes": getattr(services.runner, "processes", 0),  # worker processes
               "queue": services.runner.pending}
     body: dict = {"ok": False, "models": models}
     if faults:

@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 
+import aiohttp
 import pytest
 
 from bench.probe import Server
@@ -123,6 +124,8 @@ async def test_the_workers_go_when_the_bot_is_killed(tmp_path) -> None:  # noqa:
     server = Server(tmp_path, {"STYLEBOT_INFERENCE__PROCESSES": "2"})
     await server.start()
     try:
+        async with aiohttp.ClientSession() as http, http.get(server.url + "/healthz") as resp:
+            assert (await resp.json())["models"]["processes"] == 2
         helpers = [p for p in process_tree(server.process.pid) if p != server.process.pid]
         assert len(helpers) >= 3  # the forkserver and its two workers (and the tracker)
     finally:
