@@ -38,14 +38,19 @@ from inference.pipeline import Pipeline, PipelineConfig
 log = logging.getLogger(__name__)
 
 _pipeline: Pipeline | None = None  # the worker's own
+_failure: Exception | None = None  # why it has none: raised again for every call
 
 
 def _start(config: PipelineConfig, warm_ups: Sequence[Callable[[Pipeline], None]],
            bot_alive: Connection) -> None:
-    global _pipeline
+    global _pipeline, _failure
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole process group
     threading.Thread(target=_exit_with_the_bot, args=(bot_alive,), daemon=True).start()
-    _pipeline = Pipeline(config).load_parser()
+    try:
+        _pipeline = Pipeline(config).load_parser()
+    except Exception as err:  # kept, so the bot hears why (not a pool "terminated abruptly")
+        _failure = err
+        return
     for warm_up in warm_ups:
         try:
             warm_up(_pipeline)
@@ -65,11 +70,16 @@ def _exit_with_the_bot(bot_alive: Connection) -> None:
 
 def _run(step: str | Callable, args: tuple, kwargs: dict) -> Any:
     """In a worker: a pipeline method by name, or a module-level function."""
+    if _failure is not None:
+        raise _failure
     fn = getattr(_pipeline, step) if isinstance(step, str) else step
     return fn(*args, **kwargs)
 
 
 def _ready() -> bool:
+    """True once the worker has its models; why not, raised, when they could not load."""
+    if _failure is not None:
+        raise _failure
     return _pipeline is not None
 
 
@@ -106,7 +116,8 @@ class ProcessRunner(SplitRunner):
 
     def warm(self) -> None:
         """Start every worker and wait until each has its models and has warmed up (a first
-        photo is then answered at full speed)."""
+        photo is then answered at full speed); a worker's reason for having none (an unknown
+        backend, graphs that cannot be written) is raised here, as loading them here would."""
         pool = self._pool
         for future in [pool.submit(_ready) for _ in range(self.processes)]:
             future.result()

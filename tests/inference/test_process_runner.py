@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from dataclasses import replace
 
 import aiohttp
 import pytest
@@ -16,8 +17,10 @@ from bot.app import WORKER_STEPS, build_services
 from bot.chat.dialog import Dialog
 from bot.chat.flows.outfit import outfit_pictures, warm_up
 from bot.chat.messages import Incoming, PhotoIn
+from inference.backends import UnknownBackend
 from inference.core.decode import BadImage
 from inference.core.runner import InferenceUnavailable
+from inference.pipeline import Pipeline
 from inference.serve.processes import ProcessRunner
 
 
@@ -135,3 +138,15 @@ async def test_the_workers_go_when_the_bot_is_killed(tmp_path) -> None:  # noqa:
             break
         await asyncio.sleep(0.1)
     assert not [p for p in helpers if alive(p)]
+
+
+def test_a_worker_without_models_says_why_at_start(pipeline) -> None:  # noqa: ANN001
+    """Models that cannot load in the workers stop the start with the reason, as loading them
+    in the bot's own process would, not with a pool "terminated abruptly"."""
+    broken = Pipeline(replace(pipeline.config, parser="no-such-parser"))
+    runner = ProcessRunner(1, broken, WORKER_STEPS)
+    try:
+        with pytest.raises(UnknownBackend, match="no-such-parser"):
+            runner.warm()
+    finally:
+        runner.close()
