@@ -104,17 +104,27 @@ def _(win: Look, lose: Look) -> Slots:
     return {"light": name_of(ordered[-1], win.locale), "dark": name_of(ordered[0], win.locale)}
 
 
+#: More colour families than this are not "few", even where the other outfit has more.
+FEW_FAMILIES = 4
+
+
+def _families(look: Look) -> set[str]:
+    """The colour families with at least 5% of the outfit's colour."""
+    return {c["family"] for _, c, w in look.colours if w / look.total >= 0.05}
+
+
 @feature("colour_count", "colour", prior=0.8,
          doc="few distinct colour families: 1 up to three, less after")
 def colour_count(look: Look) -> float:
-    families = {c["family"] for _, c, w in look.colours if w / look.total >= 0.05}
-    return peak(len(families), 1, 3, 4)
+    return peak(len(_families(look)), 1, 3, 4)
 
 
 @colour_count.explanation
 def _(win: Look, lose: Look) -> Slots:
-    families = sorted({i["colour_family"] for i in win.items})
-    if not families:
+    # The families the feature counted (not every item's, a speck of scarf included), and only
+    # when they are few: "keeps to 7 colour families, so it reads calm" was said before.
+    families = sorted(_families(win))
+    if not families or len(families) > FEW_FAMILIES:
         return None
     said = [family_of(f, win.locale) for f in families]
     return {"n": len(families), "families": join_words(said, win.locale)}

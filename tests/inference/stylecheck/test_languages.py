@@ -57,7 +57,27 @@ def test_explanation_slots_are_in_the_locale() -> None:
         "accent": "钢蓝色牛仔裤", "neutrals": "藏青色条纹上衣"}
     # English reads as it always has (the family key "gray", the parser's names)
     english = Look(OUTFITS[2], TODAY)
-    assert FEATURES["colour_count"].explain(english, win)["families"] == "brown, gray and red"
+    # the families the feature counts: the brown hat, under 5% of the colour, is not one
+    assert FEATURES["colour_count"].explain(english, win)["families"] == "gray and red"
+
+
+def test_many_colour_families_are_never_called_few() -> None:
+    """A winner with fewer families than the loser but still many is not told it "keeps to 5
+    colour families, so it reads calm" (said of 7 before, in a Style Check tried as a user)."""
+    families = [("red", (200, 0, 0)), ("blue", (0, 0, 200)), ("green", (0, 150, 0)),
+                ("yellow", (230, 220, 0)), ("purple", (120, 0, 120)), ("orange", (240, 130, 0)),
+                ("pink", (240, 150, 180))]
+    kinds = ["top", "pants", "outer", "footwear", "bag", "hat", "scarf"]
+
+    def outfit(n: int) -> dict:
+        pieces = zip(kinds[:n], families[:n], strict=True)
+        return {"skin_share": 0.3, "items": [item(k, f, f, rgb, 0.14) for k, (f, rgb) in pieces]}
+
+    five, seven = Look(outfit(5), TODAY), Look(outfit(7), TODAY)
+    assert FEATURES["colour_count"].compute(five) > FEATURES["colour_count"].compute(seven)
+    assert FEATURES["colour_count"].explain(five, seven) is None
+    three = Look(outfit(3), TODAY)
+    assert FEATURES["colour_count"].explain(three, seven)["n"] == 3
 
 
 @pytest.mark.usefixtures("tiny_languages")
