@@ -93,15 +93,21 @@ def status_kb(pid: int, field: str) -> int:
     return 0
 
 
+def stat_fields(pid: int) -> list[str] | None:
+    """/proc/<pid>/stat after the command's name (0: the state, 1: the parent, 11 and 12: user
+    and system CPU ticks); None once the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def process_tree(pid: int) -> list[int]:
     """`pid` and every process under it (the worker processes, their forkserver)."""
     children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    for proc in Path("/proc").glob("[0-9]*"):
+        if (fields := stat_fields(int(proc.name))) is not None:
+            children.setdefault(int(fields[1]), []).append(int(proc.name))
     tree, todo = [], [pid]
     while todo:
         tree.append(todo.pop())
@@ -130,11 +136,8 @@ def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU seconds the processes have used so far."""
     ticks = 0
     for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
+        if (fields := stat_fields(pid)) is not None:
+            ticks += int(fields[11]) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

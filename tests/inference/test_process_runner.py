@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from bench.probe import Server
-from bench.throughput import process_tree
+from bench.throughput import process_tree, stat_fields
 from bot.app import WORKER_STEPS, build_services
 from bot.chat.dialog import Dialog
 from bot.chat.flows.outfit import outfit_pictures, warm_up
@@ -114,11 +114,8 @@ async def test_the_dialogue_answers_a_photo_from_worker_processes(settings, pipe
 
 def alive(pid: int) -> bool:
     """Running (a zombie waiting for its parent to read its status counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    fields = stat_fields(pid)
+    return fields is not None and fields[0] != "Z"
 
 
 async def test_the_workers_go_when_the_bot_is_killed(tmp_path) -> None:  # noqa: ANN001
