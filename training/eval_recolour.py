@@ -63,34 +63,43 @@ def remeasured(real: Outfit, image: Image.Image) -> dict:
     return {**real.as_dict(), "items": [i.as_dict() for i in items]}
 
 
+def recoloured_pair(pipeline: Pipeline, photo: bytes, rng: random.Random,
+                    reparse: bool = False) -> tuple[dict, dict] | None:
+    """(real parse, parse of the hue-turned copy) of one photo; None without a colourful
+    garment (the angle is drawn either way, so later photos keep theirs)."""
+    _, real = pipeline.load_and_parse(photo)
+    found = most_colourful(real)
+    degrees = rng.uniform(90, 180) * rng.choice((-1, 1))
+    if found is None:
+        return None
+    image = turn_hue(real.image, found[1], degrees)
+    if not reparse:
+        return real.as_dict(), remeasured(real, image)
+    fake = pipeline.parse(image)
+    return (real.as_dict(), fake.as_dict()) if fake.items else None
+
+
 def recoloured_pairs(data: Path, split: str | None = "val", limit: int | None = None,
-                     seed: int = 0, reparse: bool = False) -> list[tuple[dict, dict]]:
-    """(real parse, parse of the hue-turned copy) for each photo with a colourful garment."""
+                     seed: int = 0, reparse: bool = False) -> list[tuple[str, dict, dict]]:
+    """(photo id, real parse, parse of the hue-turned copy) for each photo with a colourful
+    garment."""
     photos = split_photos(labelled_photos(data), split)[:limit]
     pipeline = Pipeline(PipelineConfig())
     rng = random.Random(seed)
     pairs = []
     for photo in tqdm(photos, desc="recolouring", leave=False):
-        _, real = pipeline.load_and_parse(photo.photo.read_bytes())
-        found = most_colourful(real)
-        degrees = rng.uniform(90, 180) * rng.choice((-1, 1))
-        if found is None:
-            continue
-        image = turn_hue(real.image, found[1], degrees)
-        if not reparse:
-            pairs.append((real.as_dict(), remeasured(real, image)))
-        elif (fake := pipeline.parse(image)).items:
-            pairs.append((real.as_dict(), fake.as_dict()))
+        if pair := recoloured_pair(pipeline, photo.photo.read_bytes(), rng, reparse):
+            pairs.append((photo.photo_id, *pair))
     return pairs
 
 
 def evaluate_recolour(data: Path, split: str | None = "val", limit: int | None = None,
                       seed: int = 0, reparse: bool = False,
-                      pairs: list[tuple[dict, dict]] | None = None) -> dict:
+                      pairs: list[tuple[str, dict, dict]] | None = None) -> dict:
     pairs = recoloured_pairs(data, split, limit, seed, reparse) if pairs is None else pairs
     real_wins = asymmetric = 0
     margins = []
-    for a, b in pairs:
+    for _, a, b in pairs:
         forward = check(a, b, [], [], Profile())
         backward = check(b, a, [], [], Profile())
         pa, pb = forward.verdict.percentages

@@ -4,10 +4,13 @@ Data: CCP photos with hand-drawn masks (../shared/data/ccp). Each photo's garmen
 from its true mask exactly as the bot reads a parse (inference.parsing.outfit.items_from_labels:
 the same size rules and the same colour code), so the model learns in the bot's own words. The
 bundled parser's held-out photos (every 10th by id, `--split val` of the evals) are never used
-here: `stylebot eval complete --split val` measures on them. The smoothing strengths are chosen
-by fill-in-the-blank accuracy in 5-fold cross-validation over the training photos. Seeded; a
-few minutes the first time (colours of ~700 photos, cached in ~/.cache/stylebot), seconds after.
-Output: inference/styles/compatibility.json (counts, a few hundred KB).
+here: `stylebot eval complete --split val` and `stylebot eval recolour --split val` measure on
+them. The smoothing strengths are chosen by fill-in-the-blank accuracy in 5-fold
+cross-validation over the training photos. The hue habits (which hue each kind is worn in)
+also read CCP's tag-only street photos as the bot parses them (twice the outfits; no masks
+needed for a garment's colour). Seeded; a few minutes the first time (colours
+of ~1,600 photos, cached in ~/.cache/stylebot), seconds after.
+Output: inference/styles/compatibility.json (counts and colours, a few hundred KB).
 """
 
 from __future__ import annotations
@@ -25,7 +28,14 @@ import numpy as np
 from PIL import Image
 
 from inference.core.colour import FAMILIES
-from inference.styles.compatibility import MODEL_PATH, Compatibility, Piece, pieces_of
+from inference.styles.compatibility import (
+    MODEL_PATH,
+    Compatibility,
+    HueHabits,
+    Piece,
+    largest_of_each_kind,
+    pieces_of,
+)
 from training.ccp_data import labelled_photos, load_merged_mask, merged_mask_lut, split_photos
 
 log = logging.getLogger(__name__)
@@ -52,15 +62,21 @@ def _outfit_of(args: tuple[str, str, str]) -> dict:
     return {"photo": photo_id, "items": [i.as_dict() for i in items]}
 
 
-def true_outfits(root: Path, split: str | None = None, workers: int = 2) -> list[dict]:
-    """Every labelled photo's garments read from its true mask (Outfit.as_dict()-like dicts
-    with "photo" and "items"), cached by the reader code's hash."""
+def _reader_digest(root: Path, *extra: str) -> str:
+    """A hash of the code that reads garments and colours, and of the data's place."""
     digest = hashlib.sha256()
     project = Path(__file__).resolve().parents[1]
     for name in READER_FILES:
         digest.update((project / name).read_bytes())
-    digest.update(str(root.resolve()).encode())
-    cache = CACHE_DIR / f"ccp-true-outfits-{digest.hexdigest()[:16]}.json"
+    for text in (str(root.resolve()), *extra):
+        digest.update(text.encode())
+    return digest.hexdigest()[:16]
+
+
+def true_outfits(root: Path, split: str | None = None, workers: int = 2) -> list[dict]:
+    """Every labelled photo's garments read from its true mask (Outfit.as_dict()-like dicts
+    with "photo" and "items"), cached by the reader code's hash."""
+    cache = CACHE_DIR / f"ccp-true-outfits-{_reader_digest(root)}.json"
     if cache.exists():
         outfits = json.loads(cache.read_text())
     else:
@@ -72,6 +88,33 @@ def true_outfits(root: Path, split: str | None = None, workers: int = 2) -> list
         cache.write_text(json.dumps(outfits))
     keep = {p.photo_id for p in split_photos(labelled_photos(root), split)}
     return [o for o in outfits if o["photo"] in keep]
+
+
+def parsed_tagged_outfits(root: Path) -> list[dict]:
+    """CCP's tag-only photos (no masks) as the bot parses them, like `true_outfits` (cached by
+    the reader code's and the parser's hash); [] where the folder has none."""
+    from inference.parsing.lite0 import parser_digest
+    from inference.pipeline import Pipeline, PipelineConfig
+    from training.eval_phantoms import tagged_photos
+
+    if not (root / "image_tags.json").exists():
+        return []
+    cache = CACHE_DIR / f"ccp-parsed-tagged-{_reader_digest(root, parser_digest())}.json"
+    if cache.exists():
+        return json.loads(cache.read_text())
+    pipeline = Pipeline(PipelineConfig())
+    outfits = [{"photo": photo_id,
+                "items": pipeline.load_and_parse(path.read_bytes())[1].as_dict()["items"]}
+               for photo_id, path, _ in tagged_photos(root)]
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(outfits))
+    return outfits
+
+
+def garment_colours(outfits: Sequence[dict]) -> list[tuple[str, list[int]]]:
+    """(category, main colour sRGB) of each outfit's largest garment of each kind: what the
+    hue habits learn from (one vote per kind per outfit, as Style Check judges them)."""
+    return [(c, i["rgb"]) for o in outfits for c, i in largest_of_each_kind(o).items()]
 
 
 # fill in the blank -----------------------------------------------------------------------
@@ -145,10 +188,13 @@ def main(argv: list[str] | None = None) -> dict:
     train = true_outfits(args.data, "train", args.workers)
     accuracy, strength, pooled = choose_strengths(train)
     names = [(i["category"], i["colour_name"]) for o in train for i in o["items"]]
-    model = Compatibility.fit(map(pieces_of, train), FAMILIES, strength, pooled, names)
+    street = parsed_tagged_outfits(args.data)
+    hues = HueHabits.from_colours(garment_colours(train + street))
+    model = Compatibility.fit(map(pieces_of, train), FAMILIES, strength, pooled, names, hues)
     model.save(args.out)
     return {"photos": model.photos, "strength": strength, "pooled_strength": pooled,
-            "cv_fill_in_the_blank": round(accuracy, 4), "out": str(args.out)}
+            "cv_fill_in_the_blank": round(accuracy, 4), "hue_photos": len(train + street),
+            "out": str(args.out)}
 
 
 if __name__ == "__main__":

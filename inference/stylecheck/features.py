@@ -49,11 +49,17 @@ from inference.stylecheck.rules import (
     UPPER,
     peak,
 )
+from inference.styles.compatibility import shipped
 from inference.styles.taste import personal_score
 
-#: How much the two learned colour features count: chosen on real and recoloured pairs of
-#: training photos the compatibility model was not fitted on (BENCHMARKS.md, "Advice").
-USUAL_COLOURS_PRIOR, WORN_TOGETHER_PRIOR = 2.0, 0.3
+#: How much the learned colour features count: the first two chosen on real and recoloured
+#: pairs of training photos the compatibility model was not fitted on; the hues' on the
+#: training photos' pairs in 5-fold cross-validation (scripts/tune_usual_colours.py: 0.790 of
+#: 572 pairs at 1, 0.809-0.816 at 2-8), as the largest that keeps learning a user's own taste
+#: as quick (bench.stylecheck, varied tastes after 30 answers: 0.801 at 1, 0.791 at 2, 0.737 at
+#: 4, against 0.804 without it): a strong prior is far from an unusual user's weights
+#: (BENCHMARKS.md, "Advice").
+USUAL_COLOURS_PRIOR, WORN_TOGETHER_PRIOR, USUAL_HUES_PRIOR = 2.0, 0.3, 1.0
 
 
 # Colour ------------------------------------------------------------------------------------
@@ -159,6 +165,27 @@ def _(win: Look, lose: Look) -> Slots:
     main = [i for i in win.items if i.get("area", 0) >= 0.05][:2]
     return {"items": join_words([name_of(i, win.locale) for i in main], win.locale)} \
         if main else None
+
+
+@feature("usual_hues", "colour", prior=USUAL_HUES_PRIOR,
+         doc="each colourful garment comes in a hue people really wear it in at that lightness "
+             "and strength of colour (learned from street photos: "
+             "inference/styles/compatibility.py, HueHabits)")
+def usual_hues(look: Look) -> float:
+    return look.usual_hues
+
+
+@usual_hues.explanation
+def _(win: Look, lose: Look) -> Slots:
+    model = shipped()
+    if model is None or model.hues is None:
+        return None
+    # the winner's colourful piece whose hue is most usual, where the loser's is less so
+    coloured = [(model.hues.usual(c, i["rgb"]), i) for c, i in win.kinds.items()
+                if i.get("rgb") and i["colour_family"] not in NEUTRAL_FAMILIES]
+    if not coloured:
+        return None
+    return {"item": name_of(max(coloured, key=lambda ui: ui[0])[1], win.locale)}
 
 
 @feature("worn_together", "colour", prior=WORN_TOGETHER_PRIOR,

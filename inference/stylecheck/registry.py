@@ -75,6 +75,14 @@ class Look:
         return math.exp(sum(logs) / len(logs))
 
     @cached_property
+    def usual_hues(self) -> float:
+        """How usual each garment's hue is for its kind at its lightness and chroma (the
+        compatibility model's hue habits, over the largest garment of each kind): in (0, 1],
+        0.5 without them."""
+        model = shipped()
+        return model.hues.outfit(self.kinds) if model and model.hues else 0.5
+
+    @cached_property
     def worn_together(self) -> tuple[float, list[dict]]:
         """(how usual the outfit's colours are together, in [0, 1]: for each garment, the
         chance people give its colour family given the rest of the outfit, over the chance of

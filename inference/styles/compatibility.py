@@ -10,6 +10,11 @@ pooled over categories first where a pair is rare):
 
     log P(f | c, outfit) ~ log P(f | c) + sum_j [log P(f | c, d_j, g_j) - log P(f | c)]
 
+Which hue a garment is worn in is a density over CIELAB (`HueHabits`): each garment seen in
+street photos is a small Gaussian around its measured colour, and a colour is compared with the
+other hues of its own lightness and chroma, so green jeans are rare and a camel coat or a red
+dress common, whatever their share of all colours.
+
 One model serves Style Check (how typical the outfit's colours are together), the suggestions
 (which colour to change a piece to) and "complete the look" (which colour a missing piece
 should be), so the three never disagree.
@@ -26,6 +31,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from inference.core.colour import to_lab
 
 MODEL_PATH = Path(__file__).with_name("compatibility.json")
 EMPTY: Counter = Counter()
@@ -46,6 +53,7 @@ class Compatibility:
     strength: float = 20.0  # pseudo-counts pulling a pair's estimate toward the pooled one
     pooled_strength: float = 20.0  # ... and the pooled one toward the category's habits
     photos: int = 0
+    hues: HueHabits | None = None  # which hue each kind is worn in
     # Estimates already computed: the model never changes once built, and a suggestion asks
     # the same few thousand questions over and over (17 tried outfits a photo).
     _memo: dict = field(default_factory=dict, compare=False, repr=False)
@@ -161,9 +169,10 @@ class Compatibility:
     @classmethod
     def fit(cls, outfits: Iterable[Sequence[Piece]], families: Sequence[str],
             strength: float = 20.0, pooled_strength: float = 20.0,
-            colour_names: Iterable[tuple[str, str]] = ()) -> Compatibility:
+            colour_names: Iterable[tuple[str, str]] = (), hues: HueHabits | None = None
+            ) -> Compatibility:
         """From each outfit's pieces; `colour_names`: (category, fashion colour name) of every
-        garment seen, for `usual`."""
+        garment seen, for `usual`; `hues`: which hue each kind is worn in."""
         singles: dict[str, Counter] = {}
         names: dict[str, Counter] = {}
         pairs: dict[str, Counter] = {}
@@ -182,13 +191,13 @@ class Compatibility:
         for category, name in colour_names:
             names.setdefault(category, Counter())[name] += 1
         return cls(singles, names, pairs, pooled, tuple(families), strength, pooled_strength,
-                   photos)
+                   photos, hues)
 
     def save(self, path: Path = MODEL_PATH) -> None:
         data = {"photos": self.photos, "families": list(self.families),
                 "strength": self.strength, "pooled_strength": self.pooled_strength,
                 "singles": self.singles, "names": self.names, "pairs": self.pairs,
-                "pooled": self.pooled}
+                "pooled": self.pooled, "hues": self.hues.as_dict() if self.hues else None}
         path.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n")
 
     @classmethod
@@ -200,10 +209,113 @@ class Compatibility:
         def counters(table: dict) -> dict[str, Counter]:
             return {k: Counter(v) for k, v in table.items()}
 
+        hues = data.get("hues")
         return cls(counters(data["singles"]), counters(data.get("names", {})),
                    counters(data["pairs"]), counters(data["pooled"]),
                    tuple(data["families"]), data["strength"], data["pooled_strength"],
-                   data["photos"])
+                   data["photos"], HueHabits.from_dict(hues) if hues else None)
+
+
+#: The hue habits' kernel: standard deviations in CIELAB lightness and in a/b (at a strong
+#: colour's chroma, a hue step of about 10 degrees), and the pseudo-count of every kind's colours
+#: mixed into a kind's. Chosen by 5-fold cross-validation on the training photos' real and
+#: hue-turned pairs (scripts/tune_usual_colours.py; BENCHMARKS.md, "Advice").
+HUE_LIGHTNESS, HUE_CHROMA, HUE_POOLED = 10.0, 6.0, 5.0
+#: Below this chroma a colour is grey, black, white or near them: it has no hue to judge.
+HUE_MIN_CHROMA = 8.0
+#: The hues a colour is compared with: every 10 degrees round the circle.
+HUE_TURNS = np.deg2rad(np.arange(10, 360, 10))
+
+
+@dataclass(frozen=True)
+class HueHabits:
+    """Which hue each kind of garment is worn in: its garments' colours (CIELAB, one point a
+    garment) as a kernel density, a kind's points mixed with every kind's so that a kind seen
+    rarely still has an opinion. A colour's hue is as usual as its density over the highest
+    density round the hue circle at the same lightness and chroma: the question is which hue,
+    not how much colour (that is `Compatibility.usual`'s), so a camel coat or a red dress is as
+    usual as the likeliest hue of its strength, green jeans are not, and neutrals have no hue
+    to judge."""
+
+    points: dict[str, tuple[tuple[int, int, int], ...]]  # category -> CIELAB, rounded
+    lightness: float = HUE_LIGHTNESS
+    chroma: float = HUE_CHROMA
+    pooled: float = HUE_POOLED
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_colours(cls, colours: Iterable[tuple[str, Sequence[int]]], **kernel: float
+                     ) -> HueHabits:
+        """From (category, sRGB) of every garment seen."""
+        by_kind: dict[str, list] = {}
+        for category, rgb in colours:
+            by_kind.setdefault(category, []).append(rgb)
+        return cls({c: tuple(map(tuple, np.round(to_lab(np.array(v, np.uint8))).astype(int)
+                                 .tolist())) for c, v in sorted(by_kind.items())}, **kernel)
+
+    def _tables(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Every garment's colour in kernel units and its chroma, and per kind each garment's
+        weight in that kind's density: 1 for its own, `pooled` shared among all (once)."""
+        if "tables" not in self._memo:
+            scale = np.array([self.lightness, self.chroma, self.chroma])
+            every = np.concatenate([np.asarray(p, np.float64) for p in self.points.values()])
+            every /= scale
+            weights, start = {}, 0
+            for c, p in self.points.items():
+                weights[c] = np.full(len(every), self.pooled / len(every))
+                weights[c][start:start + len(p)] += 1.0
+                start += len(p)
+            self._memo["tables"] = every, np.hypot(every[:, 1], every[:, 2]), weights
+        return self._memo["tables"]
+
+    def usual(self, category: str, rgb: Sequence[int]) -> float:
+        """In [0.001, 1]: 1 for the kind's likeliest hue at this lightness and chroma (and for
+        near-neutral colours, and for a kind never seen), near 0 for a hue people do not wear
+        it in."""
+        if category not in self.points:
+            return 1.0
+        key = (category, *(int(v) for v in rgb))
+        if key not in self._memo:
+            if len(self._memo) > 50_000:  # a long-running bot sees ever new colours
+                self._memo.clear()
+            self._memo[key] = self._usual(category, *to_lab(np.array(key[1:], np.uint8)))
+        return self._memo[key]
+
+    def _usual(self, category: str, lightness: float, a: float, b: float) -> float:
+        chroma, hue = math.hypot(a, b), math.atan2(b, a)
+        if chroma < HUE_MIN_CHROMA:
+            return 1.0
+        every, every_chroma, weights = self._tables()
+        turns = np.r_[0.0, HUE_TURNS] + hue
+        ring = np.stack([np.full(len(turns), lightness / self.lightness),
+                         chroma * np.cos(turns) / self.chroma,
+                         chroma * np.sin(turns) / self.chroma], 1)
+        # Garments over three deviations from the ring's lightness or chroma add under 1% (an
+        # a/b distance is at least the chroma difference): left out, 5-10x less work.
+        near = np.flatnonzero((np.abs(every[:, 0] - ring[0, 0]) < 3)
+                              & (np.abs(every_chroma - chroma / self.chroma) < 3))
+        close = every[near]
+        squared = ((ring ** 2).sum(1)[:, None] + (close ** 2).sum(1)[None]
+                   - 2 * ring @ close.T)
+        density = np.exp(-0.5 * squared) @ weights[category][near]
+        return max(float(density[0] / max(density.max(), 1e-300)), 1e-3)
+
+    def outfit(self, kinds: dict[str, dict]) -> float:
+        """How usual an outfit's hues are for their kinds, in (0, 1]: the geometric mean of
+        `usual` over its garments (`largest_of_each_kind`), so one odd piece counts; 0.5 when
+        no garment has a measured colour (a piece only named in words)."""
+        logs = [math.log(self.usual(c, rgb)) for c, i in kinds.items()
+                if (rgb := i.get("rgb") or next(iter(i.get("colours") or []), {}).get("rgb"))]
+        return math.exp(sum(logs) / len(logs)) if logs else 0.5
+
+    def as_dict(self) -> dict:
+        return {"lightness": self.lightness, "chroma": self.chroma, "pooled": self.pooled,
+                "points": {c: list(p) for c, p in self.points.items()}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> HueHabits:
+        return cls({c: tuple(map(tuple, p)) for c, p in data["points"].items()},
+                   data["lightness"], data["chroma"], data["pooled"])
 
 
 def largest_of_each_kind(outfit: dict) -> dict[str, dict]:

@@ -42,4 +42,4 @@ def test_a_feature_is_declared_once_with_a_known_aspect() -> None:
         feature("hue_harmony", "colour", prior=1.0, doc="again")
     with pytest.raises(ValueError, match="aspect"):
         feature("mood", "vibes", prior=1.0, doc="not an aspect")
-    assert "mood" not in FEATURES and len(FEATURES) == 17
+    assert "mood" not in FEATURES and len(FEATURES) == 18

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from inference.core.colour import FAMILIES
 from inference.stylecheck.features import outfit_features
-from inference.styles.compatibility import Compatibility, pieces_of, shipped
+from inference.styles.compatibility import Compatibility, HueHabits, pieces_of, shipped
 from training import train_compatibility as tc
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "ccp_sample"
@@ -30,11 +30,33 @@ def test_pairs_move_the_colour_of_a_piece() -> None:
         [("top", "black"), ("pants", "blue"), ("footwear", "white")])
 
 
+#: Toy hue habits: jeans in denim blues, bags in reds and blacks.
+JEANS = [(60 + i, 90 + i, 140 + 2 * i) for i in range(-10, 11, 2)]
+BAGS = [(150 + 3 * i, 25, 35) for i in range(8)] + [(20 + i, 20, 22) for i in range(8)]
+
+
+def test_hue_habits_judge_the_hue_of_a_kind() -> None:
+    habits = HueHabits.from_colours([("pants", c) for c in JEANS] + [("bag", c) for c in BAGS])
+    assert habits.usual("pants", (62, 92, 143)) > 0.9
+    assert habits.usual("pants", (140, 90, 60)) < 0.1  # denim's lightness and chroma, brown
+    assert habits.usual("bag", (170, 30, 40)) > 0.9
+    assert habits.usual("pants", (70, 70, 70)) == 1.0  # grey: no hue to judge
+    assert habits.usual("hat", (170, 30, 40)) == 1.0  # never seen: no opinion
+    jeans = {"category": "pants", "rgb": [62, 92, 143], "area": 0.3}
+    brown_jeans = {**jeans, "rgb": [140, 90, 60]}
+    bag = {"category": "bag", "colours": [{"rgb": [160, 28, 38]}], "area": 0.05}
+    assert habits.outfit({"pants": jeans, "bag": bag}) > 2 * habits.outfit(
+        {"pants": brown_jeans, "bag": bag})
+    assert habits.outfit({"pants": {"category": "pants"}}) == 0.5  # a piece named in words
+
+
 def test_saved_and_loaded_alike(tmp_path) -> None:
-    model = Compatibility.fit(TOY, FAMILIES, strength=3, pooled_strength=7)
+    hues = HueHabits.from_colours([("pants", c) for c in JEANS])
+    model = Compatibility.fit(TOY, FAMILIES, strength=3, pooled_strength=7, hues=hues)
     model.save(tmp_path / "c.json")
     loaded = Compatibility.load(tmp_path / "c.json")
     assert loaded == model
+    assert loaded.hues.usual("pants", (140, 90, 60)) == hues.usual("pants", (140, 90, 60))
 
 
 def test_pieces_keep_the_largest_of_each_category() -> None:
@@ -87,3 +109,9 @@ def test_the_shipped_model_and_the_style_check_feature() -> None:
     assert outfit_features(usual)["worn_together"] > outfit_features(odd)["worn_together"]
     assert outfit_features(usual)["usual_colours"] > 2 * outfit_features(odd)["usual_colours"]
     assert model.usual("pants", "navy") > 5 * model.usual("pants", "lilac")
+    # which hue, not how much colour: a red top is as usual as a black one, a green one is not
+    hues = model.hues
+    assert hues is not None
+    assert hues.usual("top", (170, 30, 40)) > 0.9 and hues.usual("top", (20, 20, 20)) == 1
+    assert hues.usual("top", (30, 150, 60)) < 0.1
+    assert hues.usual("pants", (60, 90, 140)) > 5 * hues.usual("pants", (30, 150, 60))
