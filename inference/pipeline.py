@@ -165,13 +165,14 @@ class Pipeline:
                 self._catalogs[root] = IndexHolder(root)
             return self._catalogs[root]
 
-    def garment_queries(self, outfit: Outfit) -> list:
-        """One query vector per garment of a parsed outfit (shop.retrieval.GarmentQuery)."""
+    def garment_queries(self, outfit: Outfit, stocked: frozenset[str] | None = None) -> list:
+        """One query vector per garment of a parsed outfit (shop.retrieval.GarmentQuery), its
+        kind among those the catalogue `stocked` where it has any of the garment's."""
         from inference.shop.retrieval import garment_queries
 
         if self.embedder is None:
             raise RuntimeError(self.embedder_error or "no garment embedder")
-        return garment_queries(outfit, self.embedder, self.kind_head)
+        return garment_queries(outfit, self.embedder, self.kind_head, stocked)
 
     def text_encoder(self):  # noqa: ANN201 - inference.shop.text_search.TextEncoder
         from inference.shop.text_search import TextEncoder

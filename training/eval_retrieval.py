@@ -155,7 +155,8 @@ def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
                 record = {"photo": photo.photo_id, "class": cls, "family": family,
                           "kind": kind if scored else None, "true_kind": kind}
                 started = time.perf_counter()
-                query = _query(outfit, mask, cls, embedder, query_masks, paired, kind_head)
+                query = _query(outfit, mask, cls, embedder, query_masks, paired, kind_head,
+                               index.kinds)
                 if query is None:
                     records.append({**record, "found": False})
                     continue
@@ -179,18 +180,18 @@ def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
 
 def _query(outfit, truth_mask: np.ndarray, cls: str, embedder,  # noqa: ANN001
            query_masks: str, best: int | None, kind_head: KindHead | None,
-           ) -> GarmentQuery | None:
+           stocked: frozenset[str]) -> GarmentQuery | None:
     """The query for one true garment: the parser's garment `best` paired with it."""
     if query_masks == "gt":  # diagnostic: the true mask, class and colour
         crop = crop_garment(outfit.image, truth_mask)
         family = colours_in_scene(crop.pixels)[0].family
-        vectors, kinds = embed_with_kinds([crop], [cls], embedder, kind_head)
+        vectors, kinds = embed_with_kinds([crop], [cls], embedder, kind_head, stocked)
         return GarmentQuery(0, cls, family, family, cls, vectors[0], kinds[0])
     if best is None:
         return None
     item = outfit.items[best]
     crop = crop_garment(outfit.image, outfit.labels == CLASS_INDEX[item.category])
-    vectors, kinds = embed_with_kinds([crop], [item.category], embedder, kind_head)
+    vectors, kinds = embed_with_kinds([crop], [item.category], embedder, kind_head, stocked)
     return GarmentQuery(best, item.category, item.colour.family, item.colour.name, item.name,
                         vectors[0], kinds[0])
 

@@ -79,7 +79,7 @@ def cmd_shop(args: argparse.Namespace, settings: Settings) -> int:
     except (BadImage, OSError) as bad:
         print(f"cannot use {args.photo}: {getattr(bad, 'reason', bad)}", file=sys.stderr)
         return 1
-    queries = pipeline.garment_queries(outfit)
+    queries = pipeline.garment_queries(outfit, index.kinds)
     if args.item:
         wanted = ITEM_WORDS.get(args.item.lower(), args.item.lower())
         if wanted not in CLASSES:

@@ -51,8 +51,8 @@ class StepsDeployment:
     def embed_outfit(self, outfit: Outfit):  # noqa: ANN201 - np.ndarray | None
         return self.pipeline.embed_outfit(outfit)
 
-    def garment_queries(self, outfit: Outfit) -> list:
-        return self.pipeline.garment_queries(outfit)
+    def garment_queries(self, outfit: Outfit, stocked: frozenset[str] | None = None) -> list:
+        return self.pipeline.garment_queries(outfit, stocked)
 
     def comment(self, *args: object) -> list:
         return self.pipeline.comment(*args)

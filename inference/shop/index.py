@@ -193,6 +193,8 @@ class CatalogIndex:
         self.text_model: str | None = meta.get("text_model")
         self.items: list[dict] = meta["items"]
         self.categories: dict[str, list[int]] = meta["categories"]
+        #: the kinds of item it has (a query's kind is chosen among them)
+        self.kinds: frozenset[str] = frozenset(i["kind"] for i in self.items if i.get("kind"))
         self._indexes: dict[str, AnnoyIndex] = {}
         self._lock = threading.Lock()
         self._text: np.ndarray | None = None

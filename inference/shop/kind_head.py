@@ -8,6 +8,7 @@ in inference/shop/heads.py, run here from its exported graph.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -40,9 +41,12 @@ class KindHead:
         self.meta: dict = self.net.meta
         self.kinds: list[str] = list(self.meta["kinds"])
 
-    def predict(self, features: np.ndarray, categories: list[str]) -> list[str | None]:
-        """The most likely kind of each garment among its class's kinds; a one-kind class is
-        that kind without looking; None for classes without kinds ("other")."""
+    def predict(self, features: np.ndarray, categories: list[str],
+                stocked: Collection[str] | None = None) -> list[str | None]:
+        """The most likely kind of each garment among its class's kinds, and among those of
+        them the catalogue `stocked` when it has any (a sweater the head half takes for a
+        blouse is better searched as a sweater than as a kind with no items); a one-kind class
+        is that kind without looking; None for classes without kinds ("other")."""
         out: list[str | None] = [None] * len(categories)
         rows = []
         for i, category in enumerate(categories):
@@ -54,6 +58,9 @@ class KindHead:
         if rows:
             (logits,) = self.net.run(features=np.asarray(features, np.float32)[rows])
             mask = allowed(self.kinds, [categories[i] for i in rows])
+            if stocked is not None:
+                sold = mask & np.isin(self.kinds, list(stocked))[None]
+                mask = np.where(sold.any(1, keepdims=True), sold, mask)
             best = np.where(mask, logits, -np.inf).argmax(1).tolist()
             for i, b in zip(rows, best, strict=True):
                 out[i] = self.kinds[b]

@@ -12,7 +12,7 @@ Modes (the bot's buttons and the CLI use the same names):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -69,24 +69,27 @@ def item_crop(outfit: Outfit, item: Item) -> GarmentCrop:
 
 
 def garment_queries(outfit: Outfit, embedder, kind_head: KindHead | None = None,  # noqa: ANN001
-                    ) -> list[GarmentQuery]:
+                    stocked: Collection[str] | None = None) -> list[GarmentQuery]:
     """One query per garment the parser found, largest first (the outfit's own order); its kind
-    from `kind_head` when the embedder gives the backbone features the head reads."""
+    from `kind_head` when the embedder gives the backbone features the head reads, among the
+    kinds the catalogue `stocked` where it has any of the garment's."""
     crops = [item_crop(outfit, item) for item in outfit.items]
     vectors, kinds = embed_with_kinds(crops, [i.category for i in outfit.items], embedder,
-                                      kind_head)
+                                      kind_head, stocked)
     return [GarmentQuery(i, item.category, item.colour.family, item.colour.name, item.name,
                          vectors[i], kinds[i]) for i, item in enumerate(outfit.items)]
 
 
 def embed_with_kinds(crops: list[GarmentCrop], categories: list[str], embedder,  # noqa: ANN001
-                     kind_head: KindHead | None) -> tuple[np.ndarray, list[str | None]]:
+                     kind_head: KindHead | None, stocked: Collection[str] | None = None,
+                     ) -> tuple[np.ndarray, list[str | None]]:
     """Vectors of garment crops and their kinds (None without a head or with an embedder whose
-    features it cannot read), from one backbone pass."""
+    features it cannot read; among the `stocked` ones where the class has any), from one
+    backbone pass."""
     if kind_head is None or not hasattr(embedder, "embed_pooled"):
         return embedder.embed(crops), [None] * len(crops)
     vectors, pooled = embedder.embed_pooled(crops)
-    return vectors, kind_head.predict(pooled, categories)
+    return vectors, kind_head.predict(pooled, categories, stocked)
 
 
 def filters_for(query: GarmentQuery, mode: str, price_max: float | None = None,

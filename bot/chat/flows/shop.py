@@ -163,8 +163,9 @@ async def _garment_menu(turn: Turn, outfit_id: int, outfit: Outfit) -> list[Repl
         return [problem]
     if not outfit.items:
         return [Reply(turn.say("shop_no_garments"))]
-    pipeline = turn.services.pipeline
-    queries = await turn.run(pipeline.garment_queries, outfit)
+    pipeline, index = turn.services.pipeline, catalogue(turn)
+    queries = await turn.run(pipeline.garment_queries, outfit,
+                             index.kinds if index is not None else None)
     CatalogStore(turn.store).save_queries(turn.user_id, outfit_id, pipeline.embedder.name,
                                           [q.as_row() for q in queries])
     return await _menu_or_results(turn, outfit_id, queries)

@@ -66,6 +66,10 @@ def test_the_head_loads_and_keeps_to_the_class(head) -> None:
     kinds = head.predict(features, ["pants", "bag", "dress", "other"])
     assert kinds[0] in CLASS_KINDS["pants"] and kinds[1] in CLASS_KINDS["bag"]
     assert kinds[2:] == ["dress", None]
+    # among the kinds a catalogue stocks, where it has any of the class's
+    unsold = next(k for k in CLASS_KINDS["pants"] if k != kinds[0])
+    stocked = head.predict(features, ["pants", "bag", "dress", "other"], {unsold, "dress"})
+    assert stocked == [unsold, kinds[1], "dress", None]
 
 
 def test_the_head_names_held_out_product_photos(head, pipeline, shared_data) -> None:
