@@ -253,10 +253,10 @@ class HueHabits:
         return cls({c: tuple(map(tuple, np.round(to_lab(np.array(v, np.uint8))).astype(int)
                                  .tolist())) for c, v in sorted(by_kind.items())}, **kernel)
 
-    def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        """Every garment's colour in kernel units, its chroma and squared length, and per kind
-        each garment's weight in that kind's density: 1 for its own, `pooled` shared among all
-        (once; float32: 4x quicker than float64, the same figures to 1e-5)."""
+    def _tables(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Every garment's colour in kernel units and its chroma, and per kind each garment's
+        weight in that kind's density: 1 for its own, `pooled` shared among all (once;
+        float32: 4x quicker than float64, the same figures to 1e-5)."""
         if "tables" not in self._memo:
             scale = np.array([self.lightness, self.chroma, self.chroma])
             every = np.concatenate([np.asarray(p, np.float64) for p in self.points.values()])
@@ -266,8 +266,7 @@ class HueHabits:
                 weights[c] = np.full(len(every), self.pooled / len(every), np.float32)
                 weights[c][start:start + len(p)] += 1.0
                 start += len(p)
-            self._memo["tables"] = (every, np.hypot(every[:, 1], every[:, 2]),
-                                    (every ** 2).sum(1), weights)
+            self._memo["tables"] = every, np.hypot(every[:, 1], every[:, 2]), weights
         return self._memo["tables"]
 
     def usual(self, category: str, rgb: Sequence[int]) -> float:
@@ -287,7 +286,7 @@ class HueHabits:
         chroma, hue = math.hypot(a, b), math.atan2(b, a)
         if chroma < HUE_MIN_CHROMA:
             return 1.0
-        every, every_chroma, every_squared, weights = self._tables()
+        every, every_chroma, weights = self._tables()
         turns = np.r_[0.0, HUE_TURNS] + hue
         ring = np.stack([np.full(len(turns), lightness / self.lightness),
                          chroma * np.cos(turns) / self.chroma,
@@ -296,10 +295,16 @@ class HueHabits:
         # a/b distance is at least the chroma difference): left out, 5-10x less work.
         near = np.flatnonzero((np.abs(every[:, 0] - ring[0, 0]) < 3)
                               & (np.abs(every_chroma - np.float32(chroma / self.chroma)) < 3))
-        kernel = (ring ** 2).sum(1)[:, None] + every_squared[near][None] - 2 * ring @ every[near].T
+        # Element-wise, not a matrix product: OpenBLAS would wake its threads for these sizes,
+        # and in worker processes their spinning cost more CPU than the product itself.
+        close = every[near]
+        kernel = (ring[:, None, 1] - close[None, :, 1]) ** 2
+        kernel += (ring[:, None, 2] - close[None, :, 2]) ** 2
+        kernel += (ring[0, 0] - close[None, :, 0]) ** 2
         kernel *= -0.5
         np.exp(kernel, out=kernel)
-        density = kernel @ weights[category][near]
+        kernel *= weights[category][near][None]
+        density = kernel.sum(1)
         return max(float(density[0] / max(density.max(), 1e-30)), 1e-3)
 
     def outfit(self, kinds: dict[str, dict]) -> float:
