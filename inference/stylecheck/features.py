@@ -54,10 +54,10 @@ from inference.styles.taste import personal_score
 
 #: How much the learned colour features count: the first two chosen on real and recoloured
 #: pairs of training photos the compatibility model was not fitted on; the hues' on the
-#: training photos' pairs in 5-fold cross-validation (scripts/tune_usual_colours.py: 0.783 of
-#: 572 pairs at 1, 0.808-0.811 at 2-8), as the largest that keeps learning a user's own taste
-#: as quick (bench.stylecheck, varied tastes after 30 answers, seed 0: 0.801 at 1, 0.785 at 2,
-#: 0.737 at 4, against 0.805 without it): a strong prior is far from an unusual user's weights
+#: training photos' pairs in 5-fold cross-validation (scripts/tune_usual_colours.py: 0.790 of
+#: 572 pairs at 1, 0.809-0.816 at 2-8), as the largest that keeps learning a user's own taste
+#: as quick (bench.stylecheck, varied tastes after 30 answers: 0.801 at 1, 0.791 at 2, 0.737 at
+#: 4, against 0.804 without it): a strong prior is far from an unusual user's weights
 #: (BENCHMARKS.md, "Advice").
 USUAL_COLOURS_PRIOR, WORN_TOGETHER_PRIOR, USUAL_HUES_PRIOR = 2.0, 0.3, 1.0
 
@@ -180,7 +180,7 @@ def _(win: Look, lose: Look) -> Slots:
     model = shipped()
     if model is None or model.hues is None:
         return None
-    # the winner's colourful piece whose hue is the most usual for its kind
+    # the winner's colourful piece whose hue is most usual, where the loser's is less so
     coloured = [(model.hues.usual(c, i["rgb"]), i) for c, i in win.kinds.items()
                 if i.get("rgb") and i["colour_family"] not in NEUTRAL_FAMILIES]
     if not coloured:
