@@ -43,10 +43,6 @@ CARRIED = frozenset({"bag", "accessory"})
 #: it gets a word about the image instead of a parse. Tuning-half photos shrunk to 160 / 112 / 80
 #: pixels wide: main garments missed 23% / 34% / 63% (21% at full size).
 MIN_PHOTO_SIDE = 128
-#: A dress starting this far down a top above it (0: the top's first row, 1: its last) is a
-#: skirt (`skirt_under_top`); chosen on the tuning half of CCP's tag-only photos among 0.3,
-#: 0.5, 0.7 and 0.9 (net skirts found right minus dresses lost: 15, 16, 12, 6).
-SKIRT_START = 0.5
 MIN_PATTERN_AREA = 0.04
 #: Person size checks (share of the photo, height share of the photo).
 MIN_PERSON_SHARE = 0.01
@@ -283,33 +279,6 @@ def _listed(category: str, pixels: int, person_pixels: int, confidence: float) -
     return confidence >= (MIN_CARRIED_CONFIDENCE if category in CARRIED else MIN_ITEM_CONFIDENCE)
 
 
-def skirt_under_top(labels: np.ndarray, confidence: dict[int, float], main: np.ndarray
-                    ) -> tuple[np.ndarray, dict[int, float]]:
-    """A "dress" that begins at or below the middle of a top worn above it is a skirt: the
-    parser reads a skirt and blouse as one dress (the lower body keeps one garment class, and
-    the dress often wins it), and a dress does not start at someone's waist. Relabelled, so
-    the garment's name, colour and mask agree. On the tuning half of CCP's tag-only photos the
-    rule found 50 such photos: 29 tagged skirt, 13 dress, 8 neither (BENCHMARKS.md)."""
-    dress, top = CLASS_INDEX["dress"], CLASS_INDEX["top"]
-    on_person = np.where(main, labels, CLASS_INDEX["background"])
-    person = int(((labels != CLASS_INDEX["background"]) & main).sum())
-    rows = {}
-    for cls in (dress, top):
-        mask = on_person == cls
-        if mask.sum() < max(MIN_ITEM_PIXELS, MIN_ITEM_SHARE * person):
-            return labels, confidence
-        found = np.flatnonzero(mask.any(1))
-        rows[cls] = found[0], found[-1]
-    (top_first, top_last), dress_first = rows[top], rows[dress][0]
-    if dress_first - top_first < SKIRT_START * (top_last - top_first):
-        return labels, confidence
-    skirt = CLASS_INDEX["skirt"]
-    relabelled = np.where(labels == dress, np.uint8(skirt), labels)
-    scores = {k: v for k, v in confidence.items() if k != dress}
-    scores[skirt] = confidence.get(dress, 0.0)
-    return relabelled, scores
-
-
 def _noise_like(photo: Image.Image) -> bool:
     """Measured on the photo as sent (downscaling averages noise away), in its middle."""
     w, h = photo.size
@@ -350,8 +319,6 @@ def _outfit(photo: Image.Image, image: Image.Image, labels: np.ndarray,
     elif people > 1:
         problems.append("several_people")
     listing = not {"low_resolution", "no_person"} & set(problems)
-    if listing:
-        labels, confidence = skirt_under_top(labels, confidence, main)
     items = items_from_labels(image, labels, confidence, main) if listing else []
     appearance = masked_mean(deep, np.isin(labels, GARMENT_IDS)) \
         if deep is not None and listing else None

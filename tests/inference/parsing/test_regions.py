@@ -154,28 +154,3 @@ def test_eval_phantoms_on_shared_ccp(shared_data: Path) -> None:
     assert result["all"]["photos"] == 60
     assert result["all"]["phantom_rate"] < 0.2 and result["all"]["miss_rate"] < 0.25
 
-
-
-def _figure(dress_from: int) -> tuple[np.ndarray, dict[int, float], np.ndarray]:
-    """A drawn person: skin, a top over rows 100-199, a "dress" from `dress_from` to 299."""
-    labels = np.zeros((400, 200), np.uint8)
-    labels[40:380, 60:140] = CLASS_INDEX["skin"]
-    labels[100:200, 50:150] = CLASS_INDEX["top"]
-    labels[dress_from:300, 55:145] = CLASS_INDEX["dress"]
-    confidence = {CLASS_INDEX["top"]: 0.9, CLASS_INDEX["dress"]: 0.7}
-    return labels, confidence, labels != 0
-
-
-def test_a_dress_that_begins_at_the_waist_of_a_top_is_a_skirt() -> None:
-    labels, confidence, main = _figure(dress_from=160)
-    relabelled, scores = parse.skirt_under_top(labels, confidence, main)
-    assert not (relabelled == CLASS_INDEX["dress"]).any()
-    assert (relabelled == CLASS_INDEX["skirt"]).sum() == (labels == CLASS_INDEX["dress"]).sum()
-    assert scores[CLASS_INDEX["skirt"]] == 0.7 and CLASS_INDEX["dress"] not in scores
-    # a dress seen from the top's upper part (under an open top, a cardigan) stays a dress
-    labels, confidence, main = _figure(dress_from=120)
-    assert parse.skirt_under_top(labels, confidence, main)[0] is labels
-    # without a top there is nothing to be under
-    labels, confidence, main = _figure(dress_from=160)
-    labels[labels == CLASS_INDEX["top"]] = CLASS_INDEX["skin"]
-    assert parse.skirt_under_top(labels, confidence, main)[0] is labels
