@@ -180,7 +180,7 @@ def _(win: Look, lose: Look) -> Slots:
     model = shipped()
     if model is None or model.hues is None:
         return None
-    # the winner's colourful piece whose hue is most usual, where the loser's is less so
+    # the winner's colourful piece whose hue is the most usual for its kind
     coloured = [(model.hues.usual(c, i["rgb"]), i) for c, i in win.kinds.items()
                 if i.get("rgb") and i["colour_family"] not in NEUTRAL_FAMILIES]
     if not coloured:
