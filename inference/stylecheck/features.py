@@ -56,8 +56,8 @@ from inference.styles.taste import personal_score
 #: pairs of training photos the compatibility model was not fitted on; the hues' on the
 #: training photos' pairs in 5-fold cross-validation (scripts/tune_usual_colours.py: 0.790 of
 #: 572 pairs at 1, 0.809-0.816 at 2-8), as the largest that keeps learning a user's own taste
-#: as quick (bench.stylecheck, varied tastes after 30 answers: 0.801 at 1, 0.791 at 2, 0.737 at
-#: 4, against 0.804 without it): a strong prior is far from an unusual user's weights
+#: as quick (bench.stylecheck, varied tastes after 30 answers, seed 0: 0.801 at 1, 0.785 at 2,
+#: 0.737 at 4, against 0.805 without it): a strong prior is far from an unusual user's weights
 #: (BENCHMARKS.md, "Advice").
 USUAL_COLOURS_PRIOR, WORN_TOGETHER_PRIOR, USUAL_HUES_PRIOR = 2.0, 0.3, 1.0
 
