@@ -26,7 +26,7 @@ from inference.stylecheck.features import PRIOR_WEIGHTS, outfit_features
 from inference.styles.compatibility import HueHabits, largest_of_each_kind
 from training.ccp_data import labelled_photos, split_photos
 from training.eval_recolour import recoloured_pair
-from training.train_compatibility import garment_colours, parsed_tagged_outfits, true_outfits
+from training.train_compatibility import colours_by_kind, parsed_tagged_outfits, true_outfits
 
 KERNELS = ((10.0, 6.0), (15.0, 4.0), (15.0, 6.0), (15.0, 10.0), (25.0, 6.0), (25.0, 10.0))
 WEIGHTS = (1.0, 2.0, 4.0, 8.0)
@@ -59,7 +59,7 @@ def main() -> None:
         won = dict.fromkeys(WEIGHTS, 0)
         for k in range(FOLDS):
             kept = [o for o in train if fold_of(o["photo"]) != k]
-            habits = HueHabits.from_colours(garment_colours(kept + street),
+            habits = HueHabits.from_colours(colours_by_kind(kept + street),
                                             lightness=lightness, chroma=chroma)
             for fold, rest, a, b in pairs:
                 if fold == k:

@@ -111,7 +111,7 @@ def parsed_tagged_outfits(root: Path) -> list[dict]:
     return outfits
 
 
-def garment_colours(outfits: Sequence[dict]) -> list[tuple[str, list[int]]]:
+def colours_by_kind(outfits: Sequence[dict]) -> list[tuple[str, list[int]]]:
     """(category, main colour sRGB) of each outfit's largest garment of each kind: what the
     hue habits learn from (one vote per kind per outfit, as Style Check judges them)."""
     return [(c, i["rgb"]) for o in outfits for c, i in largest_of_each_kind(o).items()]
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> dict:
     accuracy, strength, pooled = choose_strengths(train)
     names = [(i["category"], i["colour_name"]) for o in train for i in o["items"]]
     street = parsed_tagged_outfits(args.data)
-    hues = HueHabits.from_colours(garment_colours(train + street))
+    hues = HueHabits.from_colours(colours_by_kind(train + street))
     model = Compatibility.fit(map(pieces_of, train), FAMILIES, strength, pooled, names, hues)
     model.save(args.out)
     return {"photos": model.photos, "strength": strength, "pooled_strength": pooled,
