@@ -10,14 +10,29 @@ rest of the outfit. Reports chance (0.25), the most-frequent-colour baseline and
 The distribution the distractors are drawn from, and the baseline's frequencies, are the
 shipped model's (its training photos); with --split val none of the evaluated photos were
 trained on.
+
+`--curve`: the same questions answered by models fitted on random subsets of the training
+photos (90, 180, 360 and all 723; smoothing chosen by cross-validation inside each subset, as
+`stylebot train compatibility` chooses it): how the gain over the baseline grows with the
+number of outfits learned from.
 """
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
-from inference.styles.compatibility import Compatibility, shipped
-from training.train_compatibility import blanks, fill_in_the_blank, true_outfits
+from inference.core.colour import FAMILIES
+from inference.styles.compatibility import Compatibility, pieces_of, shipped
+from training.train_compatibility import (
+    blanks,
+    choose_strengths,
+    fill_in_the_blank,
+    true_outfits,
+)
+
+CURVE_SIZES = (90, 180, 360)
+CURVE_REPEATS = 4
 
 
 def evaluate_complete(data: Path, split: str | None = "val", model: Compatibility | None = None,
@@ -32,3 +47,30 @@ def evaluate_complete(data: Path, split: str | None = "val", model: Compatibilit
     return {"split": split or "all", "photos": len(outfits),
             "questions": runs[0]["questions"], "chance": 0.25, **mean,
             "seeds": seeds, "per_seed_ours": [r["ours"] for r in runs]}
+
+
+def learning_curve(data: Path, seeds: int = 5) -> dict:
+    """Gain over the frequency baseline on the held-out photos' questions, for models fitted on
+    seeded random subsets of the training photos (the distractors and the baseline stay the
+    shipped model's, so every point answers the same questions)."""
+    model = shipped()
+    if model is None:
+        raise SystemExit("no compatibility model: run `stylebot train compatibility`")
+    questions = [q for seed in range(seeds) for q in blanks(true_outfits(data, "val"),
+                                                             model, seed)]
+    train = true_outfits(data, "train")
+    frequency = fill_in_the_blank(model, questions)["frequency"]
+    points = []
+    for size in (*CURVE_SIZES, len(train)):
+        gains = []
+        for repeat in range(CURVE_REPEATS if size < len(train) else 1):
+            subset = random.Random(repeat).sample(train, size)
+            _, strength, pooled = choose_strengths(subset)
+            fitted = Compatibility.fit(map(pieces_of, subset), FAMILIES, strength, pooled)
+            ours = sum(fitted.rank(c, others, candidates)[0][0] == family
+                       for c, family, others, candidates in questions) / len(questions)
+            gains.append(round(ours - frequency, 4))
+        points.append({"outfits": size, "over_frequency": round(sum(gains) / len(gains), 4),
+                       "per_subset": gains})
+    return {"split": "val", "questions": len(questions), "frequency": frequency,
+            "points": points}

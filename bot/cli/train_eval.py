@@ -52,6 +52,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                     default="held_out", help="talk: the held-out part (default) or the "
                     "training part (for tuning lexicons)")
     ev.add_argument("--failures", action="store_true", help="talk: list the misses")
+    ev.add_argument("--curve", action="store_true",
+                    help="complete: the gain over the baseline as the training outfits grow "
+                    "(90, 180, 360, all)")
     ev.add_argument("--reparse", action="store_true",
                     help="recolour: parse the recoloured copy from scratch (default: the same "
                     "garment regions, colours measured again)")
@@ -123,9 +126,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{key:24s} {value}")
         return 0
     if args.what == "complete":
-        from training.eval_complete import evaluate_complete
+        from training.eval_complete import evaluate_complete, learning_curve
 
-        result = evaluate_complete(Path(args.data), args.split)
+        result = (learning_curve(Path(args.data)) if args.curve
+                  else evaluate_complete(Path(args.data), args.split))
         print(json.dumps(result, indent=2) if args.json else "\n".join(
             f"{key:16s} {value}" for key, value in result.items()))
         return 0
