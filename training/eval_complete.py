@@ -31,7 +31,7 @@ from training.train_compatibility import (
     true_outfits,
 )
 
-CURVE_SIZES = (90, 180, 360)
+CURVE_SIZES: tuple[int | None, ...] = (90, 180, 360, None)  # None: all of them
 CURVE_REPEATS = 4
 
 
@@ -49,11 +49,13 @@ def evaluate_complete(data: Path, split: str | None = "val", model: Compatibilit
             "seeds": seeds, "per_seed_ours": [r["ours"] for r in runs]}
 
 
-def learning_curve(data: Path, seeds: int = 5) -> dict:
+def learning_curve(data: Path, sizes: tuple[int | None, ...] = CURVE_SIZES,
+                   repeats: int = CURVE_REPEATS, seeds: int = 5,
+                   model: Compatibility | None = None) -> dict:
     """Gain over the frequency baseline on the held-out photos' questions, for models fitted on
     seeded random subsets of the training photos (the distractors and the baseline stay the
     shipped model's, so every point answers the same questions)."""
-    model = shipped()
+    model = model or shipped()
     if model is None:
         raise SystemExit("no compatibility model: run `stylebot train compatibility`")
     questions = [q for seed in range(seeds) for q in blanks(true_outfits(data, "val"),
@@ -61,9 +63,9 @@ def learning_curve(data: Path, seeds: int = 5) -> dict:
     train = true_outfits(data, "train")
     frequency = fill_in_the_blank(model, questions)["frequency"]
     points = []
-    for size in (*CURVE_SIZES, len(train)):
+    for size in (len(train) if s is None else s for s in sizes):
         gains = []
-        for repeat in range(CURVE_REPEATS if size < len(train) else 1):
+        for repeat in range(repeats if size < len(train) else 1):
             subset = random.Random(repeat).sample(train, size)
             _, strength, pooled = choose_strengths(subset)
             fitted = Compatibility.fit(map(pieces_of, subset), FAMILIES, strength, pooled)

@@ -81,6 +81,26 @@ def test_fill_in_the_blank_questions() -> None:
     assert result["ours"] == 1.0 and result["chance"] == 0.25  # the toy is fully predictable
 
 
+def test_learning_curve_refits_on_subsets_of_the_training_outfits(monkeypatch) -> None:
+    from training import eval_complete
+
+    outfits = [{"photo": str(i), "items": [
+        {"category": c, "colour_family": f, "area": 0.3 - 0.1 * n} for n, (c, f) in
+        enumerate(pieces)]} for i, pieces in enumerate(TOY)]
+    asked = []
+    monkeypatch.setattr(eval_complete, "true_outfits",
+                        lambda data, split: asked.append(split) or outfits)
+    shipped_like = Compatibility.fit(map(pieces_of, outfits), FAMILIES, 2, 2)
+    curve = eval_complete.learning_curve(Path("ccp"), sizes=(4, None), repeats=3, seeds=2,
+                                         model=shipped_like)
+    assert sorted(set(asked)) == ["train", "val"] and curve["questions"] == 2 * 3 * len(TOY)
+    few, every = curve["points"]
+    assert few["outfits"] == 4 and len(few["per_subset"]) == 3
+    assert every["outfits"] == len(TOY) and len(every["per_subset"]) == 1
+    # fitted on every outfit, the toy's pairs answer every question
+    assert every["over_frequency"] == round(1.0 - curve["frequency"], 4) > 0
+
+
 def test_true_outfits_are_read_with_the_bots_colour_code(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(tc, "CACHE_DIR", tmp_path)
     outfits = tc.true_outfits(SAMPLE, None, workers=1)
