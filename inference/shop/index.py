@@ -41,6 +41,10 @@ DEFAULT_TREES = 40
 #: dimension in 1.9 ms (python -m bench.annoy_scale; BENCHMARKS.md, "Retrieval").
 SEARCH_K_FLOOR = 8000
 KEEP_BUILDS = 2
+#: Nearest items read before a colour or kind preference re-ranks them: 1000 (about a whole
+#: class of the 9.6k products) rather than 100 brings items of the right colour and kind that
+#: look a little less alike (scripts/tune_shop_ranking.py, BENCHMARKS.md "Retrieval").
+PREFERENCE_POOL = 1000
 #: Items carried into meta.json (what a reply needs without the database).
 META_FIELDS = ("id", "title", "brand", "category", "kind", "shop_category", "colour_name",
                "colour_family", "price", "currency", "url", "image", "image_path", "demo")
@@ -240,7 +244,7 @@ class CatalogIndex:
         want = k + offset
         n = min(size, want * 10 if filters.over_fetch else want + 5)
         if filters.prefer_family or filters.prefer_kind:
-            n = min(size, max(n, 60, want * 10))
+            n = min(size, max(n, PREFERENCE_POOL, want * 10))
         while True:
             local, dist = index.get_nns_by_vector(
                 vector, n, search_k=max(n * self.n_trees, SEARCH_K_FLOOR),

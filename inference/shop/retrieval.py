@@ -33,7 +33,10 @@ if TYPE_CHECKING:
 MODES = ("default", "colour", "cheaper", "visual")
 #: Score bonus for the query's colour family in "default"/"cheaper" (half for a close family);
 #: cosine similarities inside one class spread over ~0.3, so this sets how strongly colour leads.
-COLOUR_BONUS = 0.15
+#: 0.3 (with the index's PREFERENCE_POOL): chosen on 150 CCP training photos among 0.1-1.0
+#: (scripts/tune_shop_ranking.py): colour P@10 0.71 -> 0.76 and kind P@10 0.83 -> 0.86 there
+#: against 0.15 on 100 neighbours; 0.5 and more only trade kind for colour.
+COLOUR_BONUS = 0.3
 #: Score bonus for the query's predicted kind of item in every mode but "visual": chosen among
 #: 0, 0.05, 0.10 on the last 100 CCP training photos with a kind head trained without them (kind
 #: P@10 0.699 / 0.771 / 0.777, colour P@10 0.688 / 0.684 / 0.652): the kind without the colour.
