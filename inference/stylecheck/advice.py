@@ -23,12 +23,17 @@ import numpy as np
 from PIL import Image
 from skimage.color import rgb2lab
 
-from inference.core.colour import CLOSE_FAMILIES, FAMILY_RGB, NEUTRAL_FAMILIES
+from inference.core.colour import CLOSE_FAMILIES, FAMILY_RGB, NEUTRAL_FAMILIES, SHOE_NEUTRALS
 from inference.core.colour_names import fashion_name
 from inference.core.garments import DISPLAY_NAME
 from inference.core.recolour import recolour_to
 from inference.parsing.outfit import Outfit, garment_colours, scene_pixels
-from inference.stylecheck.features import ALL_FEATURES, FEATURE_NAMES, outfit_features
+from inference.stylecheck.features import (
+    ALL_FEATURES,
+    FEATURE_NAMES,
+    leads_pattern,
+    outfit_features,
+)
 from inference.stylecheck.model import PRIOR, vector
 from inference.styles.compatibility import pieces_of, shipped
 
@@ -36,6 +41,8 @@ from inference.styles.compatibility import pieces_of, shipped
 MAIN_AREA = 0.05
 #: Small pieces whose colour is also worth changing (shoes, belt, bag).
 SMALL_PIECES = ("footwear", "belt", "bag")
+#: Small pieces that carry an outfit's accent colour (a red bag, cobalt heels, an orange hat).
+ACCENTS = (*SMALL_PIECES, "hat", "scarf")
 #: Pieces that may be added when missing, with a typical share of the person they cover.
 ADDABLE: dict[str, float] = {"belt": 0.01, "bag": 0.04, "footwear": 0.04, "outer": 0.35}
 #: The easy neutrals tried for every garment, besides the model's favourites.
@@ -53,6 +60,10 @@ MARGIN = 0.3
 #: "add a jacket" must help the colours as a recolour would, not win by merely existing (a navy
 #: jacket over a red top and green skirt hides the clash; a beige skirt resolves it).
 PRESENCE = ("accessories", "layering")
+#: Features that only say how common a colour is. A change is never suggested for them alone
+#: ("black shoes, since most people wear black" is no reason a stylist gives): its merit and
+#: its reason come from the other features, and the whole utility must rise by MARGIN too.
+POPULARITY = ("usual_colours",)
 
 
 @dataclass(frozen=True)
@@ -123,16 +134,26 @@ def _candidate_families(outfit: dict, category: str, exclude: str) -> list[str]:
     return [f for f in dict.fromkeys([*ranked, *BASICS]) if f != exclude]
 
 
+def _neutral(item: dict) -> bool:
+    """Goes with anything: black, white, grey, beige, navy, and brown for shoes and bags."""
+    neutrals = SHOE_NEUTRALS if item["category"] in SMALL_PIECES else NEUTRAL_FAMILIES
+    return item["colour_family"] in neutrals
+
+
 def _deliberate(outfit: dict, item: dict) -> bool:
     """A colour a stylist would leave alone: half of a matching set (a red jacket with red
-    trousers is one idea, not two mistakes), or the one colourful main garment against
-    neutrals (a pink trouser with black and white is the point of the outfit)."""
+    trousers is one idea, not two mistakes), the one colourful main garment against neutrals
+    (a pink trouser with black and white is the point of the outfit), or the one colourful
+    accent (cobalt heels, a red bag) on neutral garments."""
     main = [i for i in outfit["items"] if i["area"] >= MAIN_AREA and i is not item]
     if any(i["colour_family"] == item["colour_family"] for i in main):
         return item["colour_family"] not in NEUTRAL_FAMILIES
-    chromatic = [i for i in main if i["colour_family"] not in NEUTRAL_FAMILIES]
-    return (item["area"] >= MAIN_AREA and item["colour_family"] not in NEUTRAL_FAMILIES
-            and not chromatic)
+    if _neutral(item) or any(not _neutral(i) for i in main):
+        return False
+    if item["area"] >= MAIN_AREA:
+        return True
+    return not any(i is not item and i["area"] < MAIN_AREA and i["category"] in ACCENTS
+                   and not _neutral(i) for i in outfit["items"])
 
 
 def _changes(outfit: dict) -> Iterator[tuple[str, dict | None, dict, dict]]:
@@ -154,8 +175,7 @@ def _changes(outfit: dict) -> Iterator[tuple[str, dict | None, dict, dict]]:
         family = _candidate_families(outfit, category, "")[0]
         after = _added(outfit, category, family)
         yield "add", None, after, {**outfit, "items": [*items, after]}
-    patterned = [n for n, i in enumerate(items)
-                 if i["pattern"] != "solid" and i["area"] > MAIN_AREA]
+    patterned = [n for n, i in enumerate(items) if leads_pattern(i)]
     if len(patterned) >= 2:
         for n in patterned:
             after = {**items[n], "pattern": "solid"}
@@ -164,22 +184,25 @@ def _changes(outfit: dict) -> Iterator[tuple[str, dict | None, dict, dict]]:
 
 
 def suggest(outfit: dict, today: date | None = None) -> Suggestion | None:
-    """The change that raises the outfit's utility most (an addition not counting PRESENCE), if
-    that is at least MARGIN; else None."""
+    """The change whose merit is highest, if that is at least MARGIN and Style Check's whole
+    utility rises by MARGIN with it; else None. Merit: the utility gained without POPULARITY
+    (and, for an addition, without PRESENCE)."""
     if len(outfit.get("items", [])) < 2:
         return None
     today = today or date.today()
     outfit = copy.deepcopy(outfit)  # the caller's dict is never touched
     base = vector(outfit_features(outfit, today))
-    presence = np.isin(ALL_FEATURES, PRESENCE)
+    popularity = np.isin(ALL_FEATURES, POPULARITY)
+    presence = popularity | np.isin(ALL_FEATURES, PRESENCE)
+    reasons = np.isin(ALL_FEATURES, FEATURE_NAMES) & ~popularity
     best: tuple[float, Suggestion] | None = None
     for kind, before, after, changed in _changes(outfit):
         moved = PRIOR * (vector(outfit_features(changed, today)) - base)
-        merit = float(moved[~presence].sum() if kind == "add" else moved.sum())
-        if best is None or merit > best[0]:
-            reason = FEATURE_NAMES[int(np.argmax(moved[:len(FEATURE_NAMES)]))]
-            best = merit, Suggestion(kind, after, before, after["colour_family"],
-                                     float(moved.sum()), reason)
+        gain = float(moved.sum())
+        merit = float(moved[~(presence if kind == "add" else popularity)].sum())
+        if gain >= MARGIN and (best is None or merit > best[0]):
+            reason = ALL_FEATURES[int(np.argmax(np.where(reasons, moved, -np.inf)))]
+            best = merit, Suggestion(kind, after, before, after["colour_family"], gain, reason)
     return best[1] if best and best[0] >= MARGIN else None
 
 

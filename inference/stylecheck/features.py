@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable
 from datetime import date
 
-from inference.core.colour import NEUTRAL_FAMILIES
+from inference.core.colour import NEUTRAL_FAMILIES, SHOE_NEUTRALS
 from inference.stylecheck.registry import (
     Feature,
     Look,
@@ -263,15 +263,27 @@ def formality_match(look: Look) -> float:
     )
 
 
+def leads_pattern(item: dict) -> bool:
+    """A patterned garment big enough to lead. Clothes only: a bag's or a shoe's texture
+    (quilting, a logo, leather grain) reads as a print to the pattern code, and a patterned bag
+    is an accent, not a second lead."""
+    return (item["pattern"] != "solid" and item["area"] > 0.05
+            and item["category"] not in ACCESSORY_CLASSES and item["category"] != "footwear")
+
+
+def _patterned_clothes(look: Look) -> int:
+    return sum(1 for i in look.items if leads_pattern(i))
+
+
 @feature("pattern_mixing", "styling", prior=0.7, doc="at most one patterned garment leads")
 def pattern_mixing(look: Look) -> float:
-    patterned = sum(1 for i in look.items if i["pattern"] != "solid" and i["area"] > 0.05)
+    patterned = _patterned_clothes(look)
     return 1.0 if patterned <= 1 else 0.4 if patterned == 2 else 0.0
 
 
 @pattern_mixing.explanation
 def _(win: Look, lose: Look) -> Slots:
-    n_other = sum(1 for i in lose.items if i["pattern"] != "solid")
+    n_other = _patterned_clothes(lose)
     return {"n_other": n_other} if n_other >= 2 else None
 
 
@@ -288,14 +300,14 @@ def _(win: Look, lose: Look) -> Slots:
 
 
 @feature("shoes_match", "styling", prior=0.6,
-         doc="shoes are neutral or echo another garment's colour")
+         doc="shoes are neutral (brown counts) or echo another garment's colour")
 def shoes_match(look: Look) -> float:
     shoes = [i for i in look.items if i["category"] == "footwear"]
     others = {i["colours"][0]["family"] for i in look.items if i["category"] != "footwear"}
     if not shoes:
         return 0.5
     fam = shoes[0]["colours"][0]["family"]
-    return 1.0 if fam in NEUTRAL_FAMILIES or fam in others else 0.0
+    return 1.0 if fam in SHOE_NEUTRALS or fam in others else 0.0
 
 
 @shoes_match.explanation

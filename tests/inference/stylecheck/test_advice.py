@@ -6,6 +6,7 @@ import copy
 import time
 from datetime import date
 
+from inference.stylecheck import advice
 from inference.stylecheck.advice import MARGIN, suggest, utility
 
 DAY = date(2026, 3, 1)
@@ -93,6 +94,38 @@ def test_deliberate_colours_are_left_alone() -> None:
         item("footwear", "black", (25, 25, 25), 0.03, [60, 380, 180, 400])]}
     found = suggest(accent, DAY)
     assert found is None or found.category != "pants"
+
+
+def test_one_accent_piece_on_neutrals_is_left_alone() -> None:
+    """Cobalt heels with a black skirt and a white blouse are the outfit's point."""
+    cobalt = {"skin_share": 0.2, "items": [
+        item("top", "white", (245, 245, 240), 0.3, [40, 60, 200, 220]),
+        item("skirt", "black", (25, 25, 25), 0.3, [45, 220, 195, 380]),
+        item("footwear", "blue", (40, 70, 200), 0.03, [60, 380, 180, 400])]}
+    found = suggest(cobalt, DAY)
+    assert found is None or found.category != "footwear"
+    # with a second accent (a green bag) the two compete, and either may change
+    assert advice._deliberate(cobalt, cobalt["items"][2])
+    clashing = {**cobalt, "items": [*cobalt["items"],
+                                    item("bag", "green", (60, 160, 70), 0.03, [0, 0, 5, 5])]}
+    assert not advice._deliberate(clashing, clashing["items"][2])
+
+
+def test_how_common_a_colour_is_is_no_reason_alone(monkeypatch) -> None:
+    """Light grey shoes with a pale blue dress: most people's shoes are black, which is no
+    reason to say so."""
+    dress = {"skin_share": 0.2, "items": [
+        {**item("dress", "blue", (170, 200, 230), 0.5, [40, 60, 200, 380]),
+         "colour_name": "light blue"},
+        {**item("bag", "navy", (30, 40, 70), 0.04, [10, 200, 60, 280]), "colour_name": "navy"},
+        {**item("footwear", "gray", (200, 200, 200), 0.03, [60, 380, 180, 400]),
+         "colour_name": "light grey"}]}
+    monkeypatch.setattr(advice, "POPULARITY", ())
+    counted = suggest(dress, DAY)
+    assert counted is not None and counted.reason == "usual_colours"  # what it used to say
+    monkeypatch.undo()
+    found = suggest(dress, DAY)
+    assert found is None or found.reason not in advice.POPULARITY
 
 
 def test_a_change_is_shown_only_when_the_colour_code_reads_it_back(photo_bytes) -> None:
