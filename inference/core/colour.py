@@ -36,9 +36,9 @@ FAMILIES: tuple[str, ...] = (
     "purple",
 )
 NEUTRAL_FAMILIES = frozenset({"black", "white", "gray", "beige", "navy"})
-#: Colours shoes go with anything in: brown leather as much as black (a tan shoe with navy and
-#: denim is a classic, not a clash).
-SHOE_NEUTRALS = NEUTRAL_FAMILIES | {"brown"}
+#: Colours shoes, bags and belts go with anything in: brown leather as much as black (a tan shoe
+#: with navy and denim is a classic, not a clash).
+LEATHER_NEUTRALS = NEUTRAL_FAMILIES | {"brown"}
 #: How each family is drawn when only the family is known (colour cards, charts, swatches).
 FAMILY_RGB: dict[str, tuple[int, int, int]] = {
     "black": (25, 25, 25), "white": (245, 245, 240), "gray": (140, 140, 140),

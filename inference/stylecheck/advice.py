@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 from skimage.color import rgb2lab
 
-from inference.core.colour import CLOSE_FAMILIES, FAMILY_RGB, NEUTRAL_FAMILIES, SHOE_NEUTRALS
+from inference.core.colour import CLOSE_FAMILIES, FAMILY_RGB, LEATHER_NEUTRALS, NEUTRAL_FAMILIES
 from inference.core.colour_names import fashion_name
 from inference.core.garments import DISPLAY_NAME
 from inference.core.recolour import recolour_to
@@ -135,8 +135,8 @@ def _candidate_families(outfit: dict, category: str, exclude: str) -> list[str]:
 
 
 def _neutral(item: dict) -> bool:
-    """Goes with anything: black, white, grey, beige, navy, and brown for shoes and bags."""
-    neutrals = SHOE_NEUTRALS if item["category"] in SMALL_PIECES else NEUTRAL_FAMILIES
+    """Goes with anything: black, white, grey, beige, navy, and brown for shoes, belts, bags."""
+    neutrals = LEATHER_NEUTRALS if item["category"] in SMALL_PIECES else NEUTRAL_FAMILIES
     return item["colour_family"] in neutrals
 
 

@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable
 from datetime import date
 
-from inference.core.colour import NEUTRAL_FAMILIES, SHOE_NEUTRALS
+from inference.core.colour import LEATHER_NEUTRALS, NEUTRAL_FAMILIES
 from inference.stylecheck.registry import (
     Feature,
     Look,
@@ -307,7 +307,7 @@ def shoes_match(look: Look) -> float:
     if not shoes:
         return 0.5
     fam = shoes[0]["colours"][0]["family"]
-    return 1.0 if fam in SHOE_NEUTRALS or fam in others else 0.0
+    return 1.0 if fam in LEATHER_NEUTRALS or fam in others else 0.0
 
 
 @shoes_match.explanation
