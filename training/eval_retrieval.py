@@ -113,10 +113,13 @@ def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
              parser: str = "lite0-fpn", split: str | None = None, limit: int | None = None,
              cache_dir: Path | None = Path("var/cache/products"), k: int = 10,
              query_masks: str = "parser", colour_bonus: float | None = None,
-             match: str = "iou", kind_bonus: float | None = None) -> dict:
+             match: str = "iou", kind_bonus: float | None = None, from_end: bool = False,
+             kind_head_path: Path | None = None) -> dict:
+    """`from_end`: the last `limit` photos of the split rather than the first; `kind_head_path`:
+    another kind head than the bundled one (both for tuning, scripts/tune_shop_ranking.py)."""
     embedder = backends.create("embedder", embedder_name)
     segmenter = backends.create("parser", parser)
-    kind_head = load_kind_head()
+    kind_head = load_kind_head(kind_head_path) if kind_head_path else load_kind_head()
     items = read_catalog(catalog)
     vectors, embed_seconds = catalog_vectors(items, embedder, parser, cache_dir)
     class_sizes: dict[str, int] = defaultdict(int)
@@ -124,7 +127,8 @@ def evaluate(queries: Path, catalog: Path, embedder_name: str = "lite0",
     for item in items:
         class_sizes[item["category"]] += 1
         kind_sizes[item["kind"]] += 1
-    photos = split_photos(labelled_photos(queries), split)[:limit]
+    photos = split_photos(labelled_photos(queries), split)
+    photos = photos[-limit:] if from_end and limit else photos[:limit]
     lut = merged_mask_lut(queries)
     names = json.loads((queries / "labels.json").read_text())
     records: list[dict] = []

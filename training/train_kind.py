@@ -53,14 +53,15 @@ def street_features(ccp: Path, split: str, embedder: Lite0Embedder, parser: str)
     from inference import backends
     from training.eval_retrieval import pair_items, true_garments
 
-    key = f"{ccp.resolve()}|{split}|{parser}|{parser_digest()}"
+    key = f"{ccp.resolve()}|{split}|{parser}|{parser_digest()}|photo ids"
     path = CACHE / f"street-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npz"
     if path.exists():
         return dict(np.load(path, allow_pickle=False))
     segmenter = backends.create("parser", parser)
     names = json.loads((ccp / "labels.json").read_text())
     lut = merged_mask_lut(ccp)
-    cols: dict[str, list] = {"gt": [], "parsed": [], "kind": [], "category": [], "parsed_as": []}
+    cols: dict[str, list] = {"gt": [], "parsed": [], "kind": [], "category": [], "parsed_as": [],
+                             "photo": []}
     for photo in tqdm(split_photos(labelled_photos(ccp), split), desc=f"street {split}"):
         image = Image.open(photo.photo).convert("RGB")
         outfit = parse_outfit(image, segmenter)
@@ -83,6 +84,7 @@ def street_features(ccp: Path, split: str, embedder: Lite0Embedder, parser: str)
             cols["kind"].append(kind)
             cols["category"].append(category)
             cols["parsed_as"].append(parsed_as)
+            cols["photo"].append(photo.photo_id)
     data = {k: np.array(v) for k, v in cols.items()}
     CACHE.mkdir(parents=True, exist_ok=True)
     np.savez(path, **data)
@@ -128,6 +130,10 @@ def train(args: argparse.Namespace) -> dict:
     embedder = Lite0Embedder(projection=None)
     shop = product_features(args.products, embedder, args.parser)
     street = street_features(args.ccp, "train", embedder, args.parser)
+    if args.hold_out_last:  # leave the last training photos to choose ranking settings on
+        photos = split_photos(labelled_photos(args.ccp), "train")
+        kept = [photo.photo_id for photo in photos[:-args.hold_out_last]]
+        street = {k: v[np.isin(street["photo"], kept)] for k, v in street.items()}
     held = street_features(args.ccp, "val", embedder, args.parser)
     kinds = sorted({str(k) for k in [*shop["kind"], *street["kind"]]})
     index = {k: i for i, k in enumerate(kinds)}
@@ -169,6 +175,7 @@ def train(args: argparse.Namespace) -> dict:
     meta = {
         "in_dim": int(x_shop.shape[1]), "hidden": args.hidden, "kinds": kinds,
         "seed": args.seed, "steps": args.steps, "street_share": args.street_share,
+        "held_out_last_training_photos": args.hold_out_last,
         "train_seconds": round(time.time() - started, 1),
         "trained_on": {"products": int(len(y_shop)), "street_garments": int(len(street["kind"]))},
         "held_out": {
@@ -215,6 +222,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--weight-decay", type=float, default=1e-2)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--hold-out-last", type=int, default=0,
+                        help="leave out the street garments of the last N training photos (for "
+                        "choosing the shop's ranking on them: scripts/tune_shop_ranking.py)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.threads:
