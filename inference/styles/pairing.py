@@ -7,7 +7,7 @@ things from the photo.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import prompts
@@ -88,6 +88,7 @@ class Judgement:
     reason: str  # a key of pair_reasons / occasion_fit_* / suggest_reasons in talk.yaml
     about: list[dict] = field(default_factory=list)  # the outfit's items it is about
     colours: tuple[str, ...] = ()  # colour families it names (suggestions: the options)
+    replaces: list[dict] = field(default_factory=list)  # what the new piece would take over
 
 
 def by_size(outfit: dict) -> list[dict]:
@@ -107,11 +108,20 @@ def _neighbours(a: str, b: str) -> bool:
 
 
 def pairs_with(outfit: dict, category: str | None, family: str | None) -> Judgement:
-    """Would a piece of `category` in colour `family` (either may be unknown) go with it?"""
+    """Would a piece of `category` in colour `family` (either may be unknown) go with it? A
+    piece of a kind already worn (white sneakers when the photo has brown boots) is judged with
+    the rest of the outfit, in place of the one it would replace."""
     items = by_size(outfit)
     same = [i for i in items if category in SINGLE_KINDS and i["category"] == category]
-    if same:
+    if same and family is None:
         return Judgement("maybe", "same_kind", same[:1])
+    rest = [i for i in items if i not in same]
+    judged = _with_colour(rest, family)
+    return replace(judged, replaces=same[:1]) if same else judged
+
+
+def _with_colour(items: list[dict], family: str | None) -> Judgement:
+    """Does `family` go with `items` (largest first)?"""
     if family is None:
         return Judgement("yes", "no_colour", items[:2])
     if family in NEUTRALS:
@@ -119,7 +129,7 @@ def pairs_with(outfit: dict, category: str | None, family: str | None) -> Judgem
     repeat = [i for i in items if i["colour_family"] == family]
     if repeat:
         return Judgement("yes", "repeat", repeat[:1], (family,))
-    loud = _chromatic(outfit)
+    loud = _chromatic({"items": items})
     if not loud:
         return Judgement("yes", "accent", items[:2], (family,))
     if len({i["colour_family"] for i in loud}) >= 2:

@@ -153,13 +153,17 @@ async def pair_with(turn: Turn, understood: Understood) -> list[Reply]:
     judged = pairing.pairs_with(outfit, slots.get("garment"), slots.get("colour"))
     colour = wording.family_word(judged.colours[0], turn.lang) if judged.colours else ""
     other = _phrases(turn, judged.about[:1])
-    n = len({i["colour_family"] for i in outfit["items"]})
+    kept = [i for i in outfit["items"] if i not in judged.replaces]  # what it would be worn with
+    n = len({i["colour_family"] for i in kept})
     reason = turn.texts("talk")["pair_reasons"][judged.reason].format(
         colour=colour, other=other, n=n).strip()
     thing = _thing(turn, understood)
-    items = _phrases(turn, pairing.by_size(outfit)[:2])
-    return [Reply(turn.say(f"pair_{judged.verdict}", thing=thing, Thing=_cap(thing),
-                           items=items, reason=reason, Reason=_cap(reason)))]
+    items = _phrases(turn, pairing.by_size({"items": kept})[:2])
+    said = turn.say(f"pair_{judged.verdict}", thing=thing, Thing=_cap(thing), items=items,
+                    reason=reason, Reason=_cap(reason))
+    if judged.replaces:
+        said += " " + turn.say("pair_instead", other=_phrases(turn, judged.replaces))
+    return [Reply(said)]
 
 
 async def suggest_item(turn: Turn, understood: Understood) -> list[Reply]:

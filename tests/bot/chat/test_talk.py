@@ -45,6 +45,11 @@ async def test_questions_about_the_last_photo(services, photo_bytes) -> None:
     await dialog.handle(event("cli:p", photos=(PhotoIn(photo_bytes[0], ref="1"),)))
     [pair] = await say(dialog, "cli:p", "does this go with white sneakers?")
     assert "white sneakers" in pair.text.lower() and "white" in pair.text
+    shoes = [i for i in services.store.outfit("cli:p", int(services.store.state("cli:p")[
+        "last_outfit"]))["items"] if i["category"] == "footwear"]
+    assert shoes  # the test photo shows shoes: white sneakers are judged in their place
+    assert pair.text.startswith(("Yes!", "It can work", "I'd think twice"))
+    assert "swapping out your" in pair.text and "replace" not in pair.text
     [office] = await say(dialog, "cli:p", "is this ok for the office?")
     assert "the office" in office.text
     [bag] = await say(dialog, "cli:p", "what colour bag?")

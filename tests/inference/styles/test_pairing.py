@@ -29,7 +29,15 @@ def test_pairing_a_colour() -> None:
     assert pairing.pairs_with(NAVY_SUIT, "bag", "red").reason == "accent"
     busy = pairing.pairs_with(RED_AND_GREEN, "bag", "yellow")
     assert busy.verdict == "no" and {i["colour_family"] for i in busy.about} == {"red", "green"}
-    same = pairing.pairs_with(JEANS_LOOK, "footwear", "white")
+    # shoes when the photo has shoes: judged with the rest, in place of the pair worn
+    swap = pairing.pairs_with(JEANS_LOOK, "footwear", "white")
+    assert (swap.verdict, swap.reason) == ("yes", "neutral")
+    assert [i["category"] for i in swap.replaces] == ["footwear"]
+    assert "footwear" not in [i["category"] for i in swap.about]
+    clash = pairing.pairs_with(RED_AND_GREEN, "skirt", "yellow")  # the green skirt goes
+    assert clash.reason == "clash" and clash.about[0]["colour_family"] == "red"
+    assert clash.replaces[0]["colour_family"] == "green"
+    same = pairing.pairs_with(JEANS_LOOK, "footwear", None)  # no colour: nothing to judge
     assert same.reason == "same_kind" and same.about[0]["category"] == "footwear"
 
 
