@@ -45,7 +45,7 @@ async def _compare(turn: Turn, first: tuple[int, Outfit], second: tuple[int, Out
         turn.user_id, a_id, b_id, result.verdict.p_a,
         {"a": result.verdict.features_a, "b": result.verdict.features_b}, result.reasons)
     picture = await turn.run(lambda: pictures.jpeg_bytes(render_check(a, b, result)))
-    turn.remember(last="verdict", last_verdict=verdict_id, pending=None)
+    turn.remember(last="verdict", last_verdict=verdict_id, pending=None, why=None)
     return [Reply(verdict_text(turn, result, note),
                   images=[ImageOut(picture, "Style Check", "style-check.jpg")],
                   buttons=[[Button(turn.say("button_agree"), f"fb:{verdict_id}:agree"),

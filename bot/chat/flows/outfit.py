@@ -91,30 +91,40 @@ def suggestion_line(found: advice.Suggestion, lang: str = prompts.DEFAULT) -> st
     return prompts.reply(f"suggest_{found.kind}", lang, **values)
 
 
+def suggestion_thinking(found: advice.Suggestion, lang: str = prompts.DEFAULT) -> str:
+    """The rule behind a suggestion, for a "why?" after it ("pair a light piece with a dark
+    one for contrast"): the feature's tip, else its name."""
+    tips = prompts.load("talk", lang)["improve"]
+    return tips.get(found.reason) or prompts.load("stylecheck", lang)["feature_words"].get(
+        found.reason, found.reason)
+
+
 @worker_step
-def outfit_pictures(outfit: Outfit, lang: str = prompts.DEFAULT) -> tuple[list[ImageOut], str]:
-    """A photo reply's pictures (overlay, palette, and the before/after of a suggestion) and
-    the suggestion's line ("" when there is none): one call, so that with worker processes
-    the outfit is sent to one once, not twice."""
-    line, picture = suggestion_replies(outfit, lang)
-    return render_outfit(outfit, lang) + picture, line
+def outfit_pictures(outfit: Outfit, lang: str = prompts.DEFAULT
+                    ) -> tuple[list[ImageOut], str, str]:
+    """A photo reply's pictures (overlay, palette, and the before/after of a suggestion), the
+    suggestion's line and the thinking behind it ("" when there is none): one call, so that
+    with worker processes the outfit is sent to one once, not twice."""
+    line, thinking, picture = suggestion_replies(outfit, lang)
+    return render_outfit(outfit, lang) + picture, line, thinking
 
 
 def suggestion_replies(outfit: Outfit, lang: str = prompts.DEFAULT
-                       ) -> tuple[str, list[ImageOut]]:
-    """One suggestion for the photo, with its before/after picture when it is a colour change;
-    ("", []) when no change helps (model work: run it off the event loop)."""
+                       ) -> tuple[str, str, list[ImageOut]]:
+    """One suggestion for the photo (its line and the thinking behind it), with its
+    before/after picture when it is a colour change; ("", "", []) when no change helps (model
+    work: run it off the event loop)."""
     found = advice.suggest(outfit.as_dict())
     if found is None:
-        return "", []
+        return "", "", []
     if found.kind != "recolour":
-        return suggestion_line(found, lang), []
+        return suggestion_line(found, lang), suggestion_thinking(found, lang), []
     # Checked on the photo itself: a change the colour code cannot read back is not offered.
     after = advice.confirmed_photo(outfit, found.category, found.family)
     if after is None:
-        return "", []
-    return suggestion_line(found, lang), [recoloured(outfit, found.category, found.family, lang,
-                                                     after)]
+        return "", "", []
+    return suggestion_line(found, lang), suggestion_thinking(found, lang), [
+        recoloured(outfit, found.category, found.family, lang, after)]
 
 
 async def analyse_and_store(turn: Turn, index: int = 0,
@@ -194,9 +204,10 @@ async def feedback_replies(turn: Turn, outfit_id: int, outfit: Outfit) -> list[R
         comment = await new_comment(turn, outfit_id, outfit.as_dict())
         if comment:
             reply.text += "\n\n" + turn.say("comment_line", comment=comment.text)
-        reply.images, line = await turn.run(outfit_pictures, outfit, turn.lang)
+        reply.images, line, thinking = await turn.run(outfit_pictures, outfit, turn.lang)
         if line:
             reply.text += "\n\n" + line
+        turn.remember(why=thinking or None)  # what a "why?" now asks about
         reply.buttons = [[Button(turn.say("button_another_take"), f"more:{outfit_id}"),
                           Button(turn.say("button_cutout"), f"cut:{outfit_id}")],
                          [Button(turn.say("button_my_style"), f"style:{outfit_id}"),

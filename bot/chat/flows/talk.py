@@ -163,6 +163,7 @@ async def pair_with(turn: Turn, understood: Understood) -> list[Reply]:
                     reason=reason, Reason=_cap(reason))
     if judged.replaces:
         said += " " + turn.say("pair_instead", other=_phrases(turn, judged.replaces))
+    turn.remember(why=reason)
     return [Reply(said)]
 
 
@@ -177,6 +178,7 @@ async def suggest_item(turn: Turn, understood: Understood) -> list[Reply]:
     reason = turn.texts("talk")["suggest_reasons"][judged.reason].format(
         colour=words[0], item=_phrases(turn, judged.about)).strip()
     word = wording.noun_word(noun, turn.lang)
+    turn.remember(why=reason)
     answer = Reply(turn.say("suggest_item", noun=word, options=prompts.raw(
         "suggest_or", turn.lang).join(words), reason=reason, Reason=_cap(reason)))
     index = shop.catalogue(turn)
@@ -375,6 +377,11 @@ async def verdict_which(turn: Turn, understood: Understood) -> list[Reply]:
 
 
 async def verdict_why(turn: Turn, understood: Understood) -> list[Reply]:
+    """Why: the thinking behind the last piece of advice (a pairing, a colour for a piece, the
+    photo's suggestion) when that came after the last verdict, else the verdict's reasons."""
+    thinking = turn.store.state(turn.user_id).get("why")
+    if thinking and understood.slots.get("side") is None:
+        return [Reply(turn.say("advice_why", reason=thinking))]
     verdict = _last_verdict(turn)
     if verdict is None:
         return [Reply(turn.say("need_verdict"))]

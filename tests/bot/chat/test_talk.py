@@ -50,6 +50,8 @@ async def test_questions_about_the_last_photo(services, photo_bytes) -> None:
     assert shoes  # the test photo shows shoes: white sneakers are judged in their place
     assert pair.text.startswith(("Yes!", "It can work", "I'd think twice"))
     assert "swapping out your" in pair.text and "replace" not in pair.text
+    [why] = await say(dialog, "cli:p", "why?")  # about the pairing, not a Style Check
+    assert why.text.startswith("Here's the thinking: ") and why.text[21:-1] in pair.text.lower()
     [office] = await say(dialog, "cli:p", "is this ok for the office?")
     assert "the office" in office.text
     [bag] = await say(dialog, "cli:p", "what colour bag?")
