@@ -196,7 +196,8 @@ async def outfit_feedback(turn: Turn) -> list[Reply]:
 
 async def feedback_replies(turn: Turn, outfit_id: int, outfit: Outfit) -> list[Reply]:
     """What one outfit photo gets: what I see, a comment, the pictures and the buttons."""
-    turn.remember(last="photo", last_outfit=outfit_id)  # what "this" now refers to
+    # what "this" now refers to; a "why?" asks about this photo's suggestion, if it gets one
+    turn.remember(last="photo", last_outfit=outfit_id, why=None)
     reply = Reply(describe(outfit, turn.lang))
     if repeat := diary.repeat_line(turn, outfit_id):
         reply.text += f"\n{repeat}"
@@ -207,7 +208,8 @@ async def feedback_replies(turn: Turn, outfit_id: int, outfit: Outfit) -> list[R
         reply.images, line, thinking = await turn.run(outfit_pictures, outfit, turn.lang)
         if line:
             reply.text += "\n\n" + line
-        turn.remember(why=thinking or None)  # what a "why?" now asks about
+        if thinking:
+            turn.remember(why=thinking)
         reply.buttons = [[Button(turn.say("button_another_take"), f"more:{outfit_id}"),
                           Button(turn.say("button_cutout"), f"cut:{outfit_id}")],
                          [Button(turn.say("button_my_style"), f"style:{outfit_id}"),
