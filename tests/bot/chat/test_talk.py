@@ -63,6 +63,20 @@ async def test_questions_about_the_last_photo(services, photo_bytes) -> None:
     assert "restyle:formal" in payloads(ask) and picked.text.startswith("To make it more formal")
 
 
+async def test_why_explains_the_latest_advice_or_verdict(services, photo_bytes) -> None:
+    dialog = Dialog(services)
+    [feedback, *_] = await dialog.handle(event("cli:w", photos=(PhotoIn(photo_bytes[2],
+                                                                        ref="1"),)))
+    assert "One idea:" in feedback.text  # this photo gets a suggestion
+    [why] = await say(dialog, "cli:w", "why?")
+    assert why.text.startswith("Here's the thinking: ") and "neutrals" in why.text
+    photos = (PhotoIn(photo_bytes[0], ref="2"), PhotoIn(photo_bytes[1], ref="3"))
+    [check, *_] = await dialog.handle(event("cli:w", photos=photos))  # a Style Check now
+    assert "%" in check.text
+    [verdict_why] = await say(dialog, "cli:w", "why?")
+    assert verdict_why.text.startswith(("Why A:", "Why B:", "It was close"))
+
+
 async def test_occasions_without_a_photo_and_the_picker(services) -> None:
     dialog = Dialog(services)
     [wedding] = await say(dialog, "cli:o", "what should I wear to a wedding?")
