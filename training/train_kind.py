@@ -125,15 +125,27 @@ def accuracy(net: KindNet, kinds: list[str], feats: np.ndarray, truth: np.ndarra
     return round(float(ok.mean()), 4)
 
 
+def _as_queries(net: KindNet, kinds: list[str], garments: dict) -> float:
+    """Accuracy on street garments as the shop sees them: the parser's crop and class (a
+    garment the parser classed otherwise counts as wrong)."""
+    parsed_as = np.where(garments["parsed_as"] == "", garments["category"],
+                         garments["parsed_as"])
+    wrong_class = garments["parsed_as"] != garments["category"]
+    return accuracy(net, kinds, garments["parsed"], np.where(wrong_class, "", garments["kind"]),
+                    parsed_as)
+
+
 def train(args: argparse.Namespace) -> dict:
     seed_everything(args.seed)
     embedder = Lite0Embedder(projection=None)
     shop = product_features(args.products, embedder, args.parser)
     street = street_features(args.ccp, "train", embedder, args.parser)
-    if args.hold_out_last:  # leave the last training photos to choose ranking settings on
+    tuning = None
+    if args.hold_out_last:  # leave the last training photos to choose settings on
         photos = split_photos(labelled_photos(args.ccp), "train")
-        kept = [photo.photo_id for photo in photos[:-args.hold_out_last]]
-        street = {k: v[np.isin(street["photo"], kept)] for k, v in street.items()}
+        kept = np.isin(street["photo"], [p.photo_id for p in photos[:-args.hold_out_last]])
+        tuning = {k: v[~kept] for k, v in street.items()}
+        street = {k: v[kept] for k, v in street.items()}
     held = street_features(args.ccp, "val", embedder, args.parser)
     kinds = sorted({str(k) for k in [*shop["kind"], *street["kind"]]})
     index = {k: i for i, k in enumerate(kinds)}
@@ -170,12 +182,14 @@ def train(args: argparse.Namespace) -> dict:
         if step % 100 == 0:
             log.info("step %d loss %.3f", step, loss.item())
     net.eval()
-    parsed_as = np.where(held["parsed_as"] == "", held["category"], held["parsed_as"])
     wrong_class = held["parsed_as"] != held["category"]
     meta = {
         "in_dim": int(x_shop.shape[1]), "hidden": args.hidden, "kinds": kinds,
         "seed": args.seed, "steps": args.steps, "street_share": args.street_share,
         "held_out_last_training_photos": args.hold_out_last,
+        # their garments as queries (parser crop and class): what settings are chosen on
+        "last_training_photos_parser_accuracy": _as_queries(net, kinds, tuning)
+        if tuning is not None else None,
         "train_seconds": round(time.time() - started, 1),
         "trained_on": {"products": int(len(y_shop)), "street_garments": int(len(street["kind"]))},
         "held_out": {
@@ -187,8 +201,7 @@ def train(args: argparse.Namespace) -> dict:
             "street_gt_crop_accuracy": accuracy(net, kinds, held["gt"], held["kind"],
                                                 held["category"]),
             # as a query: parser crop, parser class (a garment classed otherwise is wrong)
-            "street_parser_accuracy": accuracy(
-                net, kinds, held["parsed"], np.where(wrong_class, "", held["kind"]), parsed_as),
+            "street_parser_accuracy": _as_queries(net, kinds, held),
             "street_parser_class_right": int((~wrong_class).sum()),
             "street_parser_accuracy_class_right": accuracy(
                 net, kinds, held["parsed"][~wrong_class], held["kind"][~wrong_class],
