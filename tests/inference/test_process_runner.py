@@ -47,10 +47,10 @@ async def test_a_photo_parsed_in_a_worker_is_the_photo_parsed_here(runner, pipel
     assert (outfit.labels == here.labels).all()
     assert image.size == pipeline.load(photo_bytes[1]).size
     # the pictures are made in the worker from the outfit sent back to it
-    pictures, line, thinking = await runner.run_for("alice", outfit_pictures, outfit, "uk")
-    want, want_line, want_thinking = outfit_pictures(here, "uk")
-    assert ([p.name for p in pictures], line, thinking) == ([p.name for p in want], want_line,
-                                                            want_thinking)
+    pictures, line, reason = await runner.run_for("alice", outfit_pictures, outfit, "uk")
+    want, want_line, want_reason = outfit_pictures(here, "uk")
+    assert ([p.name for p in pictures], line, reason) == ([p.name for p in want], want_line,
+                                                          want_reason)
 
 
 async def test_users_photos_waiting_together_are_parsed_as_one_batch(runner, pipeline,

@@ -91,39 +91,31 @@ def suggestion_line(found: advice.Suggestion, lang: str = prompts.DEFAULT) -> st
     return prompts.reply(f"suggest_{found.kind}", lang, **values)
 
 
-def suggestion_thinking(found: advice.Suggestion, lang: str = prompts.DEFAULT) -> str:
-    """The rule behind a suggestion, for a "why?" after it ("pair a light piece with a dark
-    one for contrast"): the feature's tip, else its name."""
-    tips = prompts.load("talk", lang)["improve"]
-    return tips.get(found.reason) or prompts.load("stylecheck", lang)["feature_words"].get(
-        found.reason, found.reason)
-
-
 @worker_step
 def outfit_pictures(outfit: Outfit, lang: str = prompts.DEFAULT
                     ) -> tuple[list[ImageOut], str, str]:
     """A photo reply's pictures (overlay, palette, and the before/after of a suggestion), the
-    suggestion's line and the thinking behind it ("" when there is none): one call, so that
-    with worker processes the outfit is sent to one once, not twice."""
-    line, thinking, picture = suggestion_replies(outfit, lang)
-    return render_outfit(outfit, lang) + picture, line, thinking
+    suggestion's line and the Style Check feature behind it ("" when there is none): one call,
+    so that with worker processes the outfit is sent to one once, not twice."""
+    line, reason, picture = suggestion_replies(outfit, lang)
+    return render_outfit(outfit, lang) + picture, line, reason
 
 
 def suggestion_replies(outfit: Outfit, lang: str = prompts.DEFAULT
                        ) -> tuple[str, str, list[ImageOut]]:
-    """One suggestion for the photo (its line and the thinking behind it), with its
+    """One suggestion for the photo (its line and the feature behind it), with its
     before/after picture when it is a colour change; ("", "", []) when no change helps (model
     work: run it off the event loop)."""
     found = advice.suggest(outfit.as_dict())
     if found is None:
         return "", "", []
     if found.kind != "recolour":
-        return suggestion_line(found, lang), suggestion_thinking(found, lang), []
+        return suggestion_line(found, lang), found.reason, []
     # Checked on the photo itself: a change the colour code cannot read back is not offered.
     after = advice.confirmed_photo(outfit, found.category, found.family)
     if after is None:
         return "", "", []
-    return suggestion_line(found, lang), suggestion_thinking(found, lang), [
+    return suggestion_line(found, lang), found.reason, [
         recoloured(outfit, found.category, found.family, lang, after)]
 
 
@@ -205,11 +197,11 @@ async def feedback_replies(turn: Turn, outfit_id: int, outfit: Outfit) -> list[R
         comment = await new_comment(turn, outfit_id, outfit.as_dict())
         if comment:
             reply.text += "\n\n" + turn.say("comment_line", comment=comment.text)
-        reply.images, line, thinking = await turn.run(outfit_pictures, outfit, turn.lang)
+        reply.images, line, reason = await turn.run(outfit_pictures, outfit, turn.lang)
         if line:
             reply.text += "\n\n" + line
-        if thinking:
-            turn.remember(why=thinking)
+        if reason:
+            turn.remember(why={"tip": reason})
         reply.buttons = [[Button(turn.say("button_another_take"), f"more:{outfit_id}"),
                           Button(turn.say("button_cutout"), f"cut:{outfit_id}")],
                          [Button(turn.say("button_my_style"), f"style:{outfit_id}"),

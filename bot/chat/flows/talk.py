@@ -151,20 +151,34 @@ async def pair_with(turn: Turn, understood: Understood) -> list[Reply]:
     if "garment" not in slots and "colour" not in slots:
         return [Reply(turn.say("need_thing"))]
     judged = pairing.pairs_with(outfit, slots.get("garment"), slots.get("colour"))
-    colour = wording.family_word(judged.colours[0], turn.lang) if judged.colours else ""
-    other = _phrases(turn, judged.about[:1])
     kept = [i for i in outfit["items"] if i not in judged.replaces]  # what it would be worn with
-    n = len({i["colour_family"] for i in kept})
-    reason = turn.texts("talk")["pair_reasons"][judged.reason].format(
-        colour=colour, other=other, n=n).strip()
+    # the reason as data, so that a "why?" in another language says it in that one
+    thinking = {"table": "pair_reasons", "reason": judged.reason,
+                "colour": judged.colours[0] if judged.colours else None,
+                "about": judged.about[:1], "n": len({i["colour_family"] for i in kept})}
+    reason = _reason_text(turn, thinking)
     thing = _thing(turn, understood)
     items = _phrases(turn, pairing.by_size({"items": kept})[:2])
     said = turn.say(f"pair_{judged.verdict}", thing=thing, Thing=_cap(thing), items=items,
                     reason=reason, Reason=_cap(reason))
     if judged.replaces:
         said += " " + turn.say("pair_instead", other=_phrases(turn, judged.replaces))
-    turn.remember(why=reason)
+    turn.remember(why=thinking)
     return [Reply(said)]
+
+
+def _reason_text(turn: Turn, thinking: dict) -> str:
+    """A reason kept as data, in the user's language now: a pairing's or a colour pick's
+    (`table` of talk.yaml, its key, the colour family and the outfit's items it names), or the
+    rule behind the photo's suggestion (`tip`: a Style Check feature)."""
+    texts = turn.texts("talk")
+    if "tip" in thinking:
+        tip = thinking["tip"]
+        return texts["improve"].get(tip) or turn.texts("stylecheck")["feature_words"].get(tip, tip)
+    colour = wording.family_word(thinking["colour"], turn.lang) if thinking["colour"] else ""
+    about = _phrases(turn, thinking["about"])
+    return texts[thinking["table"]][thinking["reason"]].format(
+        colour=colour, other=about, item=about, n=thinking.get("n", 0)).strip()
 
 
 async def suggest_item(turn: Turn, understood: Understood) -> list[Reply]:
@@ -175,10 +189,11 @@ async def suggest_item(turn: Turn, understood: Understood) -> list[Reply]:
     judged = pairing.suggest_colours(outfit, category)
     noun = DISPLAY_NAME.get(category, category)
     words = [wording.family_word(f, turn.lang) for f in judged.colours]
-    reason = turn.texts("talk")["suggest_reasons"][judged.reason].format(
-        colour=words[0], item=_phrases(turn, judged.about)).strip()
+    thinking = {"table": "suggest_reasons", "reason": judged.reason,
+                "colour": judged.colours[0], "about": judged.about}
+    reason = _reason_text(turn, thinking)
     word = wording.noun_word(noun, turn.lang)
-    turn.remember(why=reason)
+    turn.remember(why=thinking)
     answer = Reply(turn.say("suggest_item", noun=word, options=prompts.raw(
         "suggest_or", turn.lang).join(words), reason=reason, Reason=_cap(reason)))
     index = shop.catalogue(turn)
@@ -380,8 +395,8 @@ async def verdict_why(turn: Turn, understood: Understood) -> list[Reply]:
     """Why: the thinking behind the last piece of advice (a pairing, a colour for a piece, the
     photo's suggestion) when that came after the last verdict, else the verdict's reasons."""
     thinking = turn.store.state(turn.user_id).get("why")
-    if thinking and understood.slots.get("side") is None:
-        return [Reply(turn.say("advice_why", reason=thinking))]
+    if isinstance(thinking, dict) and understood.slots.get("side") is None:
+        return [Reply(turn.say("advice_why", reason=_reason_text(turn, thinking)))]
     verdict = _last_verdict(turn)
     if verdict is None:
         return [Reply(turn.say("need_verdict"))]

@@ -70,6 +70,8 @@ async def test_why_explains_the_latest_advice_or_verdict(services, photo_bytes) 
     assert "One idea:" in feedback.text  # this photo gets a suggestion
     [why] = await say(dialog, "cli:w", "why?")
     assert why.text.startswith("Here's the thinking: ") and "neutrals" in why.text
+    [chomu] = await say(dialog, "cli:w", "а чому?")  # asked in Ukrainian: said in Ukrainian
+    assert chomu.text.startswith("Логіка така: ") and "neutrals" not in chomu.text
     photos = (PhotoIn(photo_bytes[0], ref="2"), PhotoIn(photo_bytes[1], ref="3"))
     [check, *_] = await dialog.handle(event("cli:w", photos=photos))  # a Style Check now
     assert "%" in check.text
