@@ -69,8 +69,7 @@ def learning_curve(data: Path, sizes: tuple[int | None, ...] = CURVE_SIZES,
             subset = random.Random(repeat).sample(train, size)
             _, strength, pooled = choose_strengths(subset)
             fitted = Compatibility.fit(map(pieces_of, subset), FAMILIES, strength, pooled)
-            ours = sum(fitted.rank(c, others, candidates)[0][0] == family
-                       for c, family, others, candidates in questions) / len(questions)
+            ours = fill_in_the_blank(fitted, questions)["ours"]
             gains.append(round(ours - frequency, 4))
         points.append({"outfits": size, "over_frequency": round(sum(gains) / len(gains), 4),
                        "per_subset": gains})
