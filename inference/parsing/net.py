@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from inference.core.backbone import create_feature_extractor, fold_batch_norms
+from inference.core.lite0_spec import FEATURE_CHANNELS
 
 
 def _separable(channels: int) -> nn.Sequential:
@@ -57,12 +58,10 @@ class FPNDecoder(nn.Module):
 class ParserNet(nn.Module):
     """Image (N,3,H,W) normalised to [-1, 1] -> class logits (N,C,H,W)."""
 
-    def __init__(self, num_classes: int, channels: int = 96, pretrained: bool = True,
-                 backbone: str = "lite0") -> None:
+    def __init__(self, num_classes: int, channels: int = 96, pretrained: bool = True) -> None:
         super().__init__()
-        self.backbone = create_feature_extractor(pretrained=pretrained, name=backbone)
-        self.decoder = FPNDecoder(tuple(self.backbone.feature_info.channels()), channels,
-                                  num_classes)
+        self.backbone = create_feature_extractor(pretrained=pretrained)
+        self.decoder = FPNDecoder(FEATURE_CHANNELS, channels, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         logits = self.decoder(self.backbone(x))
@@ -82,8 +81,7 @@ def load_parser_net(weights: Path, fold_norms: bool = True) -> tuple[ParserNet, 
     (training/train_parser.py --init)."""
     checkpoint = torch.load(weights, map_location="cpu", weights_only=True)
     meta: dict = checkpoint["meta"]
-    model = ParserNet(len(meta["classes"]), channels=meta["channels"],
-                      backbone=meta.get("backbone", "lite0"))
+    model = ParserNet(len(meta["classes"]), channels=meta["channels"])
     state = {k: v.float() if v.is_floating_point() else v
              for k, v in checkpoint["state_dict"].items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
