@@ -25,8 +25,8 @@ from skimage.color import rgb2lab
 
 from inference.core.colour import CLOSE_FAMILIES, FAMILY_RGB, LEATHER_NEUTRALS, NEUTRAL_FAMILIES
 from inference.core.colour_names import fashion_name
-from inference.core.garments import DISPLAY_NAME
-from inference.core.recolour import recolour_to
+from inference.core.garments import CLASS_INDEX, DISPLAY_NAME, GARMENT_IDS
+from inference.core.recolour import recolour_to, without_spill
 from inference.parsing.outfit import Outfit, garment_colours, scene_pixels
 from inference.stylecheck.features import (
     ALL_FEATURES,
@@ -206,17 +206,26 @@ def suggest(outfit: dict, today: date | None = None) -> Suggestion | None:
     return best[1] if best and best[0] >= MARGIN else None
 
 
+def recolour_mask(outfit: Outfit, category: str) -> np.ndarray:
+    """The main person's `category` garment without what its region took from a touching
+    garment or the skin (recolour.without_spill): the pixels a recolouring changes."""
+    own = CLASS_INDEX[category]
+    neighbours = [i for i in (*GARMENT_IDS, CLASS_INDEX["skin"]) if i != own]
+    return without_spill(np.asarray(outfit.image), outfit.labels,
+                         outfit.garment_mask(category), neighbours)
+
+
 def recoloured_photo(outfit: Outfit, category: str, family: str) -> Image.Image:
     """The photo with the main person's `category` garment in `family` (CIELAB, shading and
     texture kept): what a colour suggestion or "show it in navy" draws."""
-    return recolour_to(outfit.image, outfit.garment_mask(category), FAMILY_RGB[family])
+    return recolour_to(outfit.image, recolour_mask(outfit, category), FAMILY_RGB[family])
 
 
 def confirmed_photo(outfit: Outfit, category: str, family: str) -> Image.Image | None:
     """The recoloured photo, if the bot's own colour code reads the changed garment as `family`
     again; None when it does not (the parse's region for it is patchy or spills onto another
     garment, so the picture would be blotchy and the suggestion rests on a misreading)."""
-    mask = outfit.garment_mask(category)
+    mask = recolour_mask(outfit, category)
     if not mask.any():
         return None
     after = recolour_to(outfit.image, mask, FAMILY_RGB[family])

@@ -9,7 +9,8 @@ from PIL import Image
 from skimage.color import rgb2lab
 
 from inference.core.colour import FAMILY_RGB, colour_family
-from inference.core.recolour import before_after, recolour_to, turn_hue
+from inference.core.garments import CLASS_INDEX
+from inference.core.recolour import before_after, recolour_to, turn_hue, without_spill
 
 
 def lab(image: Image.Image) -> np.ndarray:
@@ -68,3 +69,40 @@ def test_a_bright_garment_turned_white_has_no_coloured_blotches() -> None:
     white = lab(recolour_to(image, np.ones((80, 100), bool), FAMILY_RGB["white"]))
     chroma = np.hypot(white[..., 1], white[..., 2])
     assert np.percentile(chroma, 95) < 12  # no pink or green patches on the white
+
+
+def _coat_over(below_rgb: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """A shaded navy coat (rows 0-99) over another garment of `below_rgb` (rows 100-159), the
+    parse's coat region running 20 rows onto it: (pixels, labels)."""
+    rng = np.random.default_rng(2)
+    light = np.linspace(0.7, 1.2, 120)[None, :, None]
+    coat = np.array([30, 40, 90], np.float64) * light + rng.normal(0, 5, (100, 120, 3))
+    below = np.array(below_rgb, np.float64) * light + rng.normal(0, 5, (60, 120, 3))
+    pixels = np.clip(np.concatenate([coat, below]), 0, 255).astype(np.uint8)
+    labels = np.full((160, 120), CLASS_INDEX["dress"], np.uint8)
+    labels[:120] = CLASS_INDEX["outer"]
+    return pixels, labels
+
+
+def test_a_region_that_runs_onto_the_next_garment_gives_that_part_back() -> None:
+    """CCP 0673: the parsed coat covered the red dress's hem, which a beige coat turned
+    beige-orange; the red part of the region is the dress's and stays red."""
+    pixels, labels = _coat_over((190, 30, 40))
+    region = labels == CLASS_INDEX["outer"]
+    mask = without_spill(pixels, labels, region, [CLASS_INDEX["dress"]])
+    assert mask[:100].all() and not mask[100:].any()
+    beige = np.asarray(recolour_to(Image.fromarray(pixels), mask, FAMILY_RGB["beige"]))
+    assert colour_family(lab(Image.fromarray(beige[:90])).mean(axis=(0, 1))) == "beige"
+    assert np.array_equal(beige[105:], pixels[105:])  # the dress untouched past the feathering
+
+
+def test_garments_of_much_the_same_colour_keep_the_whole_region() -> None:
+    """A navy coat over trousers of another navy: no pixel is plainly the other's, and a patchy
+    recolouring would be worse than a little spill. Over black tights, the coat's own shadows
+    stay with it and only the black rows are given back."""
+    pixels, labels = _coat_over((40, 35, 100))
+    region = labels == CLASS_INDEX["outer"]
+    assert np.array_equal(without_spill(pixels, labels, region, [CLASS_INDEX["dress"]]), region)
+    pixels, labels = _coat_over((20, 20, 22))
+    mask = without_spill(pixels, labels, region, [CLASS_INDEX["dress"]])
+    assert mask[:100].all() and mask[100:].mean() < 0.02  # a few noisy pixels either way
