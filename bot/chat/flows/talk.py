@@ -95,12 +95,30 @@ def _thing(turn: Turn, understood: Understood) -> str:
     slots, words = understood.slots, understood.words
     if turn.lang == "en" and words.get("garment"):
         parts = [words.get("colour"), words["garment"]]
-        return " ".join(p for p in parts if p)
+        return _with_article(" ".join(p for p in parts if p), turn.event.text or "")
     if "garment" not in slots:
         return wording.family_word(str(slots["colour"]), turn.lang) if "colour" in slots else ""
     named = {"category": slots["garment"], "colour_family": slots.get("colour", ""),
              "colour_name": ""}
     return wording.item_phrase(named, turn.lang, by_family=True)
+
+
+#: "a red coat", "my red coat", "these boots": the user's own determiner before what they named.
+_DETERMINER = r"\b(a|an|the|my|your|this|that|these|those|some)\s+"
+
+
+def _with_article(thing: str, text: str) -> str:
+    """An English piece as a sentence needs it: with the determiner the user put before it
+    ("my" said back as "your"), else "a"/"an" for one thing ("a red coat") and none for a pair or plural ("white sneakers",
+    "jeans"): "Yes! A red coat would go well..." rather than "Red coat would..."."""
+    said = re.search(_DETERMINER + re.escape(thing) + r"\b", text, re.IGNORECASE)
+    if said:
+        determiner = said.group(1).lower()
+        return f"{'your' if determiner == 'my' else determiner} {thing}"
+    noun = thing.split()[-1].lower()
+    if noun.endswith("s") and not noun.endswith("ss"):  # sneakers, jeans; not dress
+        return thing
+    return f"{'an' if thing[:1].lower() in 'aeiou' else 'a'} {thing}"
 
 
 # small talk ----------------------------------------------------------------------------------

@@ -63,6 +63,17 @@ async def test_questions_about_the_last_photo(services, photo_bytes) -> None:
     assert "restyle:formal" in payloads(ask) and picked.text.startswith("To make it more formal")
 
 
+async def test_a_named_piece_is_said_back_with_its_article(services, photo_bytes) -> None:
+    """"Does it go with a red coat?" -> "Yes! A red coat would go well...", not "Red coat
+    would..."; the user's "my" comes back as "your"; plurals need none ("white sneakers")."""
+    dialog = Dialog(services)
+    await dialog.handle(event("cli:art", photos=(PhotoIn(photo_bytes[0], ref="1"),)))
+    [coat] = await say(dialog, "cli:art", "does it go with a red coat?")
+    assert "a red coat" in coat.text and "Red coat" not in coat.text
+    [mine] = await say(dialog, "cli:art", "would it work with my grey blazer?")
+    assert "your grey blazer" in mine.text.lower()
+
+
 async def test_why_explains_the_latest_advice_or_verdict(services, photo_bytes) -> None:
     dialog = Dialog(services)
     [feedback, *_] = await dialog.handle(event("cli:w", photos=(PhotoIn(photo_bytes[2],
