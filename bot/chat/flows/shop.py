@@ -75,14 +75,15 @@ def _page(turn: Turn, offset: int) -> str:
 
 
 # entry points ------------------------------------------------------------------------------
-async def shop(turn: Turn) -> list[Reply]:
-    """Text "where can I buy this?" (or /shop): about the photo replied to, else the latest."""
+async def shop(turn: Turn, garment: str | None = None) -> list[Reply]:
+    """Text "where can I buy this?" (or /shop): about the photo replied to, else the latest;
+    "where can I buy the bag?" names the `garment` class to look for."""
     if turn.event.args and turn.event.command == "shop":
         return await search_text(turn, turn.event.args)
     recent = turn.recent.find(turn.user_id, turn.event.reply_to)
     if recent is None:
         return [Reply(turn.say("shop_no_photo"))]
-    return await _garment_menu(turn, recent.outfit_id, recent.outfit)
+    return await _garment_menu(turn, recent.outfit_id, recent.outfit, garment)
 
 
 async def shop_photo(turn: Turn) -> list[Reply]:
@@ -157,7 +158,8 @@ async def shop_item(turn: Turn, payload: str,
 
 
 # the garment menu --------------------------------------------------------------------------
-async def _garment_menu(turn: Turn, outfit_id: int, outfit: Outfit) -> list[Reply]:
+async def _garment_menu(turn: Turn, outfit_id: int, outfit: Outfit,
+                        garment: str | None = None) -> list[Reply]:
     problem = _catalogue_problem(turn)
     if problem:
         return [problem]
@@ -168,16 +170,22 @@ async def _garment_menu(turn: Turn, outfit_id: int, outfit: Outfit) -> list[Repl
                              index.kinds if index is not None else None)
     CatalogStore(turn.store).save_queries(turn.user_id, outfit_id, pipeline.embedder.name,
                                           [q.as_row() for q in queries])
-    return await _menu_or_results(turn, outfit_id, queries)
+    return await _menu_or_results(turn, outfit_id, queries, garment)
 
 
-async def _menu_or_results(turn: Turn, outfit_id: int,
-                           queries: list[GarmentQuery]) -> list[Reply]:
+async def _menu_or_results(turn: Turn, outfit_id: int, queries: list[GarmentQuery],
+                           garment: str | None = None) -> list[Reply]:
     """Buttons for the garments the catalogue has items of (straight to the matches when
-    there is one), and a word about the ones it has none of."""
+    there is one, or when the user named one the photo shows: `garment`), and a word about the
+    ones it has none of."""
     index = catalogue(turn)
     stocked = [q for q in queries if index is not None and index.categories.get(q.category)]
     names = _names(turn, outfit_id, queries)
+    named = next((q for q in queries if q.category == garment), None)
+    if named is not None:
+        if named in stocked:
+            return await _results(turn, outfit_id, named, "default", 0)
+        return [lacking(turn, "shop_named_not_stocked", item=names[named.index])]
     missing = [names[q.index] for q in queries if q not in stocked]
     if not stocked:
         return [lacking(turn, "shop_none_stocked", items=wording.joined(missing, turn.lang))]

@@ -109,8 +109,9 @@ _DETERMINER = r"\b(a|an|the|my|your|this|that|these|those|some)\s+"
 
 def _with_article(thing: str, text: str) -> str:
     """An English piece as a sentence needs it: with the determiner the user put before it
-    ("my" said back as "your"), else "a"/"an" for one thing ("a red coat") and none for a pair or plural ("white sneakers",
-    "jeans"): "Yes! A red coat would go well..." rather than "Red coat would..."."""
+    ("my" said back as "your"), else "a"/"an" for one thing ("a red coat") and none for a
+    pair or plural ("white sneakers", "jeans"): "Yes! A red coat would go well..." rather than
+    "Red coat would..."."""
     said = re.search(_DETERMINER + re.escape(thing) + r"\b", text, re.IGNORECASE)
     if said:
         determiner = said.group(1).lower()
@@ -606,7 +607,9 @@ async def search(turn: Turn, understood: Understood) -> list[Reply]:
 
 
 async def shop_this(turn: Turn, understood: Understood) -> list[Reply]:
-    return await shop.shop(turn)
+    """"Where can I buy this?", or "...the bag?" (straight to the bag's matches)."""
+    garment = understood.slots.get("garment")
+    return await shop.shop(turn, str(garment) if garment else None)
 
 
 # preferences and the diary -------------------------------------------------------------------

@@ -199,6 +199,21 @@ async def test_text_reply_and_outfit_button_then_after_memory_is_gone(dialog, se
     assert not CatalogStore(services.store).queries("cli:a", int(outfit_id))
 
 
+async def test_a_named_piece_goes_straight_to_its_matches_or_says_there_are_none(
+        dialog, photo_bytes) -> None:
+    """"Where can I buy the shoes?" shows the shoes' matches at once; "...the bag?" with a
+    catalogue of no bags (the demo's) says so and how a feed with bags is added, instead of a
+    menu of the other pieces."""
+    await dialog.handle(event("cli:n", photos=(PhotoIn(photo_bytes[0], ref="n1"),)))
+    [shoes] = await dialog.handle(event("cli:n", text="where can I buy the shoes?"))
+    assert "match" in shoes.text and len(lines(shoes)) == tiles(shoes) == 6
+    [bag] = await dialog.handle(event("cli:n", text="where can I buy the bag?"))
+    assert bag.text.startswith("The catalogue has nothing like your") and "bag" in bag.text
+    assert "stylebot catalog import" in bag.text and not bag.images
+    [menu] = await dialog.handle(event("cli:n", text="where can I buy this?"))
+    assert menu.text.startswith("Which piece")  # nothing named: the menu, as before
+
+
 async def test_text_search_in_chat(dialog) -> None:
     [usage] = await dialog.handle(event("cli:a", text="/search"))
     assert "/search red floral dress" in usage.text
