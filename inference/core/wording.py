@@ -121,6 +121,12 @@ def joined(words: list[str], locale: str = prompts.DEFAULT) -> str:
     return str(_vocab(locale).get("list_sep", ", ")).join(w for w in words if w)
 
 
+def sentences(parts: list[str], locale: str = prompts.DEFAULT) -> str:
+    """Sentences of one reply run together: with a space, without one in Chinese ("很搭。也就是
+    换掉..."), vocab.yaml's sentence_sep."""
+    return str(_vocab(locale).get("sentence_sep", " ")).join(p for p in parts if p)
+
+
 def list_words(words: list[str], locale: str = prompts.DEFAULT) -> str:
     """Words in prose, repeats and blanks dropped: "a", "a and b", "a, b and c" (vocab.yaml's
     list_sep and list_and)."""

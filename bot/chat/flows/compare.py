@@ -9,6 +9,7 @@ from bot.chat.flows.outfit import analyse_and_store
 from bot.chat.messages import Button, ImageOut, Reply
 from bot.chat.recent_photos import Recent
 from inference.core import drawing as pictures
+from inference.core import wording
 from inference.core.decode import BadImage
 from inference.parsing.outfit import Outfit
 from inference.stylecheck import (
@@ -133,7 +134,7 @@ async def feedback(turn: Turn, payload: str) -> list[Reply]:
     if abs(change[biggest]) > 0.05:
         words = turn.texts("stylecheck")["feature_words"][ALL_FEATURES[biggest]]
         more = "feedback_weigh_more" if change[biggest] > 0 else "feedback_weigh_less"
-        text += " " + turn.say(more, words=words)
+        text = wording.sentences([text, turn.say(more, words=words)], turn.lang)
     return [Reply(text)]
 
 

@@ -181,7 +181,8 @@ async def pair_with(turn: Turn, understood: Understood) -> list[Reply]:
     said = turn.say(f"pair_{judged.verdict}", thing=thing, Thing=_cap(thing), items=items,
                     reason=reason, Reason=_cap(reason))
     if judged.replaces:
-        said += " " + turn.say("pair_instead", other=_phrases(turn, judged.replaces))
+        said = wording.sentences(
+            [said, turn.say("pair_instead", other=_phrases(turn, judged.replaces))], turn.lang)
     turn.remember(why=thinking)
     return [Reply(said)]
 

@@ -436,6 +436,20 @@ async def test_the_shop_speaks_the_users_language(dialog, services, photo_bytes)
     assert "той самий тип (" in cards.text and "same type" not in cards.text
 
 
+async def test_the_russian_result_headers_count_without_a_stray_full_stop(
+        dialog, photo_bytes) -> None:
+    """"в каталоге вариантов: 6." rather than "нашлось в каталоге: 6 шт.." (the abbreviation's
+    full stop and the sentence's)."""
+    await dialog.handle(event("cli:ru", text="/language ru"))
+    [menu] = await dialog.handle(event("cli:ru", text="где такое купить?",
+                                       photos=(PhotoIn(photo_bytes[0], ref="r1"),)))
+    [cards] = await dialog.handle(event("cli:ru", callback=menu.buttons[0][0].payload))
+    assert "в каталоге вариантов: 6." in cards.text.splitlines()[0]
+    [found] = await dialog.handle(event("cli:ru", text="/search чёрная обувь"))
+    assert "вещей: " in found.text.splitlines()[0]
+    assert ".." not in cards.text + found.text
+
+
 def top_half(photo: bytes) -> bytes:
     """The photo cut at the waist, as people often send it: no shoes in the frame."""
     image = Image.open(io.BytesIO(photo))

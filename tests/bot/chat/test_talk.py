@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import prompts
 from bot.app import build_services
 from bot.chat.dialog import Dialog
 from bot.chat.messages import Incoming, PhotoIn
@@ -72,6 +73,16 @@ async def test_a_named_piece_is_said_back_with_its_article(services, photo_bytes
     assert "a red coat" in coat.text and "Red coat" not in coat.text
     [mine] = await say(dialog, "cli:art", "would it work with my grey blazer?")
     assert "your grey blazer" in mine.text.lower()
+
+
+async def test_chinese_sentences_run_on_without_a_space(services, photo_bytes) -> None:
+    """"很搭：……很安静。也就是换掉……": a pairing that swaps a piece adds its second sentence
+    the Chinese way, with no space between them."""
+    dialog = Dialog(services)
+    await dialog.handle(event("cli:zh", photos=(PhotoIn(photo_bytes[0], ref="1"),)))
+    [pair] = await say(dialog, "cli:zh", "这套配白色运动鞋好看吗？")
+    swap = prompts.load("talk", "zh")["pair_instead"].split("{")[0]
+    assert swap in pair.text and f" {swap}" not in pair.text and "。 " not in pair.text
 
 
 async def test_why_explains_the_latest_advice_or_verdict(services, photo_bytes) -> None:
