@@ -408,7 +408,10 @@ async def verdict_which(turn: Turn, understood: Understood) -> list[Reply]:
     if verdict is None:
         return [Reply(turn.say("need_verdict"))]
     w, _, pw, pl = _letters(verdict)
-    return [Reply(turn.say("verdict_which", W=w, pa=pw, pb=pl))]
+    reasons = [r["text"] for r in verdict["reasons"] if r.get("text")]
+    if not reasons:
+        return [Reply(turn.say("verdict_which_plain", W=w, pa=pw, pb=pl))]
+    return [Reply(turn.say("verdict_which", W=w, pa=pw, pb=pl, reason=reasons[0]))]
 
 
 async def verdict_why(turn: Turn, understood: Understood) -> list[Reply]:

@@ -126,8 +126,10 @@ async def test_verdict_questions_resolve_after_a_restart(settings, pipeline, pho
         [which] = await say(dialog, "cli:v", "which one is better?")
         [why] = await say(dialog, "cli:v", "why?")
         [improve] = await say(dialog, "cli:v", "what would make B better?")
-        assert which.text[0] in "AB" and "%" in which.text
+        assert which.text.startswith(("I'd go with A (", "I'd go with B (")) and "%" in which.text
         assert why.text.startswith("Why ") and "•" in why.text
+        first_reason = why.text.splitlines()[1][2:-1]  # "• The black shoes in A ...."
+        assert which.text.endswith(f"{first_reason[1:]}.")  # the verdict's first reason
         assert "B" in improve.text
         [other] = await say(dialog, "cli:w", "why?")  # another user has no verdict
         assert "compared" in other.text
