@@ -34,7 +34,7 @@ CONTEXTS: tuple[str, ...] = ("none", "photo", "verdict", "shop")
 #: The slots each intent's answer reads. Other slot words in the message are not its arguments
 #: ("a first date" names no Style Check side, "2+2" no price); the rest of the intents take none.
 INTENT_SLOTS: dict[str, tuple[str, ...]] = {
-    "pair_with": ("garment", "colour"), "occasion_fit": ("occasion",),
+    "pair_with": ("garment", "kind", "colour"), "occasion_fit": ("occasion",),
     "suggest_item": ("garment", "colour", "occasion"), "verdict_why": ("side",),
     "verdict_which": ("side",), "verdict_improve": ("side", "garment", "colour"),
     "occasion_advice": ("occasion",), "restyle": ("style",), "shop_this": ("garment", "colour"),

@@ -91,7 +91,8 @@ def _phrases(turn: Turn, items: list[dict]) -> str:
 
 def _thing(turn: Turn, understood: Understood) -> str:
     """What the user named ("white sneakers"), in their words where the language allows it
-    (English), else built from the slots in the nominative."""
+    (English), else built from the slots in the nominative, by its kind where they named one
+    ("білі кросівки", "白色运动鞋", not "white shoes")."""
     slots, words = understood.slots, understood.words
     if turn.lang == "en" and words.get("garment"):
         parts = [words.get("colour"), words["garment"]]
@@ -99,7 +100,7 @@ def _thing(turn: Turn, understood: Understood) -> str:
     if "garment" not in slots:
         return wording.family_word(str(slots["colour"]), turn.lang) if "colour" in slots else ""
     named = {"category": slots["garment"], "colour_family": slots.get("colour", ""),
-             "colour_name": ""}
+             "colour_name": "", "fine_label": slots.get("kind")}
     return wording.item_phrase(named, turn.lang, by_family=True)
 
 

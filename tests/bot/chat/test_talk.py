@@ -77,12 +77,13 @@ async def test_a_named_piece_is_said_back_with_its_article(services, photo_bytes
 
 async def test_chinese_sentences_run_on_without_a_space(services, photo_bytes) -> None:
     """"很搭：……很安静。也就是换掉……": a pairing that swaps a piece adds its second sentence
-    the Chinese way, with no space between them."""
+    the Chinese way, with no space between them; the piece is the kind they named (运动鞋)."""
     dialog = Dialog(services)
     await dialog.handle(event("cli:zh", photos=(PhotoIn(photo_bytes[0], ref="1"),)))
     [pair] = await say(dialog, "cli:zh", "这套配白色运动鞋好看吗？")
     swap = prompts.load("talk", "zh")["pair_instead"].split("{")[0]
     assert swap in pair.text and f" {swap}" not in pair.text and "。 " not in pair.text
+    assert "白色运动鞋" in pair.text  # the sneakers they named, not "white shoes"
 
 
 async def test_why_explains_the_latest_advice_or_verdict(services, photo_bytes) -> None:
