@@ -10,7 +10,9 @@ thing changed. Two edits:
   "show it in navy" and a suggested colour change draw.
 The mask's edge is feathered over a pixel or two so the change has no hard seam, and
 `without_spill` first gives back to a touching garment the part of the mask that is plainly its
-colour (a parsed coat that runs onto the red dress below it would turn the hem beige).
+colour (a parsed coat that runs onto the red dress below it would turn the hem beige), and
+`with_fragments` takes in the touching pieces the parse gave a rival class although they are the
+garment's own colour (a magenta dress read partly as a jacket and a top would come out patchy).
 """
 
 from __future__ import annotations
@@ -31,6 +33,14 @@ SPILL_REACH = 6
 #: Only a touching garment's main colours this far (CIELAB) from all of the mask's own count: a
 #: navy coat beside black tights keeps its shadows.
 DISTINCT = 25.0
+#: A rival class's pixel joins the garment (`with_fragments`) within this CIELAB distance of
+#: one of its main colours, or as that colour in shade: the same hue (within SHADE_HUE degrees),
+#: darker by up to SHADE_DARKER and with no more than its chroma.
+OWN_DISTANCE = 15.0
+SHADE_HUE, SHADE_DARKER = 20.0, 35.0
+#: ...and only for a garment of a clear colour: a black coat over a black top is two garments
+#: as often as one, a magenta dress beside magenta "top" pieces is one.
+FRAGMENT_CHROMA = 15.0
 #: Colours that make up at least this share of a region count among its main colours; of the
 #: garment's own region a larger share, so that a spill of a tenth or two is not one of them.
 MAIN_SHARE, OWN_MAIN_SHARE = 0.15, 0.3
@@ -160,3 +170,49 @@ def without_spill(rgb: np.ndarray, labels: np.ndarray, mask: np.ndarray,
     out = mask.copy()
     out[box] = keep
     return out
+
+
+def _own_colour(lab: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """(...) bool: CIELAB pixels that are one of the `own` (k, 3) colours, lit or in shade."""
+    near = np.linalg.norm(lab[..., None, :] - own, axis=-1).min(-1) < OWN_DISTANCE
+    chroma = np.hypot(lab[..., 1], lab[..., 2])[..., None]
+    own_chroma = np.hypot(own[:, 1], own[:, 2])
+    turn = np.abs(np.degrees(np.arctan2(lab[..., 2], lab[..., 1])[..., None]
+                             - np.arctan2(own[:, 2], own[:, 1])) % 360)
+    darker = own[:, 0] - lab[..., 0][..., None]
+    shade = ((np.minimum(turn, 360 - turn) < SHADE_HUE) & (darker >= 0)
+             & (darker <= SHADE_DARKER) & (chroma <= own_chroma + 4) & (chroma >= 8)
+             & (own_chroma >= 8))
+    return near | shade.any(-1)
+
+
+def with_fragments(rgb: np.ndarray, labels: np.ndarray, mask: np.ndarray,
+                   rivals: Iterable[int], within: np.ndarray | None = None) -> np.ndarray:
+    """`mask` with the pieces of rival classes (label ids `rivals`: the parse's other readings
+    of the same body zone, a top or a jacket for a dress) that are the garment's own main
+    colour, lit or in shade (`_own_colour`), when that colour is not a neutral, in connected
+    patches that reach within SPILL_REACH pixels
+    of it; `within` (the main person) bounds them. The parse often splits one garment among
+    such classes (CCP 0350: a magenta dress read as dress, jacket and top); recolouring the
+    dress part alone leaves the rest in patches of the old colour."""
+    candidates = np.isin(labels, list(rivals)) & ~mask
+    if within is not None:
+        candidates &= within
+    if not mask.any() or not candidates.any():
+        return mask
+    own = _main_lab(rgb[mask], OWN_MAIN_SHARE)[:1]  # its main colour: a second one may be
+    # the piece the parse folded in (a beige camisole in a navy "dress")
+    if np.hypot(own[0, 1], own[0, 2]) < FRAGMENT_CHROMA:
+        return mask
+    patches, count = ndimage.label(candidates)
+    touching = ndimage.binary_dilation(mask, iterations=SPILL_REACH) & candidates
+    reached = np.unique(patches[touching])
+    near = np.isin(patches, reached[reached > 0])
+    if not near.any():
+        return mask
+    grown = np.zeros_like(mask)
+    grown[near] = _own_colour(rgb2lab(rgb[near][None].astype(np.float64) / 255.0)[0], own)
+    # only the own-coloured parts connected to the garment: not a far piece of the same hue
+    joined, _ = ndimage.label(grown | mask)
+    keep = np.unique(joined[mask])
+    return mask | (grown & np.isin(joined, keep[keep > 0]))

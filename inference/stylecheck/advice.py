@@ -25,8 +25,8 @@ from skimage.color import rgb2lab
 
 from inference.core.colour import CLOSE_FAMILIES, FAMILY_RGB, LEATHER_NEUTRALS, NEUTRAL_FAMILIES
 from inference.core.colour_names import fashion_name
-from inference.core.garments import CLASS_INDEX, DISPLAY_NAME, GARMENT_IDS
-from inference.core.recolour import recolour_to, without_spill
+from inference.core.garments import CLASS_INDEX, DISPLAY_NAME, GARMENT_IDS, RIVAL_ZONES
+from inference.core.recolour import recolour_to, with_fragments, without_spill
 from inference.parsing.outfit import Outfit, garment_colours, scene_pixels
 from inference.stylecheck.features import (
     ALL_FEATURES,
@@ -207,12 +207,17 @@ def suggest(outfit: dict, today: date | None = None) -> Suggestion | None:
 
 
 def recolour_mask(outfit: Outfit, category: str) -> np.ndarray:
-    """The main person's `category` garment without what its region took from a touching
-    garment or the skin (recolour.without_spill): the pixels a recolouring changes."""
+    """The pixels a recolouring changes: the main person's `category` garment, with the pieces
+    the parse gave a rival class of its body zone although they are its colour
+    (recolour.with_fragments), without what its region took from a touching garment or the
+    skin (recolour.without_spill)."""
     own = CLASS_INDEX[category]
+    rivals = {CLASS_INDEX[c] for zone in RIVAL_ZONES if category in zone for c in zone} - {own}
+    rgb = np.asarray(outfit.image)
+    mask = with_fragments(rgb, outfit.labels, outfit.garment_mask(category), rivals,
+                          outfit.main)
     neighbours = [i for i in (*GARMENT_IDS, CLASS_INDEX["skin"]) if i != own]
-    return without_spill(np.asarray(outfit.image), outfit.labels,
-                         outfit.garment_mask(category), neighbours)
+    return without_spill(rgb, outfit.labels, mask, neighbours)
 
 
 def recoloured_photo(outfit: Outfit, category: str, family: str) -> Image.Image:

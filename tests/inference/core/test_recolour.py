@@ -10,7 +10,13 @@ from skimage.color import rgb2lab
 
 from inference.core.colour import FAMILY_RGB, colour_family
 from inference.core.garments import CLASS_INDEX
-from inference.core.recolour import before_after, recolour_to, turn_hue, without_spill
+from inference.core.recolour import (
+    before_after,
+    recolour_to,
+    turn_hue,
+    with_fragments,
+    without_spill,
+)
 
 
 def lab(image: Image.Image) -> np.ndarray:
@@ -106,3 +112,33 @@ def test_garments_of_much_the_same_colour_keep_the_whole_region() -> None:
     pixels, labels = _coat_over((20, 20, 22))
     mask = without_spill(pixels, labels, region, [CLASS_INDEX["dress"]])
     assert mask[:100].all() and mask[100:].mean() < 0.02  # a few noisy pixels either way
+
+
+def _split_garment(colour: tuple[int, int, int], other: tuple[int, int, int]
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One garment (rows 0-99) the parse read as a dress above and a top below (rows 60-99,
+    `colour` in shade there), beside a garment of `other` (columns 80-119): pixels, labels and
+    the dress's region."""
+    rng = np.random.default_rng(3)
+    pixels = np.empty((100, 120, 3))
+    pixels[:60, :80] = colour
+    pixels[60:, :80] = np.array(colour) * 0.7  # the lower part in shade
+    pixels[:, 80:] = other
+    pixels = np.clip(pixels + rng.normal(0, 4, pixels.shape), 0, 255).astype(np.uint8)
+    labels = np.full((100, 120), CLASS_INDEX["top"], np.uint8)
+    labels[:60, :80] = CLASS_INDEX["dress"]
+    return pixels, labels, labels == CLASS_INDEX["dress"]
+
+
+def test_the_pieces_of_a_garment_read_as_another_class_are_recoloured_with_it() -> None:
+    """CCP 0350: a magenta dress read partly as a top came out magenta and beige in patches;
+    the top-labelled part of its colour (in shade) joins it, the white top beside it does not."""
+    pixels, labels, dress = _split_garment((200, 30, 120), (235, 235, 230))
+    mask = with_fragments(pixels, labels, dress, [CLASS_INDEX["top"]])
+    assert mask[:, :80].all() and not mask[:, 84:].any()
+
+
+def test_a_neutral_garment_never_takes_in_its_neighbours() -> None:
+    """A black coat over a black top is two garments as often as one: left as parsed."""
+    pixels, labels, coat = _split_garment((25, 25, 28), (20, 20, 22))
+    assert np.array_equal(with_fragments(pixels, labels, coat, [CLASS_INDEX["top"]]), coat)
