@@ -8,11 +8,12 @@ thing changed. Two edits:
 - `recolour_to`: the garment moved to a target colour: its mean colour becomes the target and
   each pixel keeps its difference from the mean (lightness scaled so dark stays dark), what
   "show it in navy" and a suggested colour change draw.
-The mask's edge is feathered over a pixel or two so the change has no hard seam, and
-`without_spill` first gives back to a touching garment the part of the mask that is plainly its
-colour (a parsed coat that runs onto the red dress below it would turn the hem beige), and
-`with_fragments` takes in the touching pieces the parse gave a rival class although they are the
-garment's own colour (a magenta dress read partly as a jacket and a top would come out patchy).
+The mask's edge is feathered over a pixel or two so the change has no hard seam. The parse's
+region for a garment is made fit to recolour first: `with_fragments` takes in the touching
+pieces the parse gave a rival class although they are the garment's own colour (a magenta dress
+read partly as a jacket and a top would come out patchy), and `without_spill` gives back to a
+touching garment the part that is plainly its colour (a parsed coat that runs onto the red dress
+below it would turn the hem beige).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from skimage.color import lab2rgb, rgb2lab
 SPILL_MARGIN = 12.0
 SPILL_REACH = 6
 #: Only a touching garment's main colours this far (CIELAB) from all of the mask's own count: a
-#: navy coat beside black tights keeps its shadows.
+#: navy coat beside navy trousers keeps its whole region.
 DISTINCT = 25.0
 #: A rival class's pixel joins the garment (`with_fragments`) within this CIELAB distance of
 #: one of its main colours, or as that colour in shade: the same hue (within SHADE_HUE degrees),
@@ -191,10 +192,10 @@ def with_fragments(rgb: np.ndarray, labels: np.ndarray, mask: np.ndarray,
     """`mask` with the pieces of rival classes (label ids `rivals`: the parse's other readings
     of the same body zone, a top or a jacket for a dress) that are the garment's own main
     colour, lit or in shade (`_own_colour`), when that colour is not a neutral, in connected
-    patches that reach within SPILL_REACH pixels
-    of it; `within` (the main person) bounds them. The parse often splits one garment among
-    such classes (CCP 0350: a magenta dress read as dress, jacket and top); recolouring the
-    dress part alone leaves the rest in patches of the old colour."""
+    patches that reach within SPILL_REACH pixels of it; `within` (the main person) bounds
+    them. The parse often splits one garment among such classes (CCP 0350: a magenta dress
+    read as dress, jacket and top); recolouring the dress part alone leaves the rest in patches
+    of the old colour."""
     candidates = np.isin(labels, list(rivals)) & ~mask
     if within is not None:
         candidates &= within
