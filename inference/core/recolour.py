@@ -152,9 +152,10 @@ def without_spill(rgb: np.ndarray, labels: np.ndarray, mask: np.ndarray,
     own = _main_lab(rgb[mask], OWN_MAIN_SHARE)
     own_distance = np.linalg.norm(lab[..., None, :] - own, axis=-1).min(-1)
     keep = inside.copy()
+    reach = ndimage.binary_dilation(inside, iterations=SPILL_REACH)
     for label in neighbours:
         region = near_labels == label
-        if not region.any():
+        if not (region & reach).any():  # too far from the garment to have a patch reach it
             continue
         other = _main_lab(rgb[labels == label])
         other = other[np.linalg.norm(other[:, None] - own, axis=-1).min(1) > DISTINCT]
