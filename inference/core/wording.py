@@ -127,6 +127,12 @@ def sentences(parts: list[str], locale: str = prompts.DEFAULT) -> str:
     return str(_vocab(locale).get("sentence_sep", " ")).join(p for p in parts if p)
 
 
+def bullet(text: str, locale: str = prompts.DEFAULT) -> str:
+    """A reason as a list line: "• The black shoes in A tie in....", "• B 只用了 3 个色系。"
+    (capitalised, and the locale's full stop, vocab.yaml's full_stop)."""
+    return f"• {text[:1].upper()}{text[1:]}{_vocab(locale).get('full_stop', '.')}"
+
+
 def list_words(words: list[str], locale: str = prompts.DEFAULT) -> str:
     """Words in prose, repeats and blanks dropped: "a", "a and b", "a, b and c" (vocab.yaml's
     list_sep and list_and)."""

@@ -28,7 +28,7 @@ from storage.db import NotFound
 def verdict_text(turn: Turn, check: StyleCheck, note: str = "") -> str:
     lines = [note] if note else []
     lines.append(check.headline)
-    lines += [f"• {r['text'][0].upper()}{r['text'][1:]}." for r in check.reasons]
+    lines += [wording.bullet(r["text"], turn.lang) for r in check.reasons]
     lines.append(turn.texts("stylecheck")["feedback_question"])
     return "\n".join(lines)
 

@@ -428,7 +428,7 @@ async def verdict_why(turn: Turn, understood: Understood) -> list[Reply]:
     reasons = [r["text"] for r in verdict["reasons"] if r.get("text")]
     if not reasons:
         return [Reply(turn.say("verdict_why_none"))]
-    lines = [turn.say("verdict_why", W=w)] + [f"• {_cap(r)}." for r in reasons]
+    lines = [turn.say("verdict_why", W=w)] + [wording.bullet(r, turn.lang) for r in reasons]
     return [Reply("\n".join(lines))]
 
 
@@ -447,7 +447,8 @@ async def verdict_improve(turn: Turn, understood: Understood) -> list[Reply]:
     letter = side.upper()
     if not chosen:
         return [Reply(turn.say("verdict_improve_done", X=letter))]
-    lines = [turn.say("verdict_improve", X=letter)] + [f"• {_cap(t)}." for t in chosen]
+    lines = [turn.say("verdict_improve", X=letter),
+             *(wording.bullet(t, turn.lang) for t in chosen)]
     return [Reply("\n".join(lines))]
 
 

@@ -86,6 +86,19 @@ async def test_chinese_sentences_run_on_without_a_space(services, photo_bytes) -
     assert "白色运动鞋" in pair.text  # the sneakers they named, not "white shoes"
 
 
+async def test_chinese_verdict_reasons_end_with_a_chinese_full_stop(services,
+                                                                   photo_bytes) -> None:
+    """"• B 只用了 3 个色系……统一。", not "……统一." (the English full stop after every reason)."""
+    dialog = Dialog(services)
+    await say(dialog, "cli:zhv", "/language zh")
+    photos = (PhotoIn(photo_bytes[0], ref="1"), PhotoIn(photo_bytes[1], ref="2"))
+    [check] = await dialog.handle(event("cli:zhv", photos=photos))
+    [why] = await say(dialog, "cli:zhv", "为什么？")
+    bullets = [line for r in (check, why) for line in r.text.splitlines()
+               if line.startswith("• ")]
+    assert bullets and all(line.endswith("。") for line in bullets), bullets
+
+
 async def test_why_explains_the_latest_advice_or_verdict(services, photo_bytes) -> None:
     dialog = Dialog(services)
     [feedback, *_] = await dialog.handle(event("cli:w", photos=(PhotoIn(photo_bytes[2],
