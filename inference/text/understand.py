@@ -36,7 +36,7 @@ CONTEXTS: tuple[str, ...] = ("none", "photo", "verdict", "shop")
 INTENT_SLOTS: dict[str, tuple[str, ...]] = {
     "pair_with": ("garment", "kind", "colour"), "occasion_fit": ("occasion",),
     "suggest_item": ("garment", "colour", "occasion"), "verdict_why": ("side",),
-    "verdict_which": ("side",), "verdict_improve": ("side", "garment", "colour"),
+    "verdict_which": ("side", "occasion"), "verdict_improve": ("side", "garment", "colour"),
     "occasion_advice": ("occasion",), "restyle": ("style",), "shop_this": ("garment", "colour"),
     "search": ("garment", "kind", "colour", "price", "occasion"),
     "refine_cheaper": ("price", "ordinal"),

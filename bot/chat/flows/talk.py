@@ -249,21 +249,28 @@ async def occasion_fit(turn: Turn, understood: Understood) -> list[Reply]:
 
 
 def _fit_text(turn: Turn, outfit: dict, occasion: str) -> str:
+    fits, said = _fit(turn, outfit, occasion)
+    name = _occasion_name(turn, occasion)
+    if fits:
+        return turn.say("occasion_fit_yes", occasion=name, Why=_cap(said), why=said)
+    return turn.say("occasion_fit_change", occasion=name, change=said)
+
+
+def _fit(turn: Turn, outfit: dict, occasion: str) -> tuple[bool, str]:
+    """Whether the outfit suits the occasion, and why (it does) or the one change it needs."""
     judged = pairing.fits_occasion(outfit, occasion)
     talk = turn.texts("talk")
-    name = _occasion_name(turn, occasion)
     if judged.verdict == "yes":
-        why = talk["occasion_fit_why"][judged.reason].format(items=_phrases(turn, judged.about))
-        return turn.say("occasion_fit_yes", occasion=name, Why=_cap(why), why=why)
+        return True, talk["occasion_fit_why"][judged.reason].format(
+            items=_phrases(turn, judged.about))
     item = judged.about[0] if judged.about else None
     colour = ""
     if item is not None:
         gender = wording.noun_gender(wording.noun_key(item), turn.lang)
         colour = wording.colour_word(item["colour_name"], turn.lang, gender)
-    change = talk["occasion_fit_changes"][judged.reason].format(
+    return False, talk["occasion_fit_changes"][judged.reason].format(
         item=_phrases(turn, judged.about), colour=colour,
         colour_rule=talk["occasion_colour_rules"].get(occasion, ""))
-    return turn.say("occasion_fit_change", occasion=name, change=change)
 
 
 async def occasion_advice(turn: Turn, understood: Understood) -> list[Reply]:
@@ -408,11 +415,43 @@ async def verdict_which(turn: Turn, understood: Understood) -> list[Reply]:
     verdict = _last_verdict(turn)
     if verdict is None:
         return [Reply(turn.say("need_verdict"))]
+    occasion = understood.slots.get("occasion")
+    if occasion and (for_occasion := _which_for(turn, verdict, str(occasion))):
+        return [Reply(for_occasion)]
+    return [Reply(_which(turn, verdict))]
+
+
+def _which(turn: Turn, verdict: dict) -> str:
+    """The Style Check's pick with its first reason."""
     w, _, pw, pl = _letters(verdict)
     reasons = [r["text"] for r in verdict["reasons"] if r.get("text")]
     if not reasons:
-        return [Reply(turn.say("verdict_which_plain", W=w, pa=pw, pb=pl))]
-    return [Reply(turn.say("verdict_which", W=w, pa=pw, pb=pl, reason=reasons[0]))]
+        return turn.say("verdict_which_plain", W=w, pa=pw, pb=pl)
+    return turn.say("verdict_which", W=w, pa=pw, pb=pl, reason=reasons[0])
+
+
+def _which_for(turn: Turn, verdict: dict, occasion: str) -> str | None:
+    """"Which one for the office?": the one that suits it when only one does (and the change
+    the other needs), else the Style Check's pick, said with how both stand; None when the
+    two outfits are gone."""
+    try:
+        outfits = {side: turn.store.outfit(turn.user_id, int(verdict[f"outfit_{side}"]))
+                   for side in "ab"}
+    except (NotFound, KeyError, TypeError, ValueError):
+        return None
+    judged = {side: _fit(turn, outfit["summary"], occasion) for side, outfit in outfits.items()}
+    name = _occasion_name(turn, occasion)
+    suits = [side for side in "ab" if judged[side][0]]
+    if len(suits) == 1:
+        x, y = suits[0], "b" if suits[0] == "a" else "a"
+        return turn.say("verdict_which_occasion", occasion=name, X=x.upper(), Y=y.upper(),
+                        why=judged[x][1], change=judged[y][1])
+    if len(suits) == 2:
+        return wording.sentences([turn.say("verdict_which_both", occasion=name),
+                                  _which(turn, verdict)], turn.lang)
+    w, _, pw, pl = _letters(verdict)
+    return turn.say("verdict_which_neither", occasion=name, X=w, pa=pw, pb=pl,
+                    change=judged[w.lower()][1])
 
 
 async def verdict_why(turn: Turn, understood: Understood) -> list[Reply]:

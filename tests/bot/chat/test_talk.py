@@ -99,6 +99,22 @@ async def test_chinese_verdict_reasons_end_with_a_chinese_full_stop(services,
     assert bullets and all(line.endswith("。") for line in bullets), bullets
 
 
+async def test_which_one_for_an_occasion_weighs_the_occasion(services, photo_bytes) -> None:
+    """"Which is better for a wedding?" after a Style Check: the outfit that suits a wedding
+    (the other's off-white dress is the bride's colour), not just the Style Check's pick; with
+    both suiting it, the pick said with that."""
+    dialog = Dialog(services)
+    photos = (PhotoIn(photo_bytes[0], ref="1"), PhotoIn(photo_bytes[1], ref="2"))
+    await dialog.handle(event("cli:occ", photos=photos))
+    [wedding] = await say(dialog, "cli:occ", "which is better for a wedding?")
+    assert wedding.text.startswith("For a wedding I'd pick B: ")
+    assert "A would need a change: " in wedding.text and "bride" in wedding.text
+    [office] = await say(dialog, "cli:occ", "which one for the office?")
+    assert office.text.startswith("Both work for the office. I'd go with B (")
+    [plain] = await say(dialog, "cli:occ", "which one is better?")
+    assert plain.text.startswith("I'd go with B (")
+
+
 async def test_why_explains_the_latest_advice_or_verdict(services, photo_bytes) -> None:
     dialog = Dialog(services)
     [feedback, *_] = await dialog.handle(event("cli:w", photos=(PhotoIn(photo_bytes[2],
