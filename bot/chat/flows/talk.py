@@ -665,6 +665,7 @@ async def preference(turn: Turn, understood: Understood) -> list[Reply]:
 
 async def diary_day(turn: Turn, understood: Understood) -> list[Reply]:
     from bot.chat.flows.reminders import local_now
+    from inference.diary.stats import when_phrase
     from storage.diary import DiaryStore
 
     day_key = understood.slots.get("day")
@@ -672,7 +673,7 @@ async def diary_day(turn: Turn, understood: Understood) -> list[Reply]:
         return [Reply(turn.say("diary_ask_day"))]
     today = local_now(turn.user).date()
     day = _resolve_day(str(day_key), today)
-    name = turn.texts("talk")["days"].get(str(day_key), str(day_key))
+    name = when_phrase(day, today, turn.lang)  # "today", "on Monday": "On today" read wrong
     entries = DiaryStore(turn.store).entries(turn.user_id, limit=5, since=day.isoformat(),
                                              until=day.isoformat())
     if not entries:

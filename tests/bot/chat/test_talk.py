@@ -192,6 +192,31 @@ def _diary_entry(services, user: str, day, *items: tuple) -> None:  # noqa: ANN0
     services.store.add_outfit(user, None, summary, [], diary=1, local_date=day.isoformat())
 
 
+async def test_what_i_wore_on_a_day_reads_naturally(services) -> None:
+    """"What did I wear yesterday?" -> "You wore this yesterday: ..." (it said "On yesterday
+    you wore"), a weekday "on Monday", and in Ukrainian "📅 вчора на тобі було: ..."."""
+    from datetime import timedelta
+
+    from bot.chat.flows.reminders import local_now
+
+    dialog = Dialog(services)
+    for user, hello in (("cli:den", "hi"), ("cli:duk", "привіт!")):
+        await say(dialog, user, hello)
+        today = local_now(services.store.user(user)).date()
+        _diary_entry(services, user, today - timedelta(days=1), ("pants", "blue", 0.2, "jeans"))
+        _diary_entry(services, user, today - timedelta(days=3), ("outer", "navy", 0.3, None))
+    weekday = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+               "Sunday")[(today - timedelta(days=3)).weekday()]
+    [yesterday] = await say(dialog, "cli:den", "what did I wear yesterday?")
+    assert yesterday.text.startswith("You wore this yesterday: ") and "jeans" in yesterday.text
+    [that_day] = await say(dialog, "cli:den", f"what did I wear on {weekday}?")
+    assert that_day.text.startswith(f"You wore this on {weekday}: ")
+    [nothing] = await say(dialog, "cli:den", "what did I wear today?")
+    assert nothing.text.startswith("I have no outfit of yours today.")
+    [uk] = await say(dialog, "cli:duk", "що я вдягала вчора?")
+    assert uk.text.startswith("📅 вчора на тобі було: ")
+
+
 async def test_what_to_wear_starts_from_the_users_own_diary(services) -> None:
     from datetime import timedelta
 
