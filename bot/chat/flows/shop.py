@@ -43,6 +43,7 @@ from inference.shop.grid import Tile, results_grid
 from inference.shop.index import CatalogIndex, Filters, Hit, brand_key, reason_text
 from inference.shop.kinds import kinds_of
 from inference.shop.retrieval import GarmentQuery, search
+from inference.text.understand import normalise, read_slots
 from storage.catalog import CatalogStore
 from storage.db import NotFound
 
@@ -514,7 +515,7 @@ async def search_text(turn: Turn, query: str, offset: int = 0, price_max: float 
     # "cheaper" (under the cheapest shown) or "not this brand": the same search, filtered from
     # its start, so that a page's offset counts the items that pass (no page repeats another)
     fetch = (offset + k + 1) * 8 if narrowed else k + 1
-    parsed, hits = await turn.run(text_search, index, encoder, query, fetch,
+    parsed, hits = await turn.run(text_search, index, encoder, title_words(turn, query), fetch,
                                   0 if narrowed else offset)
     if narrowed:
         accepts = Filters(price_max=price_max, exclude_brands=not_brands).accepts
@@ -544,6 +545,19 @@ async def search_text(turn: Turn, query: str, offset: int = 0, price_max: float 
     _remember_results(turn, hits, not_brands, kind="query", query=query, noun=noun,
                       price_max=price_max)
     return [reply]
+
+
+def title_words(turn: Turn, text: str) -> str:
+    """What the catalogue's title model (an English MiniLM) and query parser read for `text`:
+    the user's own words in English; in another language the colour and the kind (or the
+    class) its lexicon finds, in English ("红色连衣裙" -> "red dress": read as they are, Chinese
+    words brought purple hats), else the words as they are (a brand, a shop's own word)."""
+    if turn.lang == "en":
+        return text
+    slots, _ = read_slots(normalise(text), text, (turn.lang,))
+    parts = [slots.get("colour"),
+             slots.get("kind") or DISPLAY_NAME.get(str(slots.get("garment") or ""), "")]
+    return " ".join(str(p) for p in parts if p) or text
 
 
 def _kind_noun(category: str | None, kind: str | None) -> str:

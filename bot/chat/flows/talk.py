@@ -642,10 +642,8 @@ async def search(turn: Turn, understood: Understood) -> list[Reply]:
     if turn.lang == "en":
         wanted = SEARCH_WORDS.match(text)
         query = text[wanted.end():].strip() if wanted else text
-    else:  # the kind's English word ("boots") says more than the class's ("shoes")
-        parts = [understood.slots.get("colour"), understood.slots.get("kind")
-                 or DISPLAY_NAME.get(str(understood.slots.get("garment", "")), "")]
-        query = " ".join(str(p) for p in parts if p)
+    else:  # their own words, read in English by shop.title_words, when they name something
+        query = text if {"colour", "kind", "garment"} & set(understood.slots) else ""
     if not query:
         return [Reply(turn.say("clarify_shop"))]
     return await shop.search_text(turn, query)

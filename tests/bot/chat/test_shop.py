@@ -450,6 +450,18 @@ async def test_the_russian_result_headers_count_without_a_stray_full_stop(
     assert ".." not in cards.text + found.text
 
 
+async def test_a_search_in_another_language_finds_what_it_names(dialog) -> None:
+    """"/search 红色连衣裙" (a red dress) read as it was by the English title model found purple
+    hats; now the lexicon's colour and garment are what is searched, the user's words shown."""
+    await dialog.handle(event("cli:zs", text="/language zh"))
+    [found] = await dialog.handle(event("cli:zs", text="/search 红色连衣裙"))
+    assert found.text.startswith("🔎 “红色连衣裙”")
+    assert lines(found) and all("dress" in line.lower() for line in lines(found)), found.text
+    await dialog.handle(event("cli:rs", text="/language ru"))
+    [boots] = await dialog.handle(event("cli:rs", text="покажи чёрную обувь"))
+    assert lines(boots) and all("shoes" in line.lower() for line in lines(boots)), boots.text
+
+
 def top_half(photo: bytes) -> bytes:
     """The photo cut at the waist, as people often send it: no shoes in the frame."""
     image = Image.open(io.BytesIO(photo))
