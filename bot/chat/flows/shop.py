@@ -538,7 +538,9 @@ async def search_text(turn: Turn, query: str, offset: int = 0, price_max: float 
         "search_results", query=query,
         items=turn.say("search_items_one" if len(hits) == 1 else "search_items_many",
                             n=len(hits)),
-        understood=f" ({understood})" if understood else "",
+        # its own spacing ("(black boots)" after a space, "（黑色）" after none): not say()'s strip
+        understood=turn.texts("replies")["search_understood"].format(what=understood)
+        if understood else "",
         page=_page(turn, offset))
     reply = await _grid(turn, header, hits,
                         [[Button(turn.say("button_more"), f"shopq:{offset + k}")]] if more else [])

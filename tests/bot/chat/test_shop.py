@@ -455,7 +455,7 @@ async def test_a_search_in_another_language_finds_what_it_names(dialog) -> None:
     hats; now the lexicon's colour and garment are what is searched, the user's words shown."""
     await dialog.handle(event("cli:zs", text="/language zh"))
     [found] = await dialog.handle(event("cli:zs", text="/search 红色连衣裙"))
-    assert found.text.startswith("🔎 “红色连衣裙”")
+    assert found.text.startswith("🔎 “红色连衣裙”（")  # what it was read as, the Chinese way
     assert lines(found) and all("dress" in line.lower() for line in lines(found)), found.text
     await dialog.handle(event("cli:rs", text="/language ru"))
     [boots] = await dialog.handle(event("cli:rs", text="покажи чёрную обувь"))
